@@ -1,0 +1,271 @@
+"""Ticket and counter transitions. Each checks the move is legal, applies it, returns the event.
+
+waiting -> called -> (serving) -> done | no_show | cancelled; transfer puts a called or serving
+ticket back to waiting in another service or for a specific counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
+
+from core import events as ev
+from core.errors import CounterUnavailable, IllegalTransition, InvalidRequest
+from core.model import (
+    Counter,
+    CounterState,
+    OfficeConfig,
+    Service,
+    Ticket,
+    TicketStatus,
+    Transaction,
+)
+
+S = TicketStatus
+
+
+def _require(
+    ticket: Ticket, allowed: Sequence[TicketStatus], action_en: str, action_th: str
+) -> None:
+    if ticket.status not in allowed:
+        raise IllegalTransition(
+            f"cannot {action_en} ticket {ticket.number}: it is {ticket.status.value}",
+            f"ไม่สามารถ{action_th}บัตรคิว {ticket.number} ได้ เพราะสถานะคือ {ticket.status.value}",
+        )
+
+
+def _require_aware(at: datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidRequest("times must carry a timezone", "เวลาต้องระบุเขตเวลา")
+
+
+def _fields(ticket: Ticket) -> dict[str, str]:
+    return {
+        "office": ticket.office,
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "service": ticket.service,
+        "priority": ticket.priority,
+    }
+
+
+def _elapsed_s(start: datetime | None, end: datetime) -> int:
+    return max(0, round((end - start).total_seconds())) if start else 0
+
+
+def issue(
+    config: OfficeConfig,
+    service: Service,
+    *,
+    ticket_id: str,
+    status_key: str,
+    number: str,
+    day: date,
+    priority: str,
+    extra_services: Sequence[str],
+    now: datetime,
+) -> tuple[Ticket, ev.TicketIssued]:
+    _require_aware(now)
+    config.priority.require(priority)
+    extras = tuple(dict.fromkeys(code for code in extra_services if code != service.code))
+    for code in extras:
+        config.service(code)
+    ticket = Ticket(
+        id=ticket_id,
+        office=config.office.code,
+        service=service.code,
+        number=number,
+        priority=priority,
+        issued_at=now,
+        day=day,
+        status_key=status_key,
+        queued_at=now,
+        transactions=tuple(Transaction(code) for code in (service.code, *extras)),
+    )
+    return ticket, ev.TicketIssued(at=now, extra_services=extras, **_fields(ticket))
+
+
+def call(ticket: Ticket, counter: Counter, now: datetime) -> ev.TicketCalled:
+    _require_aware(now)
+    _require(ticket, (S.WAITING,), "call", "เรียก")
+    if counter.state is not CounterState.OPEN:
+        raise CounterUnavailable(
+            f"counter {counter.code} is {counter.state.value}",
+            f"ช่องบริการ {counter.code} ไม่ได้เปิดให้บริการ",
+        )
+    if ticket.target_counter not in (None, counter.code):
+        raise IllegalTransition(
+            f"ticket {ticket.number} was sent to counter {ticket.target_counter}",
+            f"บัตรคิว {ticket.number} ถูกส่งไปที่ช่องบริการ {ticket.target_counter}",
+        )
+    ticket.status = S.CALLED
+    ticket.counter = counter.code
+    ticket.called_at = now
+    ticket.target_counter = None
+    return ev.TicketCalled(
+        at=now, counter=counter.code, waited_s=_elapsed_s(ticket.queued_at, now), **_fields(ticket)
+    )
+
+
+def recall(ticket: Ticket, now: datetime) -> ev.TicketRecalled:
+    _require_aware(now)
+    _require(ticket, (S.CALLED,), "recall", "เรียกซ้ำ")
+    assert ticket.counter is not None
+    ticket.recalls += 1
+    return ev.TicketRecalled(
+        at=now, counter=ticket.counter, recalls=ticket.recalls, **_fields(ticket)
+    )
+
+
+def start_serving(ticket: Ticket, now: datetime) -> ev.TicketServingStarted:
+    _require_aware(now)
+    _require(ticket, (S.CALLED,), "start serving", "เริ่มให้บริการ")
+    assert ticket.counter is not None
+    ticket.status = S.SERVING
+    ticket.serving_at = now
+    return ev.TicketServingStarted(at=now, counter=ticket.counter, **_fields(ticket))
+
+
+def done(
+    config: OfficeConfig, ticket: Ticket, transactions: Sequence[str], now: datetime
+) -> ev.TicketDone:
+    """Finish the visit. `transactions` are the services performed; none means the current one."""
+    _require_aware(now)
+    _require(ticket, (S.CALLED, S.SERVING), "finish", "ปิดงาน")
+    performed = tuple(dict.fromkeys(transactions)) or (ticket.service,)
+    for code in performed:
+        config.service(code)
+    wanted = {t.service for t in ticket.transactions}
+    ticket.transactions = tuple(
+        replace(t, done=t.done or t.service in performed) for t in ticket.transactions
+    ) + tuple(Transaction(code, done=True) for code in performed if code not in wanted)
+    counter = ticket.counter
+    assert counter is not None
+    ticket.status = S.DONE
+    ticket.finished_at = now
+    return ev.TicketDone(
+        at=now,
+        counter=counter,
+        transactions=performed,
+        service_s=_elapsed_s(ticket.serving_at or ticket.called_at, now),
+        **_fields(ticket),
+    )
+
+
+def no_show(ticket: Ticket, now: datetime) -> ev.TicketNoShow:
+    _require_aware(now)
+    _require(ticket, (S.CALLED,), "mark as no-show", "บันทึกว่าไม่มาแสดงตน")
+    counter = ticket.counter
+    assert counter is not None
+    ticket.status = S.NO_SHOW
+    ticket.finished_at = now
+    return ev.TicketNoShow(at=now, counter=counter, **_fields(ticket))
+
+
+def cancel(ticket: Ticket, now: datetime) -> ev.TicketCancelled:
+    _require_aware(now)
+    _require(ticket, (S.WAITING, S.CALLED), "cancel", "ยกเลิก")
+    ticket.status = S.CANCELLED
+    ticket.finished_at = now
+    return ev.TicketCancelled(at=now, counter=ticket.counter, **_fields(ticket))
+
+
+def transfer(
+    config: OfficeConfig,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    service: str | None = None,
+    counter: Counter | None = None,
+    keep_place: bool | None = None,
+) -> ev.TicketTransferred:
+    """Send a ticket at a counter back to waiting: in another service, for one counter, or both.
+
+    It keeps its number; by default (office setting) it also keeps its original place in time.
+    """
+    _require_aware(now)
+    _require(ticket, (S.CALLED, S.SERVING), "transfer", "โอน")
+    if service is None and counter is None:
+        raise InvalidRequest(
+            "a transfer needs a service or a counter", "การโอนต้องระบุบริการหรือช่องบริการ"
+        )
+    new_service = config.service(service).code if service is not None else ticket.service
+    if counter is not None:
+        if counter.state is CounterState.CLOSED:
+            raise CounterUnavailable(
+                f"counter {counter.code} is closed", f"ช่องบริการ {counter.code} ปิดอยู่"
+            )
+        if counter.code == ticket.counter and new_service == ticket.service:
+            raise InvalidRequest(
+                f"ticket {ticket.number} is already at counter {counter.code}",
+                f"บัตรคิว {ticket.number} อยู่ที่ช่องบริการ {counter.code} แล้ว",
+            )
+    keep = config.transfer_keeps_place if keep_place is None else keep_place
+    from_service, from_counter = ticket.service, ticket.counter
+    if new_service not in ticket.services_wanted:
+        ticket.transactions = (*ticket.transactions, Transaction(new_service))
+    ticket.service = new_service
+    ticket.status = S.WAITING
+    ticket.counter = None
+    ticket.target_counter = counter.code if counter is not None else None
+    ticket.called_at = None
+    ticket.serving_at = None
+    ticket.recalls = 0
+    if not keep:
+        ticket.queued_at = now
+    return ev.TicketTransferred(
+        at=now,
+        from_service=from_service,
+        from_counter=from_counter,
+        to_counter=ticket.target_counter,
+        kept_place=keep,
+        **_fields(ticket),
+    )
+
+
+def open_counter(counter: Counter, now: datetime) -> ev.CounterOpened:
+    _require_aware(now)
+    if counter.state is not CounterState.CLOSED:
+        raise IllegalTransition(
+            f"counter {counter.code} is already {counter.state.value}",
+            f"ช่องบริการ {counter.code} เปิดอยู่แล้ว",
+        )
+    counter.state = CounterState.OPEN
+    return ev.CounterOpened(office=counter.office, counter=counter.code, at=now)
+
+
+def pause_counter(counter: Counter, reason: str, now: datetime) -> ev.CounterPaused:
+    _require_aware(now)
+    if counter.state is not CounterState.OPEN:
+        raise IllegalTransition(
+            f"only an open counter can pause; counter {counter.code} is {counter.state.value}",
+            f"พักได้เฉพาะช่องบริการที่เปิดอยู่ ช่องบริการ {counter.code} ไม่ได้เปิด",
+        )
+    counter.state = CounterState.PAUSED
+    counter.pause_reason = reason.strip()
+    return ev.CounterPaused(
+        office=counter.office, counter=counter.code, at=now, reason=counter.pause_reason
+    )
+
+
+def resume_counter(counter: Counter, now: datetime) -> ev.CounterResumed:
+    _require_aware(now)
+    if counter.state is not CounterState.PAUSED:
+        raise IllegalTransition(
+            f"counter {counter.code} is not paused", f"ช่องบริการ {counter.code} ไม่ได้พักอยู่"
+        )
+    counter.state = CounterState.OPEN
+    counter.pause_reason = ""
+    return ev.CounterResumed(office=counter.office, counter=counter.code, at=now)
+
+
+def close_counter(counter: Counter, now: datetime) -> ev.CounterClosed:
+    _require_aware(now)
+    if counter.state is CounterState.CLOSED:
+        raise IllegalTransition(
+            f"counter {counter.code} is already closed", f"ช่องบริการ {counter.code} ปิดอยู่แล้ว"
+        )
+    counter.state = CounterState.CLOSED
+    counter.pause_reason = ""
+    return ev.CounterClosed(office=counter.office, counter=counter.code, at=now)

@@ -1,0 +1,323 @@
+"""The single-window domain: offices, services, counters and tickets.
+
+Configuration objects are frozen values; Counter and Ticket are entities whose transitions live in
+`core.lifecycle` and return events. Times are timezone-aware datetimes passed in by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+from core.errors import InvalidRequest, NotFound
+
+OFFICE_CODE = re.compile(r"^[a-z0-9-]+$")
+SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
+NORMAL = "normal"
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED)
+
+    @property
+    def at_counter(self) -> bool:
+        return self in (TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+class CounterState(StrEnum):
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    opens: time
+    closes: time
+
+    @classmethod
+    def parse(cls, text: str) -> OpeningHours:
+        """Parse `08:30-16:30`."""
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", text.strip())
+        if not match:
+            raise InvalidRequest(
+                f"hours must look like 08:30-16:30, got {text!r}",
+                f"เวลาทำการต้องอยู่ในรูป 08:30-16:30 แต่ได้ {text!r}",
+            )
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        try:
+            opens, closes = time(h1, m1), time(h2, m2)
+        except ValueError as exc:
+            raise InvalidRequest(f"hours {text!r}: {exc}", f"เวลาทำการ {text!r} ไม่ถูกต้อง") from exc
+        if closes <= opens:
+            raise InvalidRequest(
+                f"hours {text!r}: closing time must be after opening time",
+                f"เวลาทำการ {text!r}: เวลาปิดต้องหลังเวลาเปิด",
+            )
+        return cls(opens, closes)
+
+    def is_open(self, local: datetime) -> bool:
+        return self.opens <= local.time() < self.closes
+
+    def __str__(self) -> str:
+        return f"{self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Office:
+    code: str
+    name_th: str
+    name_en: str
+    timezone: str = "Asia/Bangkok"
+    hours: OpeningHours | None = None
+
+    def __post_init__(self) -> None:
+        if not OFFICE_CODE.match(self.code):
+            raise InvalidRequest(
+                f"office code must match [a-z0-9-]+, got {self.code!r}",
+                f"รหัสสำนักงานต้องเป็น a-z 0-9 หรือ - เท่านั้น แต่ได้ {self.code!r}",
+            )
+        _ = self.tz  # fail early on an unknown timezone
+
+    @property
+    def tz(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (KeyError, ValueError) as exc:
+            raise InvalidRequest(
+                f"unknown timezone {self.timezone!r}", f"ไม่รู้จักเขตเวลา {self.timezone!r}"
+            ) from exc
+
+    def local_day(self, at: datetime) -> date:
+        """The office's calendar day at `at`: numbering restarts when it changes."""
+        return at.astimezone(self.tz).date()
+
+    def is_open(self, at: datetime) -> bool:
+        return self.hours is None or self.hours.is_open(at.astimezone(self.tz))
+
+
+@dataclass(frozen=True)
+class Agency:
+    code: str
+    name_th: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class NumberingRule:
+    """Ticket numbers run start..end each local day and print zero-padded to `width` digits."""
+
+    width: int = 3
+    start: int = 1
+    end: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.width < 1 or self.start < 0 or (self.end is not None and self.end < self.start):
+            raise InvalidRequest(
+                f"bad numbering rule width={self.width} start={self.start} end={self.end}",
+                "กฎการออกหมายเลขไม่ถูกต้อง",
+            )
+
+    @property
+    def last(self) -> int:
+        return self.end if self.end is not None else 10**self.width - 1
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    agency: str
+    name_th: str
+    name_en: str
+    target_wait_s: int = 15 * 60
+    daily_quota: int | None = None
+    numbering: NumberingRule = NumberingRule()
+    default_service_s: int = 5 * 60
+    open: bool = True
+
+    def __post_init__(self) -> None:
+        if not SERVICE_CODE.match(self.code):
+            raise InvalidRequest(
+                f"service code must be one or two capital letters, got {self.code!r}",
+                f"รหัสบริการต้องเป็นอักษรภาษาอังกฤษตัวใหญ่ 1-2 ตัว แต่ได้ {self.code!r}",
+            )
+        if self.target_wait_s <= 0:
+            raise InvalidRequest(
+                f"service {self.code}: target wait must be positive",
+                f"บริการ {self.code}: เวลารอเป้าหมายต้องมากกว่าศูนย์",
+            )
+        if self.daily_quota is not None and self.daily_quota < 0:
+            raise InvalidRequest(
+                f"service {self.code}: daily quota cannot be negative",
+                f"บริการ {self.code}: โควตารายวันต้องไม่ติดลบ",
+            )
+
+
+@dataclass(frozen=True)
+class WorkProfile:
+    """The services a counter serves, each with a positive weight (higher = preferred)."""
+
+    weights: Mapping[str, int]
+
+    def __post_init__(self) -> None:
+        bad = {code: w for code, w in self.weights.items() if not isinstance(w, int) or w <= 0}
+        if bad:
+            raise InvalidRequest(
+                f"work profile weights must be positive integers: {bad}",
+                f"น้ำหนักของบริการต้องเป็นจำนวนเต็มบวก: {bad}",
+            )
+        object.__setattr__(self, "weights", MappingProxyType(dict(self.weights)))
+
+    def serves(self, service: str) -> bool:
+        return service in self.weights
+
+    def weight(self, service: str) -> int:
+        return self.weights.get(service, 0)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.weights.items())))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WorkProfile) and dict(self.weights) == dict(other.weights)
+
+
+@dataclass(frozen=True)
+class PrioritySettings:
+    """Priority classes in order; the first is the normal class everybody else is weighed against.
+
+    `weights` rank classes when several priority queues wait (higher first). At most
+    `max_priority_in_row` priority tickets are called in a row at a counter while normal ones wait.
+    """
+
+    classes: tuple[str, ...] = (NORMAL, "elderly", "disabled", "pregnant", "monk")
+    weights: Mapping[str, int] = field(default_factory=dict)
+    max_priority_in_row: int = 2
+    long_wait_guard: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.classes or len(set(self.classes)) != len(self.classes):
+            raise InvalidRequest(
+                "priority classes must be a non-empty list without repeats",
+                "ประเภทผู้รับบริการต้องไม่ว่างและไม่ซ้ำกัน",
+            )
+        if self.max_priority_in_row < 0:
+            raise InvalidRequest(
+                "max_priority_in_row cannot be negative", "max_priority_in_row ต้องไม่ติดลบ"
+            )
+        unknown = set(self.weights) - set(self.classes)
+        if unknown:
+            raise InvalidRequest(
+                f"weights for unknown priority classes: {sorted(unknown)}",
+                f"กำหนดน้ำหนักให้ประเภทที่ไม่มีอยู่: {sorted(unknown)}",
+            )
+        object.__setattr__(self, "classes", tuple(self.classes))
+        object.__setattr__(self, "weights", MappingProxyType(dict(self.weights)))
+
+    @property
+    def normal(self) -> str:
+        return self.classes[0]
+
+    def is_priority(self, klass: str) -> bool:
+        return klass != self.normal
+
+    def weight(self, klass: str) -> int:
+        """Default: the normal class weighs 1, every priority class 2."""
+        return self.weights.get(klass, 1 if klass == self.normal else 2)
+
+    def require(self, klass: str) -> None:
+        if klass not in self.classes:
+            raise InvalidRequest(
+                f"unknown priority class {klass!r}; known: {', '.join(self.classes)}",
+                f"ไม่รู้จักประเภทผู้รับบริการ {klass!r}",
+            )
+
+    def __hash__(self) -> int:
+        return hash((self.classes, tuple(sorted(self.weights.items())), self.max_priority_in_row))
+
+
+@dataclass
+class Counter:
+    office: str
+    code: str
+    name_th: str
+    name_en: str
+    profile: WorkProfile
+    state: CounterState = CounterState.OPEN
+    pause_reason: str = ""
+
+
+@dataclass(frozen=True)
+class OfficeConfig:
+    """Everything routing and issuing need to know about one office, read once per decision."""
+
+    office: Office
+    agencies: Mapping[str, Agency]
+    services: Mapping[str, Service]
+    priority: PrioritySettings = PrioritySettings()
+    policy: str = "weighted"
+    transfer_keeps_place: bool = True
+
+    def service(self, code: str) -> Service:
+        try:
+            return self.services[code]
+        except KeyError:
+            raise NotFound(
+                f"office {self.office.code} has no service {code!r}",
+                f"ไม่มีบริการ {code!r} ในสำนักงานนี้",
+            ) from None
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One service wanted in a visit; `done` once the officer says it was performed."""
+
+    service: str
+    done: bool = False
+
+
+@dataclass
+class Ticket:
+    id: str
+    office: str
+    service: str
+    number: str
+    priority: str
+    issued_at: datetime
+    day: date
+    status_key: str
+    queued_at: datetime
+    status: TicketStatus = TicketStatus.WAITING
+    transactions: tuple[Transaction, ...] = ()
+    counter: str | None = None
+    target_counter: str | None = None
+    called_at: datetime | None = None
+    serving_at: datetime | None = None
+    finished_at: datetime | None = None
+    recalls: int = 0
+
+    @property
+    def queue_key(self) -> tuple[datetime, str, str]:
+        """FIFO order inside a queue: place in time, then number, then id for full determinism."""
+        return (self.queued_at, self.number, self.id)
+
+    @property
+    def services_wanted(self) -> tuple[str, ...]:
+        return tuple(t.service for t in self.transactions)
+
+    @property
+    def services_done(self) -> tuple[str, ...]:
+        return tuple(t.service for t in self.transactions if t.done)

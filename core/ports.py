@@ -1,0 +1,86 @@
+"""What the core needs from the outside world; adapters (memory, SQL) implement these."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol
+
+from core.events import Event
+from core.model import Counter, OfficeConfig, Ticket
+from core.routing import QueueHead
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class TicketRepository(Protocol):
+    def add(self, ticket: Ticket) -> None: ...
+
+    def get(self, ticket_id: str) -> Ticket:
+        """The ticket, tracked for this unit of work; raises NotFound."""
+        ...
+
+    def heads(self, office: str) -> Sequence[QueueHead]:
+        """The first waiting ticket of every non-empty (service, class, target counter) queue."""
+        ...
+
+    def at_counter(self, office: str, counter: str) -> Ticket | None:
+        """The ticket called to or being served at the counter, if any."""
+        ...
+
+    def people_ahead(self, ticket: Ticket) -> int:
+        """Waiting tickets of the same service queued before this one (any class)."""
+        ...
+
+    def waiting_counts(self, office: str) -> dict[str, int]: ...
+
+    def last_number(self, office: str, service: str, day: date) -> int | None:
+        """The highest sequence number issued for service on day; reserves it for this unit."""
+        ...
+
+    def set_last_number(self, office: str, service: str, day: date, n: int) -> None: ...
+
+    def recent_classes(self, office: str, counter: str, limit: int) -> Sequence[str]:
+        """Priority classes of the last `limit` calls at the counter, oldest first."""
+        ...
+
+    def recent_service_times(self, office: str, service: str, limit: int) -> Sequence[float]: ...
+
+
+class CounterRepository(Protocol):
+    def add(self, counter: Counter) -> None: ...
+
+    def get(self, office: str, code: str) -> Counter:
+        """The counter, tracked for this unit of work; raises NotFound."""
+        ...
+
+    def list(self, office: str) -> Sequence[Counter]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything read and changed inside commits together with its events."""
+
+    tickets: TicketRepository
+    counters: CounterRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def config(self, office: str) -> OfficeConfig: ...
+
+    def publish(self, event: Event) -> None:
+        """Record an event to be written in the same transaction as the state it describes."""
+        ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

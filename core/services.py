@@ -1,0 +1,293 @@
+"""Use cases: each runs in one unit of work, applies one transition and publishes its events.
+
+Apps call these with a unit of work (SQL, memory) and the current time; nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from core import lifecycle
+from core.errors import (
+    CounterBusy,
+    CounterUnavailable,
+    NotAtCounter,
+    NotFound,
+    OfficeClosed,
+    ServiceClosed,
+)
+from core.estimate import CounterLoad, estimate_wait_s, mean_service_s
+from core.model import Counter, CounterState, OfficeConfig, Ticket, TicketStatus
+from core.numbering import format_number, next_number
+from core.ports import UnitOfWork
+from core.routing import RoutingContext, get_policy
+
+SERVICE_TIME_SAMPLES = 20
+
+
+@dataclass(frozen=True)
+class Position:
+    people_ahead: int
+    estimated_wait_s: int | None
+
+
+def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
+    """Where a ticket stands: people ahead in its service and the estimated wait."""
+    if ticket.status is not TicketStatus.WAITING:
+        return Position(0, 0 if ticket.status.at_counter else None)
+    office = ticket.office
+    ahead = uow.tickets.people_ahead(ticket)
+    samples = uow.tickets.recent_service_times(office, ticket.service, SERVICE_TIME_SAMPLES)
+    service = config.service(ticket.service)
+    loads = [
+        CounterLoad(c, busy=uow.tickets.at_counter(office, c.code) is not None)
+        for c in uow.counters.list(office)
+        if c.profile.serves(ticket.service)
+    ]
+    wait = estimate_wait_s(
+        ticket.service,
+        ahead,
+        mean_service_s(samples, service.default_service_s),
+        loads,
+        uow.tickets.waiting_counts(office),
+    )
+    return Position(ahead, wait)
+
+
+def issue_ticket(
+    uow: UnitOfWork,
+    *,
+    office: str,
+    service: str,
+    now: datetime,
+    ticket_id: str,
+    status_key: str,
+    priority: str | None = None,
+    extra_services: Sequence[str] = (),
+) -> tuple[Ticket, Position]:
+    with uow:
+        config = uow.config(office)
+        svc = config.service(service)
+        if not config.office.is_open(now):
+            raise OfficeClosed(
+                f"{config.office.name_en} is closed now (hours {config.office.hours})",
+                f"{config.office.name_th} ปิดให้บริการแล้ว (เวลาทำการ {config.office.hours})",
+            )
+        if not svc.open:
+            raise ServiceClosed(
+                f"service {svc.code} ({svc.name_en}) is closed", f"บริการ{svc.name_th}ปิดรับคิวแล้ว"
+            )
+        day = config.office.local_day(now)
+        n = next_number(svc, uow.tickets.last_number(office, svc.code, day))
+        uow.tickets.set_last_number(office, svc.code, day, n)
+        ticket, event = lifecycle.issue(
+            config,
+            svc,
+            ticket_id=ticket_id,
+            status_key=status_key,
+            number=format_number(svc, n),
+            day=day,
+            priority=priority or config.priority.normal,
+            extra_services=extra_services,
+            now=now,
+        )
+        uow.tickets.add(ticket)
+        uow.publish(event)
+        where = position(uow, config, ticket)
+        uow.commit()
+    return ticket, where
+
+
+def _open_counter(uow: UnitOfWork, office: str, code: str) -> Counter:
+    counter = uow.counters.get(office, code)
+    if counter.state is not CounterState.OPEN:
+        raise CounterUnavailable(
+            f"counter {code} is {counter.state.value}", f"ช่องบริการ {code} ไม่ได้เปิดให้บริการ"
+        )
+    current = uow.tickets.at_counter(office, code)
+    if current is not None:
+        raise CounterBusy(
+            f"counter {code} still has ticket {current.number}; finish it first",
+            f"ช่องบริการ {code} ยังมีบัตรคิว {current.number} อยู่ กรุณาปิดงานก่อน",
+        )
+    return counter
+
+
+def call_next(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Ticket | None:
+    """Call the ticket the office's routing policy picks for this counter; None if none waits."""
+    with uow:
+        config = uow.config(office)
+        desk = _open_counter(uow, office, counter)
+        ctx = RoutingContext(
+            counter=counter,
+            profile=desk.profile,
+            heads=uow.tickets.heads(office),
+            priority=config.priority,
+            target_wait_s={code: s.target_wait_s for code, s in config.services.items()},
+            recent_classes=uow.tickets.recent_classes(
+                office, counter, config.priority.max_priority_in_row
+            ),
+            now=now,
+        )
+        head = get_policy(config.policy).choose(ctx)
+        if head is None:
+            return None
+        ticket = uow.tickets.get(head.ticket_id)
+        uow.publish(lifecycle.call(ticket, desk, now))
+        uow.commit()
+    return ticket
+
+
+def _ticket(uow: UnitOfWork, office: str, ticket_id: str, counter: str | None) -> Ticket:
+    ticket = uow.tickets.get(ticket_id)
+    if ticket.office != office:
+        raise NotFound(f"no ticket {ticket_id!r}", f"ไม่พบบัตรคิว {ticket_id!r}")
+    if counter is not None and ticket.status.at_counter and ticket.counter != counter:
+        raise NotAtCounter(
+            f"ticket {ticket.number} is at counter {ticket.counter}, not {counter}",
+            f"บัตรคิว {ticket.number} อยู่ที่ช่องบริการ {ticket.counter} ไม่ใช่ {counter}",
+        )
+    return ticket
+
+
+def call_ticket(
+    uow: UnitOfWork, *, office: str, counter: str, ticket_id: str, now: datetime
+) -> Ticket:
+    """Call one chosen waiting ticket out of turn (the officer's reason is logged by the app)."""
+    with uow:
+        desk = _open_counter(uow, office, counter)
+        ticket = _ticket(uow, office, ticket_id, None)
+        uow.publish(lifecycle.call(ticket, desk, now))
+        uow.commit()
+    return ticket
+
+
+def _current(uow: UnitOfWork, office: str, counter: str) -> Ticket:
+    uow.counters.get(office, counter)
+    ticket = uow.tickets.at_counter(office, counter)
+    if ticket is None:
+        raise NotFound(
+            f"counter {counter} has no ticket called", f"ช่องบริการ {counter} ยังไม่ได้เรียกคิว"
+        )
+    return ticket
+
+
+def recall(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Ticket:
+    """Announce the counter's current ticket again."""
+    with uow:
+        ticket = _current(uow, office, counter)
+        uow.publish(lifecycle.recall(ticket, now))
+        uow.commit()
+    return ticket
+
+
+def start_serving(
+    uow: UnitOfWork, *, office: str, ticket_id: str, now: datetime, counter: str | None = None
+) -> Ticket:
+    with uow:
+        ticket = _ticket(uow, office, ticket_id, counter)
+        uow.publish(lifecycle.start_serving(ticket, now))
+        uow.commit()
+    return ticket
+
+
+def finish(
+    uow: UnitOfWork,
+    *,
+    office: str,
+    ticket_id: str,
+    now: datetime,
+    transactions: Sequence[str] = (),
+    counter: str | None = None,
+) -> Ticket:
+    with uow:
+        config = uow.config(office)
+        ticket = _ticket(uow, office, ticket_id, counter)
+        uow.publish(lifecycle.done(config, ticket, transactions, now))
+        uow.commit()
+    return ticket
+
+
+def no_show(
+    uow: UnitOfWork, *, office: str, ticket_id: str, now: datetime, counter: str | None = None
+) -> Ticket:
+    with uow:
+        ticket = _ticket(uow, office, ticket_id, counter)
+        uow.publish(lifecycle.no_show(ticket, now))
+        uow.commit()
+    return ticket
+
+
+def cancel(
+    uow: UnitOfWork, *, office: str, ticket_id: str, now: datetime, counter: str | None = None
+) -> Ticket:
+    with uow:
+        ticket = _ticket(uow, office, ticket_id, counter)
+        uow.publish(lifecycle.cancel(ticket, now))
+        uow.commit()
+    return ticket
+
+
+def transfer(
+    uow: UnitOfWork,
+    *,
+    office: str,
+    ticket_id: str,
+    now: datetime,
+    service: str | None = None,
+    to_counter: str | None = None,
+    keep_place: bool | None = None,
+    counter: str | None = None,
+) -> Ticket:
+    with uow:
+        config = uow.config(office)
+        ticket = _ticket(uow, office, ticket_id, counter)
+        target = uow.counters.get(office, to_counter) if to_counter is not None else None
+        event = lifecycle.transfer(
+            config, ticket, now, service=service, counter=target, keep_place=keep_place
+        )
+        uow.publish(event)
+        uow.commit()
+    return ticket
+
+
+def pause_counter(
+    uow: UnitOfWork, *, office: str, counter: str, reason: str, now: datetime
+) -> Counter:
+    with uow:
+        desk = uow.counters.get(office, counter)
+        uow.publish(lifecycle.pause_counter(desk, reason, now))
+        uow.commit()
+    return desk
+
+
+def resume_counter(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Counter:
+    with uow:
+        desk = uow.counters.get(office, counter)
+        uow.publish(lifecycle.resume_counter(desk, now))
+        uow.commit()
+    return desk
+
+
+def open_counter(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Counter:
+    with uow:
+        desk = uow.counters.get(office, counter)
+        uow.publish(lifecycle.open_counter(desk, now))
+        uow.commit()
+    return desk
+
+
+def close_counter(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Counter:
+    with uow:
+        desk = uow.counters.get(office, counter)
+        current = uow.tickets.at_counter(office, counter)
+        if current is not None:
+            raise CounterBusy(
+                f"counter {counter} still has ticket {current.number}; finish or transfer it first",
+                f"ช่องบริการ {counter} ยังมีบัตรคิว {current.number} อยู่ กรุณาปิดงานหรือโอนก่อน",
+            )
+        uow.publish(lifecycle.close_counter(desk, now))
+        uow.commit()
+    return desk

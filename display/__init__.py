@@ -1,0 +1,1 @@
+"""The hall display board, the voice announcer and the serial counter signs."""

@@ -1,0 +1,1 @@
+"""The touch kiosk: citizens choose a service and get a printed, numbered ticket."""

@@ -1,0 +1,1 @@
+"""The queue server: persistence, REST API, live event stream and the `swq` command line."""

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Everything the tests need, then every check: ruff, the import-linter contracts, pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SWQ_EXTRAS="test" . scripts/setup.sh
+
+# PostgreSQL-backed tests need a running server when one is installed.
+if [ -d /etc/postgresql ] && command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
+fi
+
+ruff check .
+ruff format --check .
+lint-imports
+pytest "$@"
