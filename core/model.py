@@ -201,12 +201,15 @@ class PrioritySettings:
 
     `weights` rank classes when several priority queues wait (higher first). At most
     `max_priority_in_row` priority tickets are called in a row at a counter while normal ones wait.
+    The long-wait guard puts first a ticket that has waited `long_wait_guard_at` of its service's
+    target wait: acting a little before the target keeps more tickets within it (`swq simulate`).
     """
 
     classes: tuple[str, ...] = (NORMAL, "elderly", "disabled", "pregnant", "monk")
     weights: Mapping[str, int] = field(default_factory=dict)
     max_priority_in_row: int = 2
     long_wait_guard: bool = True
+    long_wait_guard_at: float = 0.8
 
     def __post_init__(self) -> None:
         if not self.classes or len(set(self.classes)) != len(self.classes):
@@ -217,6 +220,11 @@ class PrioritySettings:
         if self.max_priority_in_row < 0:
             raise InvalidRequest(
                 "max_priority_in_row cannot be negative", "max_priority_in_row ต้องไม่ติดลบ"
+            )
+        if not 0 < self.long_wait_guard_at <= 1:
+            raise InvalidRequest(
+                "long_wait_guard_at must be a share of the target wait, above 0 and at most 1",
+                "long_wait_guard_at ต้องเป็นสัดส่วนของเวลารอเป้าหมาย มากกว่า 0 และไม่เกิน 1",
             )
         unknown = set(self.weights) - set(self.classes)
         if unknown:

@@ -102,7 +102,8 @@ class StrictPriorityPolicy:
 class WeightedPolicy:
     """The default. In order:
 
-    1. a ticket past its service's target wait goes first (most overdue first), so nothing starves;
+    1. a ticket close to its service's target wait (`long_wait_guard_at` of it) goes first, the
+       one furthest past its target first, so nothing starves;
     2. priority classes are preferred, but after `max_priority_in_row` priority calls in a row at
        this counter a normal ticket is called if one waits;
     3. within the chosen group the highest score wins: work-profile weight x class weight x time
@@ -143,11 +144,12 @@ class WeightedPolicy:
     def _most_overdue(ctx: RoutingContext, heads: Sequence[QueueHead]) -> QueueHead | None:
         best: tuple[float, tuple[datetime, str, str]] | None = None
         chosen = None
+        guard_at = ctx.priority.long_wait_guard_at
         for head in heads:
-            over = ctx.waited_s(head) - ctx.target_wait_s[head.service]
-            if over <= 0:
+            waited, target = ctx.waited_s(head), ctx.target_wait_s[head.service]
+            if waited <= guard_at * target:
                 continue
-            key = (-over, fifo_key(head))
+            key = (-(waited - target), fifo_key(head))
             if best is None or key < best:
                 best, chosen = key, head
         return chosen

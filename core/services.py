@@ -46,12 +46,11 @@ def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
         for c in uow.counters.list(office)
         if c.profile.serves(ticket.service)
     ]
+    # Only those ahead compete with this ticket for its service; the estimate adds the ticket
+    # itself, so counting it among the waiting too would change the answer once it is queued.
+    waiting = {**uow.tickets.waiting_counts(office), ticket.service: ahead}
     wait = estimate_wait_s(
-        ticket.service,
-        ahead,
-        mean_service_s(samples, service.default_service_s),
-        loads,
-        uow.tickets.waiting_counts(office),
+        ticket.service, ahead, mean_service_s(samples, service.default_service_s), loads, waiting
     )
     return Position(ahead, wait)
 

@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
-from core.simulation import builtin_scenario, format_table, load_scenario, simulate
 
 from core.errors import DomainError
 from core.routing import POLICIES
+from core.simulation import builtin_scenario, compare, format_table, load_scenario
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="swq")
 def main() -> None:
     """swq: ระบบบัตรคิวศูนย์บริการร่วม / queue tickets for one-stop service centres."""
+
+
+class PolicyProgress:
+    """One progress bar on stderr per policy, as `compare` reports (policy, done, total)."""
+
+    def __init__(self, shown: bool) -> None:
+        self.shown = shown
+        self.policy: str | None = None
+        self.bar = None
+
+    def __call__(self, policy: str, done: int, total: int) -> None:
+        if policy != self.policy:
+            self.close()
+            self.policy = policy
+            self.bar = click.progressbar(
+                length=total,
+                label=f"{policy:<16}",
+                file=sys.stderr,
+                hidden=not self.shown,
+            )
+            self.bar.__enter__()
+        assert self.bar is not None
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @main.command("simulate")
@@ -29,31 +58,20 @@ def main() -> None:
     "policies",
     type=click.Choice(list(POLICIES)),
     multiple=True,
-    help="Routing policy to run; repeat to compare (default: all).",
+    help="Routing policy to run; repeat to compare several (default: all).",
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
-@click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
+@click.option("--progress/--no-progress", default=True, help="Show progress bars on stderr.")
 def simulate_command(
     scenario_path: Path | None, policies: tuple[str, ...], seed: int, progress: bool
 ) -> None:
     """Replay a simulated office day through the routing core and compare policies."""
+    progress_bars = PolicyProgress(progress)
     try:
         scenario = load_scenario(scenario_path) if scenario_path else builtin_scenario()
-        chosen = policies or tuple(POLICIES)
-        results = []
-        for policy in chosen:
-            with click.progressbar(
-                length=1,
-                label=f"{policy:<16}",
-                file=click.get_text_stream("stderr"),
-                hidden=not progress,
-            ) as bar:
-
-                def advance(done: int, total: int, bar: click.progressbar = bar) -> None:
-                    bar.length = total
-                    bar.update(done - bar.pos)
-
-                results.append(simulate(scenario, policy, seed, advance))
+        results = compare(scenario, policies or tuple(POLICIES), seed, progress_bars)
     except DomainError as exc:
         raise click.ClickException(f"{exc.message_th}\n{exc.message_en}") from None
+    finally:
+        progress_bars.close()
     click.echo(format_table(results))

@@ -150,12 +150,26 @@ def test_long_wait_guard_puts_an_overdue_ticket_first() -> None:
 
 def test_long_wait_guard_takes_the_most_overdue_relative_to_each_target() -> None:
     b_over_by_2 = head("B", 17)
-    c_under_target = head("C", 25)
+    c_not_near_target = head("C", 23)
     a_over_by_5 = head("A", 20, "elderly")
     profile = {"A": 1, "B": 1, "C": 1}
-    assert weighted.choose(ctx([b_over_by_2, c_under_target, a_over_by_5], profile=profile)) == (
-        a_over_by_5
-    )
+    heads = [b_over_by_2, c_not_near_target, a_over_by_5]
+    assert weighted.choose(ctx(heads, profile=profile)) == a_over_by_5
+
+
+def test_long_wait_guard_acts_shortly_before_the_target() -> None:
+    # Counter 1 prefers A threefold; B has waited 13 of its 15 minutes.
+    nearly_late_b, fresh_a = head("B", 13), head("A", 5)
+    heads = [nearly_late_b, fresh_a]
+    assert weighted.choose(ctx(heads, profile={"A": 3, "B": 1})) == nearly_late_b
+    at_target = PrioritySettings(long_wait_guard_at=1.0)
+    assert weighted.choose(ctx(heads, profile={"A": 3, "B": 1}, settings=at_target)) == fresh_a
+
+
+def test_guard_share_must_be_a_share() -> None:
+    for bad in (0, 1.5, -0.2):
+        with pytest.raises(InvalidRequest, match="long_wait_guard_at"):
+            PrioritySettings(long_wait_guard_at=bad)
 
 
 def test_strict_priority_never_interleaves() -> None:

@@ -1,0 +1,89 @@
+"""Wait estimates: pure functions first, then through issuing."""
+
+from __future__ import annotations
+
+from core import services
+from core.estimate import CounterLoad, counter_share, estimate_wait_s, mean_service_s
+from core.memory import MemoryUnitOfWork
+from core.model import Counter, CounterState, Service, WorkProfile
+from tests.core.conftest import Issue
+from tests.core.office import at, make_config, make_uow
+
+
+def counter(code: str, profile: dict[str, int], state: CounterState = CounterState.OPEN) -> Counter:
+    return Counter("udn", code, code, code, WorkProfile(profile), state)
+
+
+def test_mean_service_time_falls_back_to_the_default() -> None:
+    assert mean_service_s([], 300) == 300
+    assert mean_service_s([100, 200], 300) == 150
+
+
+def test_a_counter_is_shared_by_weight_and_demand() -> None:
+    desk = counter("1", {"A": 3, "B": 1})
+    assert counter_share(desk, "A", {}) == 1.0  # nobody waits for B: all of it
+    assert counter_share(desk, "A", {"A": 1, "B": 2}) == 6 / 8
+    assert counter_share(desk, "C", {}) == 0.0
+    assert counter_share(counter("2", {"A": 1}, CounterState.PAUSED), "A", {}) == 0.0
+
+
+def test_free_counter_means_no_wait() -> None:
+    loads = [CounterLoad(counter("1", {"A": 1}), busy=False)]
+    assert estimate_wait_s("A", 0, 300, loads, {}) == 0
+
+
+def test_busy_single_counter_half_a_service_then_one_per_person() -> None:
+    loads = [CounterLoad(counter("1", {"A": 1}), busy=True)]
+    assert estimate_wait_s("A", 0, 300, loads, {}) == 150
+    assert estimate_wait_s("A", 2, 300, loads, {"A": 2}) == 750
+
+
+def test_more_counters_shorten_the_wait() -> None:
+    one = [CounterLoad(counter("1", {"A": 1}), busy=True)]
+    three = one + [CounterLoad(counter(c, {"A": 1}), busy=True) for c in "23"]
+    assert estimate_wait_s("A", 5, 300, three, {"A": 5}) * 3 == estimate_wait_s(
+        "A", 5, 300, one, {"A": 5}
+    )
+
+
+def test_no_open_counter_gives_no_estimate() -> None:
+    closed = [CounterLoad(counter("1", {"A": 1}, CounterState.CLOSED), busy=False)]
+    assert estimate_wait_s("A", 0, 300, closed, {}) is None
+    assert estimate_wait_s("A", 0, 300, [], {}) is None
+
+
+def test_issued_ticket_carries_people_ahead_and_estimate(
+    uow: MemoryUnitOfWork, issue: Issue
+) -> None:
+    first = issue("C", at(0))
+    services.call_next(uow, office="udn", counter="3", now=at(1))
+    second = issue("C", at(2))
+    third = issue("C", at(3))
+    config = uow.config("udn")
+    assert services.position(uow, config, first) == services.Position(0, 0)
+    # Only counter 3 serves C, it is busy; the default service time is 300 s.
+    assert services.position(uow, config, second) == services.Position(0, 150)
+    assert services.position(uow, config, third) == services.Position(1, 450)
+
+
+def test_finished_tickets_have_no_place_in_line(uow: MemoryUnitOfWork, issue: Issue) -> None:
+    ticket = issue("A", at(0))
+    services.call_next(uow, office="udn", counter="1", now=at(1))
+    services.finish(uow, office="udn", ticket_id=ticket.id, now=at(2))
+    assert services.position(uow, uow.config("udn"), ticket) == services.Position(0, None)
+
+
+def test_recent_service_times_drive_the_estimate() -> None:
+    unlimited_c = Service("C", "lao", "ภาษีที่ดิน", "Land tax", target_wait_s=1800)
+    uow = make_uow(make_config(services={**make_config().services, "C": unlimited_c}))
+    for i, minute in enumerate((0, 10, 20, 21)):
+        ticket, where = services.issue_ticket(
+            uow, office="udn", service="C", now=at(minute), ticket_id=str(i), status_key="k"
+        )
+        if minute < 20:
+            services.call_next(uow, office="udn", counter="3", now=at(minute))
+            services.finish(uow, office="udn", ticket_id=ticket.id, now=at(minute + 2))
+        elif minute == 20:
+            services.call_next(uow, office="udn", counter="3", now=at(minute))
+    # Two services of 120 s each: half of one is left before the last ticket's turn.
+    assert where == services.Position(0, 60)
