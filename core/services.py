@@ -5,7 +5,7 @@ Apps call these with a unit of work (SQL, memory) and the current time; nothing 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +19,7 @@ from core.errors import (
     ServiceClosed,
 )
 from core.estimate import CounterLoad, estimate_wait_s, mean_service_s
+from core.events import Event
 from core.model import Counter, CounterState, OfficeConfig, Ticket, TicketStatus
 from core.numbering import format_number, next_number
 from core.ports import UnitOfWork
@@ -105,13 +106,17 @@ def _open_counter(uow: UnitOfWork, office: str, code: str) -> Counter:
         raise CounterUnavailable(
             f"counter {code} is {counter.state.value}", f"ช่องบริการ {code} ไม่ได้เปิดให้บริการ"
         )
+    _require_free(uow, office, code)
+    return counter
+
+
+def _require_free(uow: UnitOfWork, office: str, code: str) -> None:
     current = uow.tickets.at_counter(office, code)
     if current is not None:
         raise CounterBusy(
-            f"counter {code} still has ticket {current.number}; finish it first",
-            f"ช่องบริการ {code} ยังมีบัตรคิว {current.number} อยู่ กรุณาปิดงานก่อน",
+            f"counter {code} still has ticket {current.number}; finish or transfer it first",
+            f"ช่องบริการ {code} ยังมีบัตรคิว {current.number} อยู่ กรุณาปิดงานหรือโอนก่อน",
         )
-    return counter
 
 
 def call_next(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Ticket | None:
@@ -182,14 +187,25 @@ def recall(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Tick
     return ticket
 
 
+def _on_ticket(
+    uow: UnitOfWork,
+    office: str,
+    ticket_id: str,
+    counter: str | None,
+    transition: Callable[[OfficeConfig, Ticket], Event],
+) -> Ticket:
+    with uow:
+        config = uow.config(office)
+        ticket = _ticket(uow, office, ticket_id, counter)
+        uow.publish(transition(config, ticket))
+        uow.commit()
+    return ticket
+
+
 def start_serving(
     uow: UnitOfWork, *, office: str, ticket_id: str, now: datetime, counter: str | None = None
 ) -> Ticket:
-    with uow:
-        ticket = _ticket(uow, office, ticket_id, counter)
-        uow.publish(lifecycle.start_serving(ticket, now))
-        uow.commit()
-    return ticket
+    return _on_ticket(uow, office, ticket_id, counter, lambda _, t: lifecycle.start_serving(t, now))
 
 
 def finish(
@@ -201,32 +217,21 @@ def finish(
     transactions: Sequence[str] = (),
     counter: str | None = None,
 ) -> Ticket:
-    with uow:
-        config = uow.config(office)
-        ticket = _ticket(uow, office, ticket_id, counter)
-        uow.publish(lifecycle.done(config, ticket, transactions, now))
-        uow.commit()
-    return ticket
+    return _on_ticket(
+        uow, office, ticket_id, counter, lambda c, t: lifecycle.done(c, t, transactions, now)
+    )
 
 
 def no_show(
     uow: UnitOfWork, *, office: str, ticket_id: str, now: datetime, counter: str | None = None
 ) -> Ticket:
-    with uow:
-        ticket = _ticket(uow, office, ticket_id, counter)
-        uow.publish(lifecycle.no_show(ticket, now))
-        uow.commit()
-    return ticket
+    return _on_ticket(uow, office, ticket_id, counter, lambda _, t: lifecycle.no_show(t, now))
 
 
 def cancel(
     uow: UnitOfWork, *, office: str, ticket_id: str, now: datetime, counter: str | None = None
 ) -> Ticket:
-    with uow:
-        ticket = _ticket(uow, office, ticket_id, counter)
-        uow.publish(lifecycle.cancel(ticket, now))
-        uow.commit()
-    return ticket
+    return _on_ticket(uow, office, ticket_id, counter, lambda _, t: lifecycle.cancel(t, now))
 
 
 def transfer(
@@ -240,53 +245,42 @@ def transfer(
     keep_place: bool | None = None,
     counter: str | None = None,
 ) -> Ticket:
-    with uow:
-        config = uow.config(office)
-        ticket = _ticket(uow, office, ticket_id, counter)
+    def move(config: OfficeConfig, ticket: Ticket) -> Event:
         target = uow.counters.get(office, to_counter) if to_counter is not None else None
-        event = lifecycle.transfer(
+        return lifecycle.transfer(
             config, ticket, now, service=service, counter=target, keep_place=keep_place
         )
-        uow.publish(event)
+
+    return _on_ticket(uow, office, ticket_id, counter, move)
+
+
+def _on_counter(
+    uow: UnitOfWork, office: str, code: str, transition: Callable[[Counter], Event]
+) -> Counter:
+    with uow:
+        desk = uow.counters.get(office, code)
+        uow.publish(transition(desk))
         uow.commit()
-    return ticket
+    return desk
 
 
 def pause_counter(
     uow: UnitOfWork, *, office: str, counter: str, reason: str, now: datetime
 ) -> Counter:
-    with uow:
-        desk = uow.counters.get(office, counter)
-        uow.publish(lifecycle.pause_counter(desk, reason, now))
-        uow.commit()
-    return desk
+    return _on_counter(uow, office, counter, lambda d: lifecycle.pause_counter(d, reason, now))
 
 
 def resume_counter(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Counter:
-    with uow:
-        desk = uow.counters.get(office, counter)
-        uow.publish(lifecycle.resume_counter(desk, now))
-        uow.commit()
-    return desk
+    return _on_counter(uow, office, counter, lambda d: lifecycle.resume_counter(d, now))
 
 
 def open_counter(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Counter:
-    with uow:
-        desk = uow.counters.get(office, counter)
-        uow.publish(lifecycle.open_counter(desk, now))
-        uow.commit()
-    return desk
+    return _on_counter(uow, office, counter, lambda d: lifecycle.open_counter(d, now))
 
 
 def close_counter(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Counter:
-    with uow:
-        desk = uow.counters.get(office, counter)
-        current = uow.tickets.at_counter(office, counter)
-        if current is not None:
-            raise CounterBusy(
-                f"counter {counter} still has ticket {current.number}; finish or transfer it first",
-                f"ช่องบริการ {counter} ยังมีบัตรคิว {current.number} อยู่ กรุณาปิดงานหรือโอนก่อน",
-            )
-        uow.publish(lifecycle.close_counter(desk, now))
-        uow.commit()
-    return desk
+    def close(desk: Counter) -> Event:
+        _require_free(uow, office, counter)
+        return lifecycle.close_counter(desk, now)
+
+    return _on_counter(uow, office, counter, close)
