@@ -71,6 +71,7 @@ class MemoryStore:
     )
     queued: dict[str, tuple[QueueKey, SortKey]] = field(default_factory=dict)
     at_counter: dict[tuple[str, str], str] = field(default_factory=dict)
+    counter_of: dict[str, tuple[str, str]] = field(default_factory=dict)
     recent_calls: dict[tuple[str, str], deque[str]] = field(
         default_factory=lambda: defaultdict(lambda: deque(maxlen=RECENT_CALLS_KEPT))
     )
@@ -92,13 +93,13 @@ class MemoryStore:
             qkey: QueueKey = (ticket.service, ticket.priority, ticket.target_counter)
             self.queues[ticket.office].setdefault(qkey, SortedQueue()).insert(ticket.queue_key)
             self.queued[ticket.id] = (qkey, ticket.queue_key)
-        for key, held in list(self.at_counter.items()):
-            if held == ticket.id and (
-                not ticket.status.at_counter or key != (ticket.office, ticket.counter)
-            ):
-                del self.at_counter[key]
+        held = self.counter_of.pop(ticket.id, None)
+        if held is not None:
+            del self.at_counter[held]
         if ticket.status.at_counter and ticket.counter is not None:
-            self.at_counter[(ticket.office, ticket.counter)] = ticket.id
+            desk = (ticket.office, ticket.counter)
+            self.at_counter[desk] = ticket.id
+            self.counter_of[ticket.id] = desk
 
     def record(self, event: Event) -> None:
         self.events.append((len(self.events) + 1, event))
@@ -193,11 +194,14 @@ class MemoryCounterRepository:
             raise NotFound(
                 f"office {office} has no counter {code!r}", f"ไม่พบช่องบริการ {code!r}"
             ) from None
-        self.snapshots.setdefault(key, (counter, copy.copy(counter)))
+        if key not in self.snapshots:
+            self.snapshots[key] = (counter, copy.copy(counter))
         return counter
 
     def list(self, office: str) -> list[Counter]:
-        codes = [code for (o, code) in self._store.counters if o == office]
+        codes = dict.fromkeys(
+            code for (o, code) in (*self._store.counters, *self.added) if o == office
+        )
         return [self.get(office, code) for code in codes]
 
 
