@@ -6,10 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from core import services
 from core.memory import MemoryUnitOfWork
 from core.model import Ticket
-from tests.core.office import make_uow
+from tests.core.office import issue_in, make_uow
 
 Issue = Callable[..., Ticket]
 
@@ -25,16 +24,6 @@ def issue(uow: MemoryUnitOfWork) -> Issue:
     ids = itertools.count(1)
 
     def _issue(service: str, now: datetime, **kwargs: object) -> Ticket:
-        ticket_id = f"t{next(ids)}"
-        ticket, _ = services.issue_ticket(
-            uow,
-            office="udn",
-            service=service,
-            now=now,
-            ticket_id=ticket_id,
-            status_key=f"key-{ticket_id}",
-            **kwargs,  # type: ignore[arg-type]
-        )
-        return ticket
+        return issue_in(uow, f"t{next(ids)}", service, now, **kwargs)
 
     return _issue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from core import services
 from core.memory import MemoryStore, MemoryUnitOfWork
 from core.model import (
     Agency,
@@ -13,6 +14,7 @@ from core.model import (
     OfficeConfig,
     PrioritySettings,
     Service,
+    Ticket,
     WorkProfile,
 )
 
@@ -56,3 +58,19 @@ def make_uow(config: OfficeConfig | None = None) -> MemoryUnitOfWork:
     store = MemoryStore()
     store.install(config or make_config(), make_counters())
     return MemoryUnitOfWork(store)
+
+
+def issue_in(
+    uow: MemoryUnitOfWork, ticket_id: str, service: str, now: datetime, **kwargs: object
+) -> Ticket:
+    """Issue a ticket in the test office `udn`; kwargs go to `services.issue_ticket`."""
+    ticket, _ = services.issue_ticket(
+        uow,
+        office="udn",
+        service=service,
+        now=now,
+        ticket_id=ticket_id,
+        status_key=f"key-{ticket_id}",
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return ticket

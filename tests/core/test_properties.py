@@ -15,7 +15,7 @@ from core import services
 from core.errors import DomainError
 from core.memory import MemoryUnitOfWork
 from core.model import Counter, PrioritySettings, Service, Ticket, TicketStatus, WorkProfile
-from tests.core.office import at, make_config, make_uow
+from tests.core.office import at, issue_in, make_config, make_uow
 
 CLASSES = PrioritySettings().classes
 # Mostly normal, as in a real hall, so that queues hold several tickets and order matters.
@@ -70,13 +70,11 @@ class OfficeDay(RuleBasedStateMachine):
     def kiosk_issues(self, service: str, priority: str, extras: list[str]) -> None:
         self.ids += 1
         try:
-            services.issue_ticket(
+            issue_in(
                 self.uow,
-                office="udn",
-                service=service,
-                now=self.now,
-                ticket_id=f"t{self.ids}",
-                status_key="k",
+                f"t{self.ids}",
+                service,
+                self.now,
                 priority=priority,
                 extra_services=extras,
             )
@@ -229,15 +227,7 @@ def replay(ops: list[Operation], policy: str) -> list[tuple[int, ev.Event]]:
         now = at(step * 1.5)
         try:
             if kind == "issue" and target in SERVICES:
-                services.issue_ticket(
-                    uow,
-                    office="udn",
-                    service=target,
-                    now=now,
-                    ticket_id=f"t{step}",
-                    status_key="k",
-                    priority=klass,
-                )
+                issue_in(uow, f"t{step}", target, now, priority=klass)
             elif kind == "call" and target in COUNTERS:
                 services.call_next(uow, office="udn", counter=target, now=now)
             elif kind == "done" and target in COUNTERS:
@@ -275,15 +265,7 @@ def one_counter_day(policy: str, arrivals: list[list[tuple[str, str]]]) -> list[
         now = at(0) + step * STEP
         for service, klass in arrivals[step] if step < len(arrivals) else []:
             ids += 1
-            services.issue_ticket(
-                uow,
-                office="udn",
-                service=service,
-                now=now,
-                ticket_id=f"t{ids}",
-                status_key="k",
-                priority=klass,
-            )
+            issue_in(uow, f"t{ids}", service, now, priority=klass)
         current = uow.tickets.at_counter("udn", "1")
         if current is not None:
             services.finish(uow, office="udn", ticket_id=current.id, now=now)
