@@ -31,7 +31,7 @@ def _require(
     if ticket.status not in allowed:
         raise IllegalTransition(
             f"cannot {action_en} ticket {ticket.number}: it is {ticket.status.value}",
-            f"ไม่สามารถ{action_th}บัตรคิว {ticket.number} ได้ เพราะสถานะคือ {ticket.status.value}",
+            f"ไม่สามารถ{action_th}บัตรคิว {ticket.number} ได้ เพราะสถานะคือ{ticket.status.th}",
         )
 
 
@@ -229,7 +229,7 @@ def open_counter(counter: Counter, now: datetime) -> ev.CounterOpened:
     if counter.state is not CounterState.CLOSED:
         raise IllegalTransition(
             f"counter {counter.code} is already {counter.state.value}",
-            f"ช่องบริการ {counter.code} เปิดอยู่แล้ว",
+            f"ช่องบริการ {counter.code} {counter.state.th}อยู่แล้ว",
         )
     counter.state = CounterState.OPEN
     return ev.CounterOpened(office=counter.office, counter=counter.code, at=now)
@@ -240,7 +240,7 @@ def pause_counter(counter: Counter, reason: str, now: datetime) -> ev.CounterPau
     if counter.state is not CounterState.OPEN:
         raise IllegalTransition(
             f"only an open counter can pause; counter {counter.code} is {counter.state.value}",
-            f"พักได้เฉพาะช่องบริการที่เปิดอยู่ ช่องบริการ {counter.code} ไม่ได้เปิด",
+            f"พักได้เฉพาะช่องบริการที่เปิดอยู่ ช่องบริการ {counter.code} {counter.state.th}",
         )
     counter.state = CounterState.PAUSED
     counter.pause_reason = reason.strip()

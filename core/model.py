@@ -30,6 +30,10 @@ class TicketStatus(StrEnum):
     CANCELLED = "cancelled"
 
     @property
+    def th(self) -> str:
+        return _TICKET_STATUS_TH[self]
+
+    @property
     def terminal(self) -> bool:
         return self in (TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED)
 
@@ -38,10 +42,31 @@ class TicketStatus(StrEnum):
         return self in (TicketStatus.CALLED, TicketStatus.SERVING)
 
 
+_TICKET_STATUS_TH = {
+    TicketStatus.WAITING: "รอเรียก",
+    TicketStatus.CALLED: "เรียกแล้ว",
+    TicketStatus.SERVING: "กำลังให้บริการ",
+    TicketStatus.DONE: "เสร็จสิ้น",
+    TicketStatus.NO_SHOW: "ไม่มาแสดงตน",
+    TicketStatus.CANCELLED: "ยกเลิกแล้ว",
+}
+
+
 class CounterState(StrEnum):
     OPEN = "open"
     PAUSED = "paused"
     CLOSED = "closed"
+
+    @property
+    def th(self) -> str:
+        return _COUNTER_STATE_TH[self]
+
+
+_COUNTER_STATE_TH = {
+    CounterState.OPEN: "เปิดให้บริการ",
+    CounterState.PAUSED: "พักชั่วคราว",
+    CounterState.CLOSED: "ปิด",
+}
 
 
 @dataclass(frozen=True)

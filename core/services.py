@@ -104,7 +104,7 @@ def _open_counter(uow: UnitOfWork, office: str, code: str) -> Counter:
     counter = uow.counters.get(office, code)
     if counter.state is not CounterState.OPEN:
         raise CounterUnavailable(
-            f"counter {code} is {counter.state.value}", f"ช่องบริการ {code} ไม่ได้เปิดให้บริการ"
+            f"counter {code} is {counter.state.value}", f"ช่องบริการ {code} {counter.state.th}"
         )
     _require_free(uow, office, code)
     return counter

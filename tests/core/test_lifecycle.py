@@ -324,3 +324,15 @@ def test_waited_seconds_count_from_the_original_place(uow: MemoryUnitOfWork, iss
     last = events_of(uow)[-1]
     assert isinstance(last, ev.TicketCalled)
     assert last.waited_s == int(timedelta(minutes=9).total_seconds())
+
+
+def test_refusals_name_the_state_in_thai(uow: MemoryUnitOfWork, issue: Issue) -> None:
+    ticket = issue("A", at(0))
+    with pytest.raises(IllegalTransition) as refused:
+        services.no_show(uow, office="udn", ticket_id=ticket.id, now=at(1))
+    assert "รอเรียก" in refused.value.message_th
+    services.pause_counter(uow, office="udn", counter="1", reason="", now=at(1))
+    with pytest.raises(CounterUnavailable) as paused:
+        call(uow, "1", 2)
+    assert "พักชั่วคราว" in paused.value.message_th
+    assert len({s.th for s in S}) == len(S)
