@@ -31,7 +31,7 @@ from core.model import (
     Service,
     WorkProfile,
 )
-from core.routing import RoutingContext, get_policy
+from core.routing import get_policy
 
 SIZES = (10, 1_000, 100_000)
 SERVICE_CODES = [chr(ord("A") + i) for i in range(20)]
@@ -115,7 +115,6 @@ class Setup:
             self.hall.issue()
         self.config = self.uow.config("bench")
         self.policy = get_policy(self.config.policy)
-        self.targets = {code: s.target_wait_s for code, s in self.config.services.items()}
         self.decide: list[int] = []
         self.call_next: list[int] = []
         self.queues = 0
@@ -128,15 +127,11 @@ class Setup:
         now = hall.now()
         with uow:
             desk = uow.counters.get("bench", counter)
-            heads = uow.tickets.heads("bench")
-            recent = uow.tickets.recent_classes("bench", counter, 2)
-            ctx = RoutingContext(
-                counter, desk.profile, heads, self.config.priority, self.targets, recent, now
-            )
+            ctx = services.routing_context(uow, self.config, desk, now)
             t0 = time.perf_counter_ns()
             self.policy.choose(ctx)
             self.decide.append(time.perf_counter_ns() - t0)
-        self.queues = max(self.queues, len(heads))
+        self.queues = max(self.queues, len(ctx.heads))
         t0 = time.perf_counter_ns()
         called = services.call_next(uow, office="bench", counter=counter, now=now)
         self.call_next.append(time.perf_counter_ns() - t0)

@@ -86,14 +86,18 @@ def issue(
     return ticket, ev.TicketIssued(at=now, extra_services=extras, **_fields(ticket))
 
 
-def call(ticket: Ticket, counter: Counter, now: datetime) -> ev.TicketCalled:
-    _require_aware(now)
-    _require(ticket, (S.WAITING,), "call", "เรียก")
+def require_open(counter: Counter) -> None:
     if counter.state is not CounterState.OPEN:
         raise CounterUnavailable(
             f"counter {counter.code} is {counter.state.value}",
-            f"ช่องบริการ {counter.code} ไม่ได้เปิดให้บริการ",
+            f"ช่องบริการ {counter.code} {counter.state.th}",
         )
+
+
+def call(ticket: Ticket, counter: Counter, now: datetime) -> ev.TicketCalled:
+    _require_aware(now)
+    _require(ticket, (S.WAITING,), "call", "เรียก")
+    require_open(counter)
     if ticket.target_counter not in (None, counter.code):
         raise IllegalTransition(
             f"ticket {ticket.number} was sent to counter {ticket.target_counter}",

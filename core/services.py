@@ -12,7 +12,6 @@ from datetime import datetime
 from core import lifecycle
 from core.errors import (
     CounterBusy,
-    CounterUnavailable,
     NotAtCounter,
     NotFound,
     OfficeClosed,
@@ -20,7 +19,7 @@ from core.errors import (
 )
 from core.estimate import CounterLoad, estimate_wait_s, mean_service_s
 from core.events import Event
-from core.model import Counter, CounterState, OfficeConfig, Ticket, TicketStatus
+from core.model import Counter, OfficeConfig, Ticket, TicketStatus
 from core.numbering import format_number, next_number
 from core.ports import UnitOfWork
 from core.routing import RoutingContext, get_policy
@@ -102,10 +101,7 @@ def issue_ticket(
 
 def _open_counter(uow: UnitOfWork, office: str, code: str) -> Counter:
     counter = uow.counters.get(office, code)
-    if counter.state is not CounterState.OPEN:
-        raise CounterUnavailable(
-            f"counter {code} is {counter.state.value}", f"ช่องบริการ {code} {counter.state.th}"
-        )
+    lifecycle.require_open(counter)
     _require_free(uow, office, code)
     return counter
 
@@ -119,23 +115,30 @@ def _require_free(uow: UnitOfWork, office: str, code: str) -> None:
         )
 
 
+def routing_context(
+    uow: UnitOfWork, config: OfficeConfig, desk: Counter, now: datetime
+) -> RoutingContext:
+    """What the routing policy sees when `desk` asks for its next ticket."""
+    office = config.office.code
+    return RoutingContext(
+        counter=desk.code,
+        profile=desk.profile,
+        heads=uow.tickets.heads(office),
+        priority=config.priority,
+        target_wait_s={code: s.target_wait_s for code, s in config.services.items()},
+        recent_classes=uow.tickets.recent_classes(
+            office, desk.code, config.priority.max_priority_in_row
+        ),
+        now=now,
+    )
+
+
 def call_next(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Ticket | None:
     """Call the ticket the office's routing policy picks for this counter; None if none waits."""
     with uow:
         config = uow.config(office)
         desk = _open_counter(uow, office, counter)
-        ctx = RoutingContext(
-            counter=counter,
-            profile=desk.profile,
-            heads=uow.tickets.heads(office),
-            priority=config.priority,
-            target_wait_s={code: s.target_wait_s for code, s in config.services.items()},
-            recent_classes=uow.tickets.recent_classes(
-                office, counter, config.priority.max_priority_in_row
-            ),
-            now=now,
-        )
-        head = get_policy(config.policy).choose(ctx)
+        head = get_policy(config.policy).choose(routing_context(uow, config, desk, now))
         if head is None:
             return None
         ticket = uow.tickets.get(head.ticket_id)
