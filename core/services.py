@@ -5,7 +5,7 @@ Apps call these with a unit of work (SQL, memory) and the current time; nothing 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,19 +38,52 @@ def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
     if ticket.status is not TicketStatus.WAITING:
         return Position(0, 0 if ticket.status.at_counter else None)
     office = ticket.office
-    ahead = uow.tickets.people_ahead(ticket)
-    samples = uow.tickets.recent_service_times(office, ticket.service, SERVICE_TIME_SAMPLES)
-    service = config.service(ticket.service)
-    loads = [
+    return _queue_position(
+        uow,
+        config,
+        ticket.service,
+        uow.tickets.people_ahead(ticket),
+        uow.tickets.waiting_counts(office),
+        _counter_loads(uow, office),
+    )
+
+
+def newcomer_positions(uow: UnitOfWork, config: OfficeConfig) -> dict[str, Position]:
+    """Per service, where a ticket issued now would stand: what a kiosk button shows."""
+    office = config.office.code
+    waiting = uow.tickets.waiting_counts(office)
+    loads = _counter_loads(uow, office)
+    return {
+        code: _queue_position(uow, config, code, waiting.get(code, 0), waiting, loads)
+        for code in config.services
+    }
+
+
+def _counter_loads(uow: UnitOfWork, office: str) -> list[CounterLoad]:
+    return [
         CounterLoad(c, busy=uow.tickets.at_counter(office, c.code) is not None)
         for c in uow.counters.list(office)
-        if c.profile.serves(ticket.service)
     ]
+
+
+def _queue_position(
+    uow: UnitOfWork,
+    config: OfficeConfig,
+    service_code: str,
+    ahead: int,
+    waiting_counts: Mapping[str, int],
+    loads: Sequence[CounterLoad],
+) -> Position:
+    samples = uow.tickets.recent_service_times(
+        config.office.code, service_code, SERVICE_TIME_SAMPLES
+    )
+    service = config.service(service_code)
     # Only those ahead compete with this ticket for its service; the estimate adds the ticket
     # itself, so counting it among the waiting too would change the answer once it is queued.
-    waiting = {**uow.tickets.waiting_counts(office), ticket.service: ahead}
+    waiting = {**waiting_counts, service_code: ahead}
+    serving = [load for load in loads if load.counter.profile.serves(service_code)]
     wait = estimate_wait_s(
-        ticket.service, ahead, mean_service_s(samples, service.default_service_s), loads, waiting
+        service_code, ahead, mean_service_s(samples, service.default_service_s), serving, waiting
     )
     return Position(ahead, wait)
 

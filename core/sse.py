@@ -23,7 +23,16 @@ class ServerSentEvent:
 
 def encode(event_id: int, event: Event, tz: Any = None) -> bytes:
     data = json.dumps(event_to_json(event, tz), ensure_ascii=False, separators=(",", ":"))
-    return f"id: {event_id}\nevent: {event.type}\ndata: {data}\n\n".encode()
+    return encode_data(event_id, event.type, data)
+
+
+def encode_data(event_id: int, event_type: str, data: str) -> bytes:
+    """A message whose data is already JSON text (one line: JSON text has no raw newlines)."""
+    return f"id: {event_id}\nevent: {event_type}\ndata: {data}\n\n".encode()
+
+
+def encode_retry(milliseconds: int) -> bytes:
+    return f"retry: {milliseconds}\n\n".encode()
 
 
 def encode_comment(text: str = "keep-alive") -> bytes:

@@ -75,3 +75,13 @@ def simulate_command(
     finally:
         progress_bars.close()
     click.echo(format_table(results))
+
+
+def _register_server_commands() -> None:
+    from queue_server.server_cli import db_group, office_group, server_command, token_group
+
+    for command in (server_command, db_group, office_group, token_group):
+        main.add_command(command)
+
+
+_register_server_commands()

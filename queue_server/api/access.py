@@ -1,0 +1,101 @@
+"""Who may do what: bearer tokens, roles, the office a request is about, an officer's counter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from flask import current_app, g, request
+
+from queue_server.api.errors import ApiError
+from queue_server.auth import Principal, Role, principal_for
+from queue_server.db import schema as t
+from queue_server.extension import swq
+
+
+def authenticate(roles: Sequence[Role]) -> Principal:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(
+            401,
+            "unauthorized",
+            "this needs a token: Authorization: Bearer TOKEN",
+            "ต้องมีโทเคน (Authorization: Bearer TOKEN)",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    with swq().db.engine.connect() as conn:
+        who = principal_for(conn, token.strip())
+    if who is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "unknown or revoked token",
+            "โทเคนไม่ถูกต้องหรือถูกยกเลิกแล้ว",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    if who.role not in roles and who.role is not Role.ADMIN:
+        raise ApiError(
+            403,
+            "forbidden",
+            f"a {who.role.value} token cannot do this (needs {', '.join(r.value for r in roles)})",
+            f"โทเคนประเภท {who.role.value} ไม่มีสิทธิ์ทำรายการนี้",
+        )
+    g.principal = who
+    return who
+
+
+def office_for(who: Principal | None = None) -> str:
+    """The office a request is about: the token's, or ?office=, or the only/default one."""
+    asked = request.args.get("office")
+    if who is not None:
+        if asked is not None and asked != who.office:
+            raise ApiError(
+                403,
+                "forbidden",
+                f"this token belongs to office {who.office}, not {asked}",
+                f"โทเคนนี้เป็นของสำนักงาน {who.office} ไม่ใช่ {asked}",
+            )
+        return who.office
+    codes = _office_codes()
+    if asked is not None:
+        if asked not in codes:
+            raise ApiError(404, "not_found", f"no office {asked!r}", f"ไม่พบสำนักงาน {asked!r}")
+        return asked
+    default = current_app.config["DEFAULT_OFFICE"]
+    if default:
+        return str(default)
+    if len(codes) == 1:
+        return codes[0]
+    if not codes:
+        raise ApiError(
+            404,
+            "not_found",
+            "no office is set up yet: run `swq office load FILE.toml`",
+            "ยังไม่มีสำนักงาน: ใช้คำสั่ง swq office load FILE.toml",
+        )
+    raise ApiError(
+        400,
+        "office_required",
+        f"this server hosts several offices; add ?office= one of {', '.join(codes)}",
+        f"เซิร์ฟเวอร์นี้มีหลายสำนักงาน กรุณาระบุ ?office= ({', '.join(codes)})",
+    )
+
+
+def _office_codes() -> list[str]:
+    with swq().db.engine.connect() as conn:
+        return list(conn.execute(sa.select(t.offices.c.code).order_by("code")).scalars())
+
+
+def own_counter(who: Principal, code: str) -> str | None:
+    """The counter an officer is bound to (refusing any other); None for an admin (any)."""
+    if who.role is Role.ADMIN:
+        return None
+    if who.counter != code:
+        raise ApiError(
+            403,
+            "not_your_counter",
+            f"this officer token is for counter {who.counter}, not {code}",
+            f"โทเคนนี้ใช้ได้กับช่องบริการ {who.counter} เท่านั้น ไม่ใช่ {code}",
+        )
+    return code

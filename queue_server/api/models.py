@@ -1,0 +1,157 @@
+"""Request and response documents of the HTTP API (CONTRACT.md); the OpenAPI schemas come
+from these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from core.model import CounterState, TicketStatus
+
+ServiceCode = Annotated[str, Field(pattern=r"^[A-Z]{1,2}$", examples=["A"])]
+CounterCode = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueRequest(Strict):
+    service: ServiceCode
+    priority: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    extra_services: Annotated[list[ServiceCode], Field(max_length=10)] = []
+
+
+class DoneRequest(Strict):
+    transactions: Annotated[list[ServiceCode], Field(max_length=20)] = []
+
+
+class TransferRequest(Strict):
+    service: ServiceCode | None = None
+    counter: CounterCode | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> TransferRequest:
+        if self.service is None and self.counter is None:
+            raise ValueError("give a service, a counter, or both")
+        return self
+
+
+class PauseRequest(Strict):
+    reason: Annotated[str, Field(max_length=200)] = ""
+
+
+class NoBody(Strict):
+    pass
+
+
+class OfficeQuery(BaseModel):
+    office: str | None = None
+
+
+class StatusQuery(BaseModel):
+    key: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class EventsQuery(BaseModel):
+    office: str | None = None
+    last_event_id: Annotated[int, Field(ge=0)] | None = None
+
+
+class TransactionOut(BaseModel):
+    service: str
+    done: bool
+
+
+class TicketOut(BaseModel):
+    id: str
+    number: str
+    service: str
+    priority: str
+    status: TicketStatus
+    transactions: list[TransactionOut]
+    people_ahead: int
+    estimated_wait_s: int | None
+    issued_at: datetime
+    called_at: datetime | None
+    counter: str | None
+    status_url: str
+
+
+class PublicStatus(BaseModel):
+    number: str
+    state: TicketStatus
+    state_th: str
+    people_ahead: int
+    estimated_wait_s: int | None
+    counter: str | None
+    counter_name_th: str | None
+    counter_name_en: str | None
+    service: str
+    service_name_th: str
+    service_name_en: str
+    office_name_th: str
+    office_name_en: str
+    issued_at: datetime
+    called_at: datetime | None
+
+
+class ServiceOut(BaseModel):
+    code: str
+    name_th: str
+    name_en: str
+    agency: str
+    agency_name_th: str
+    agency_name_en: str
+    open: bool
+    waiting: int
+    estimated_wait_s: int | None
+
+
+class CounterOut(BaseModel):
+    code: str
+    name_th: str
+    name_en: str
+    state: CounterState
+    pause_reason: str
+
+
+class BoardCall(BaseModel):
+    ticket_id: str
+    number: str
+    counter: str
+    service: str
+    called_at: datetime
+
+
+class BoardCounter(BaseModel):
+    code: str
+    name: str
+    name_en: str
+    status: CounterState
+    number: str | None
+
+
+class Board(BaseModel):
+    last_event_id: int
+    office_name_th: str
+    office_name_en: str
+    generated_at: datetime
+    calls: list[BoardCall]
+    counters: list[BoardCounter]
+
+
+class Health(BaseModel):
+    status: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    message_th: str
+
+
+class Error(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,39 @@
+"""Tickets as the API shows them: contract JSON in the office's own UTC offset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+
+from core import services
+from core.codec import ticket_to_json
+from core.model import OfficeConfig, Ticket
+from core.services import Position
+from queue_server.db.uow import SqlUnitOfWork
+from queue_server.extension import swq
+
+
+def status_url(ticket: Ticket) -> str:
+    base = current_app.config["PUBLIC_URL"] or request.host_url
+    return f"{base.rstrip('/')}/t/{ticket.id}?key={ticket.status_key}"
+
+
+def ticket_document(config: OfficeConfig, ticket: Ticket, where: Position) -> dict[str, Any]:
+    return ticket_to_json(
+        ticket,
+        people_ahead=where.people_ahead,
+        estimated_wait_s=where.estimated_wait_s,
+        status_url=status_url(ticket),
+        tz=config.office.tz,
+    )
+
+
+def ticket_response(office: str, ticket: Ticket, status: int = 200) -> Response:
+    """The ticket with where it stands now (a waiting ticket needs a fresh look at its queue)."""
+    with SqlUnitOfWork(swq().db, office, write=False) as uow:
+        config = uow.config(office)
+        where = services.position(uow, config, ticket)
+    response = jsonify(ticket_document(config, ticket, where))
+    response.status_code = status
+    return response

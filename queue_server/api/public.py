@@ -1,0 +1,154 @@
+"""What anyone may read: health, services for the kiosk, the board, the event stream, the API
+document."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from core import services
+from queue_server.api import bp, spec
+from queue_server.api.access import office_for
+from queue_server.api.errors import ApiError
+from queue_server.api.models import Board, Error, EventsQuery, Health, OfficeQuery, ServiceOut
+from queue_server.board import board_document
+from queue_server.db.uow import SqlUnitOfWork
+from queue_server.extension import swq
+from queue_server.live import StreamsFull
+
+root = Blueprint("root", __name__)
+OFFICE_ERRORS = {400: (Error, "several offices: say which"), 404: (Error, "no such office")}
+
+
+@spec.route(
+    root,
+    "GET",
+    "/healthz",
+    summary="Liveness: the process answers and its database is reachable",
+    tag="public",
+    responses={200: (Health, "ok"), 503: (Error, "database unreachable")},
+)
+def healthz() -> Response:
+    try:
+        swq().db.office_codes()
+    except Exception as exc:  # any failure to reach the database is the answer itself
+        raise ApiError(
+            503,
+            "database_unavailable",
+            f"database unreachable: {type(exc).__name__}",
+            "เชื่อมต่อฐานข้อมูลไม่ได้",
+        ) from None
+    return jsonify({"status": "ok"})
+
+
+@spec.route(
+    bp,
+    "GET",
+    "/openapi.json",
+    summary="This document",
+    tag="public",
+    responses={200: (None, "OpenAPI 3.1 document")},
+)
+def openapi() -> Response:
+    return jsonify(_document())
+
+
+@cache
+def _document() -> dict[str, Any]:
+    return spec.document()
+
+
+@spec.route(
+    bp,
+    "GET",
+    "/services",
+    summary="The office's services with people waiting and the wait a new ticket can expect",
+    tag="public",
+    query=OfficeQuery,
+    responses={200: (list[ServiceOut], "services in kiosk order"), **OFFICE_ERRORS},
+)
+def list_services(query: OfficeQuery) -> Response:
+    office = office_for()
+    with SqlUnitOfWork(swq().db, office, write=False) as uow:
+        config = uow.config(office)
+        waiting = uow.tickets.waiting_counts(office)
+        positions = services.newcomer_positions(uow, config)
+    docs = []
+    for code, svc in config.services.items():
+        agency = config.agencies.get(svc.agency)
+        docs.append(
+            ServiceOut(
+                code=code,
+                name_th=svc.name_th,
+                name_en=svc.name_en,
+                agency=svc.agency,
+                agency_name_th=agency.name_th if agency else svc.agency,
+                agency_name_en=agency.name_en if agency else svc.agency,
+                open=svc.open,
+                waiting=waiting.get(code, 0),
+                estimated_wait_s=positions[code].estimated_wait_s,
+            ).model_dump(mode="json")
+        )
+    return jsonify(docs)
+
+
+@spec.route(
+    bp,
+    "GET",
+    "/board",
+    summary="The hall board now: latest calls today and each counter's ticket",
+    tag="public",
+    query=OfficeQuery,
+    responses={200: (Board, "the board"), **OFFICE_ERRORS},
+)
+def board(query: OfficeQuery) -> Response:
+    office = office_for()
+    return jsonify(
+        board_document(swq().db, office, swq().now(), int(current_app.config["BOARD_CALLS"]))
+    )
+
+
+@spec.route(
+    bp,
+    "GET",
+    "/events",
+    summary="Server-Sent Events; Last-Event-ID (header or ?last_event_id=) resumes",
+    tag="public",
+    query=EventsQuery,
+    content_type="text/event-stream",
+    responses={
+        200: (str, "the event stream"),
+        **OFFICE_ERRORS,
+        503: (Error, "this process holds all the streams it may; retry"),
+    },
+)
+def events(query: EventsQuery) -> Response:
+    office = office_for()
+    after = query.last_event_id
+    header = request.headers.get("Last-Event-ID")
+    if header:
+        if not header.strip().isdigit():
+            raise ApiError(
+                400,
+                "bad_last_event_id",
+                "Last-Event-ID must be an event id (a whole number)",
+                "Last-Event-ID ต้องเป็นตัวเลข",
+            )
+        after = int(header)
+    try:
+        stream = swq().hub.open_stream(office, after)
+    except StreamsFull:
+        raise ApiError(
+            503,
+            "too_many_streams",
+            "too many open streams on this server process; retry shortly",
+            "มีผู้เชื่อมต่อมากเกินไป กรุณาลองใหม่อีกครั้ง",
+            {"Retry-After": "5"},
+        ) from None
+    return Response(
+        stream,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,191 @@
+"""Routes declared once: the decorator registers the Flask view, checks the caller's role,
+validates the body and query with pydantic, and records the operation for the OpenAPI document."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, request
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from queue_server.api.errors import ApiError
+from queue_server.auth import Role
+
+View = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    rule: str
+    summary: str
+    roles: tuple[Role, ...] | None  # None: public
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    responses: dict[int, tuple[type[BaseModel] | type[list[Any]] | None, str]]
+    tag: str
+    content_type: str = "application/json"
+
+
+@dataclass
+class ApiSpec:
+    title: str
+    version: str
+    operations: list[Operation] = field(default_factory=list)
+
+    def route(
+        self,
+        bp: Blueprint,
+        method: str,
+        rule: str,
+        *,
+        summary: str,
+        tag: str,
+        roles: Sequence[Role] | None = None,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        responses: dict[int, tuple[Any, str]],
+        content_type: str = "application/json",
+    ) -> Callable[[View], View]:
+        op = Operation(
+            method.upper(),
+            (bp.url_prefix or "") + rule,
+            summary,
+            tuple(roles) if roles is not None else None,
+            body,
+            query,
+            responses,
+            tag,
+            content_type,
+        )
+        self.operations.append(op)
+
+        def decorate(view: View) -> View:
+            @functools.wraps(view)
+            def wrapper(**kwargs: Any) -> Any:
+                from queue_server.api.access import authenticate
+
+                if op.roles is not None:
+                    kwargs["who"] = authenticate(op.roles)
+                if op.body is not None:
+                    kwargs["body"] = parse_body(op.body)
+                if op.query is not None:
+                    kwargs["query"] = parse_query(op.query)
+                return view(**kwargs)
+
+            bp.add_url_rule(rule, view_func=wrapper, methods=[op.method])
+            return wrapper
+
+        return decorate
+
+    def document(self) -> dict[str, Any]:
+        models: dict[type[BaseModel], None] = {}
+        for op in self.operations:
+            for model in (op.body, op.query, *(m for m, _ in op.responses.values())):
+                inner = _model_of(model)
+                if inner is not None:
+                    models[inner] = None
+        _, schemas = models_json_schema(
+            [(m, "serialization") for m in models], ref_template="#/components/schemas/{model}"
+        )
+        paths: dict[str, dict[str, Any]] = {}
+        for op in self.operations:
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule)
+            paths.setdefault(path, {})[op.method.lower()] = self._operation(op, path)
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": self.title, "version": self.version},
+            "paths": paths,
+            "components": {
+                "schemas": schemas.get("$defs", {}),
+                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            },
+        }
+
+    def _operation(self, op: Operation, path: str) -> dict[str, Any]:
+        params: list[dict[str, Any]] = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", path)
+        ]
+        if op.query is not None:
+            schema = op.query.model_json_schema()
+            required = set(schema.get("required", ()))
+            for name, prop in schema.get("properties", {}).items():
+                params.append(
+                    {"name": name, "in": "query", "required": name in required, "schema": prop}
+                )
+        doc: dict[str, Any] = {
+            "summary": op.summary,
+            "tags": [op.tag],
+            "operationId": f"{op.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', path.lower())}",
+            "parameters": params,
+            "responses": {},
+        }
+        if op.roles is not None:
+            doc["security"] = [{"bearer": []}]
+            doc["description"] = "Roles: " + ", ".join(r.value for r in op.roles)
+        if op.body is not None:
+            doc["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(op.body)}},
+            }
+        for status, (model, description) in op.responses.items():
+            response: dict[str, Any] = {"description": description}
+            if model is not None:
+                response["content"] = {op.content_type: {"schema": _schema(model)}}
+            doc["responses"][str(status)] = response
+        return doc
+
+
+def _model_of(model: Any) -> type[BaseModel] | None:
+    if model is None:
+        return None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return model
+    args = getattr(model, "__args__", ())
+    return (
+        args[0] if args and isinstance(args[0], type) and issubclass(args[0], BaseModel) else None
+    )
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _schema(model: Any) -> dict[str, Any]:
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return _ref(model)
+    inner = _model_of(model)
+    if inner is not None:
+        return {"type": "array", "items": _ref(inner)}
+    return {"type": "string"}
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        doc: Any = {}
+    else:
+        try:
+            doc = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ApiError(
+                400, "bad_json", f"the body is not valid JSON: {exc}", "ข้อมูลที่ส่งมาไม่ใช่ JSON"
+            ) from None
+    try:
+        return model.model_validate(doc)
+    except ValidationError as exc:
+        raise ApiError.from_validation(exc) from None
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise ApiError.from_validation(exc) from None

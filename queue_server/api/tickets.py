@@ -1,0 +1,285 @@
+"""Issuing tickets (kiosks) and acting on one ticket (officers)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Response, current_app, jsonify, request
+
+from core import services
+from core.errors import NotFound
+from queue_server.api import bp, spec
+from queue_server.api.access import office_for
+from queue_server.api.errors import ApiError
+from queue_server.api.models import (
+    DoneRequest,
+    Error,
+    IssueRequest,
+    NoBody,
+    PublicStatus,
+    StatusQuery,
+    TicketOut,
+    TransferRequest,
+)
+from queue_server.api.present import ticket_document, ticket_response
+from queue_server.auth import Principal, Role
+from queue_server.db import schema as t
+from queue_server.db.uow import IdempotencyClaim, SqlUnitOfWork
+from queue_server.extension import swq
+
+ERRORS = {
+    400: (Error, "bad request"),
+    401: (Error, "no or unknown token"),
+    403: (Error, "not allowed for this token"),
+    404: (Error, "no such ticket"),
+    409: (Error, "not possible in the ticket's state"),
+    422: (Error, "invalid body"),
+}
+MAX_KEY = 200
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not key or len(key) > MAX_KEY or not key.isprintable():
+        raise ApiError(
+            400,
+            "bad_idempotency_key",
+            f"Idempotency-Key must be 1-{MAX_KEY} printable characters",
+            f"Idempotency-Key ต้องเป็นตัวอักษร 1-{MAX_KEY} ตัว",
+        )
+    return key
+
+
+def _replay(who: Principal, key: str, request_hash: str) -> Response | None:
+    """The ticket this kiosk already got for this key, if it asked before."""
+    c = t.idempotency_keys.c
+    with swq().db.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(c.request_hash, c.ticket_id).where(c.token_id == who.token_id, c.key == key)
+        ).one_or_none()
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used for a different request",
+            "Idempotency-Key นี้ถูกใช้กับคำขออื่นไปแล้ว",
+        )
+    with SqlUnitOfWork(swq().db, who.office, write=False) as uow:
+        ticket = uow.tickets.get(row.ticket_id)
+    response = ticket_response(who.office, ticket, 201)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _check_rate(who: Principal) -> None:
+    if who.role is not Role.KIOSK:
+        return
+    limit = int(current_app.config["KIOSK_RATE_LIMIT"])
+    window = float(current_app.config["KIOSK_RATE_WINDOW_S"])
+    since = swq().now() - timedelta(seconds=window)
+    c = t.tickets.c
+    with swq().db.engine.connect() as conn:
+        recent = conn.execute(
+            sa.select(sa.func.count()).where(c.issued_by == who.token_id, c.issued_at > since)
+        ).scalar_one()
+    if recent >= limit:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"this kiosk issued {recent} tickets in the last {window:.0f} s; wait a moment",
+            "ตู้นี้ออกบัตรคิวถี่เกินไป กรุณารอสักครู่ หรือแจ้งเจ้าหน้าที่",
+            {"Retry-After": str(max(1, round(window / limit)))},
+        )
+
+
+@spec.route(
+    bp,
+    "POST",
+    "/tickets",
+    summary="Issue a ticket (kiosk). Same Idempotency-Key again: the same ticket.",
+    tag="tickets",
+    roles=[Role.KIOSK],
+    body=IssueRequest,
+    responses={201: (TicketOut, "the ticket"), 429: (Error, "too many from this kiosk"), **ERRORS},
+)
+def issue(who: Principal, body: IssueRequest) -> Response:
+    office = office_for(who)
+    key = _idempotency_key()
+    request_hash = hashlib.sha256(
+        json.dumps(body.model_dump(), sort_keys=True).encode()
+    ).hexdigest()
+    if key is not None:
+        replay = _replay(who, key, request_hash)
+        if replay is not None:
+            return replay
+    _check_rate(who)
+    ticket_id = uuid.uuid4().hex
+    uow = SqlUnitOfWork(swq().db, office)
+    uow.issued_by = who.token_id
+    if key is not None:
+        uow.claim = IdempotencyClaim(who.token_id, key, request_hash, ticket_id)
+    try:
+        ticket, where = services.issue_ticket(
+            uow,
+            office=office,
+            service=body.service,
+            priority=body.priority,
+            extra_services=body.extra_services,
+            now=swq().now(),
+            ticket_id=ticket_id,
+            status_key=secrets.token_urlsafe(18),
+        )
+    except sa.exc.IntegrityError:
+        # The same key raced in from a retry on another connection: that one won, answer with it.
+        replay = _replay(who, key, request_hash) if key is not None else None
+        if replay is None:
+            raise
+        return replay
+    with SqlUnitOfWork(swq().db, office, write=False) as read:
+        config = read.config(office)
+    response = jsonify(ticket_document(config, ticket, where))
+    response.status_code = 201
+    return response
+
+
+@spec.route(
+    bp,
+    "GET",
+    "/tickets/<ticket_id>",
+    summary="One ticket of the token's office",
+    tag="tickets",
+    roles=list(Role),
+    responses={200: (TicketOut, "the ticket"), **ERRORS},
+)
+def get_ticket(who: Principal, ticket_id: str) -> Response:
+    office = office_for(who)
+    with SqlUnitOfWork(swq().db, office, write=False) as uow:
+        ticket = uow.tickets.get(ticket_id)
+    return ticket_response(office, ticket)
+
+
+@spec.route(
+    bp,
+    "GET",
+    "/tickets/<ticket_id>/status",
+    summary="Public status of a ticket (the QR code on the ticket); the key is on the ticket",
+    tag="public",
+    query=StatusQuery,
+    responses={200: (PublicStatus, "where the ticket stands"), 404: ERRORS[404]},
+)
+def public_status(ticket_id: str, query: StatusQuery) -> Response:
+    from queue_server.status_page import public_status_document
+
+    return jsonify(public_status_document(ticket_id, query.key))
+
+
+def _officer_counter(who: Principal) -> str | None:
+    return who.counter if who.role is Role.OFFICER else None
+
+
+def _act(who: Principal, ticket_id: str, action: str, **kwargs: object) -> Response:
+    office = office_for(who)
+    use_case = getattr(services, action)
+    ticket = use_case(
+        SqlUnitOfWork(swq().db, office),
+        office=office,
+        ticket_id=ticket_id,
+        now=swq().now(),
+        counter=_officer_counter(who),
+        **kwargs,
+    )
+    return ticket_response(office, ticket)
+
+
+@spec.route(
+    bp,
+    "POST",
+    "/tickets/<ticket_id>/serving",
+    summary="The citizen has arrived at the counter: service starts",
+    tag="tickets",
+    roles=[Role.OFFICER],
+    body=NoBody,
+    responses={200: (TicketOut, "the ticket"), **ERRORS},
+)
+def start_serving(who: Principal, ticket_id: str, body: NoBody) -> Response:
+    return _act(who, ticket_id, "start_serving")
+
+
+@spec.route(
+    bp,
+    "POST",
+    "/tickets/<ticket_id>/done",
+    summary="Finish a visit with the transactions actually performed",
+    tag="tickets",
+    roles=[Role.OFFICER],
+    body=DoneRequest,
+    responses={200: (TicketOut, "the ticket"), **ERRORS},
+)
+def done(who: Principal, ticket_id: str, body: DoneRequest) -> Response:
+    return _act(who, ticket_id, "finish", transactions=body.transactions)
+
+
+@spec.route(
+    bp,
+    "POST",
+    "/tickets/<ticket_id>/no-show",
+    summary="The citizen did not come to the counter",
+    tag="tickets",
+    roles=[Role.OFFICER],
+    body=NoBody,
+    responses={200: (TicketOut, "the ticket"), **ERRORS},
+)
+def no_show(who: Principal, ticket_id: str, body: NoBody) -> Response:
+    return _act(who, ticket_id, "no_show")
+
+
+@spec.route(
+    bp,
+    "POST",
+    "/tickets/<ticket_id>/transfer",
+    summary="Send a ticket to another service's queue or to a named counter",
+    tag="tickets",
+    roles=[Role.OFFICER],
+    body=TransferRequest,
+    responses={200: (TicketOut, "the ticket, waiting again"), **ERRORS},
+)
+def transfer(who: Principal, ticket_id: str, body: TransferRequest) -> Response:
+    return _act(who, ticket_id, "transfer", service=body.service, to_counter=body.counter)
+
+
+@spec.route(
+    bp,
+    "POST",
+    "/tickets/<ticket_id>/cancel",
+    summary="Cancel a ticket (an officer at its counter or any waiting one; a kiosk its own)",
+    tag="tickets",
+    roles=[Role.OFFICER, Role.KIOSK],
+    body=NoBody,
+    responses={200: (TicketOut, "the ticket"), **ERRORS},
+)
+def cancel(who: Principal, ticket_id: str, body: NoBody) -> Response:
+    if who.role is Role.KIOSK:
+        c = t.tickets.c
+        with swq().db.engine.connect() as conn:
+            issued_by = conn.execute(
+                sa.select(c.issued_by).where(c.id == ticket_id, c.office == who.office)
+            ).one_or_none()
+        if issued_by is None:
+            raise NotFound(f"no ticket {ticket_id!r}", f"ไม่พบบัตรคิว {ticket_id!r}")
+        if issued_by[0] != who.token_id:
+            raise ApiError(
+                403,
+                "forbidden",
+                "a kiosk can cancel only the tickets it issued",
+                "ตู้ออกบัตรยกเลิกได้เฉพาะบัตรที่ตู้นี้ออกเท่านั้น",
+            )
+    return _act(who, ticket_id, "cancel")

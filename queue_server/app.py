@@ -1,0 +1,28 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from queue_server.api import blueprint
+from queue_server.api.errors import register_error_handlers
+from queue_server.api.public import root
+from queue_server.extension import init_app
+from queue_server.settings import load_settings
+from queue_server.status_page import pages
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Settings come from defaults, `SWQ_CONFIG_FILE`, `SWQ_*` variables, then `config`."""
+    app = Flask(__name__)
+    load_settings(app, config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    init_app(app)
+    register_error_handlers(app)
+    app.register_blueprint(blueprint())
+    app.register_blueprint(root)
+    app.register_blueprint(pages)
+    return app

@@ -1,0 +1,68 @@
+"""One database per app: its engine, a cache of office configurations, commit listeners."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from core.errors import NotFound
+from core.model import OfficeConfig
+from queue_server.db import schema as t
+from queue_server.db.engine import is_sqlite, make_engine
+from queue_server.db.rows import config_from_rows
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sqlite = is_sqlite(self.engine)
+        self._configs: dict[str, tuple[int, OfficeConfig]] = {}
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[str], None]] = []
+
+    def on_commit(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(office)` after a transaction that wrote events of that office commits."""
+        self._listeners.append(listener)
+
+    def committed(self, office: str) -> None:
+        for listener in self._listeners:
+            listener(office)
+
+    def config(self, conn: sa.Connection, office: str, version: int | None = None) -> OfficeConfig:
+        """The office's configuration, read again only when its version changed."""
+        if version is None:
+            version = self.version(conn, office)
+        with self._lock:
+            cached = self._configs.get(office)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        row = conn.execute(sa.select(t.offices).where(t.offices.c.code == office)).mappings().one()
+        agencies = conn.execute(
+            sa.select(t.agencies).where(t.agencies.c.office == office).order_by("position")
+        ).mappings()
+        services = conn.execute(
+            sa.select(t.services).where(t.services.c.office == office).order_by("position")
+        ).mappings()
+        config = config_from_rows(row, list(agencies), list(services))
+        with self._lock:
+            self._configs[office] = (row["version"], config)
+        return config
+
+    def version(self, conn: sa.Connection, office: str, *, lock: bool = False) -> int:
+        query = sa.select(t.offices.c.version).where(t.offices.c.code == office)
+        if lock and not self.sqlite:
+            query = query.with_for_update()
+        version = conn.execute(query).scalar_one_or_none()
+        if version is None:
+            raise NotFound(f"no office {office!r}", f"ไม่พบสำนักงาน {office!r}")
+        return version
+
+    def office_codes(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(t.offices.c.code).order_by("code")).scalars())
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,224 @@
+"""The tables. Offices are keyed by their code so every row says which office it belongs to.
+
+Times are stored as naive UTC (SQLite has no timezone type) and come back timezone-aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing to store a naive datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; elsewhere event ids need 64 bits.
+EventId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+OfficeCode = sa.String(32)
+
+
+def _office_fk() -> sa.Column[str]:
+    return sa.Column(
+        "office", OfficeCode, sa.ForeignKey("offices.code", ondelete="CASCADE"), nullable=False
+    )
+
+
+offices = sa.Table(
+    "offices",
+    metadata,
+    sa.Column("code", OfficeCode, primary_key=True),
+    sa.Column("name_th", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("hours", sa.String(16)),
+    sa.Column("policy", sa.String(32), nullable=False),
+    sa.Column("transfer_keeps_place", sa.Boolean, nullable=False),
+    sa.Column("priority", sa.JSON, nullable=False),
+    # Bumped on every configuration change so workers can cache an office's configuration.
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+)
+
+agencies = sa.Table(
+    "agencies",
+    metadata,
+    _office_fk(),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("name_th", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("office", "code"),
+)
+
+services = sa.Table(
+    "services",
+    metadata,
+    _office_fk(),
+    sa.Column("code", sa.String(2), nullable=False),
+    sa.Column("agency", sa.String(32), nullable=False),
+    sa.Column("name_th", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("target_wait_s", sa.Integer, nullable=False),
+    sa.Column("daily_quota", sa.Integer),
+    sa.Column("number_width", sa.Integer, nullable=False),
+    sa.Column("number_start", sa.Integer, nullable=False),
+    sa.Column("number_end", sa.Integer),
+    sa.Column("default_service_s", sa.Integer, nullable=False),
+    sa.Column("open", sa.Boolean, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("office", "code"),
+)
+
+counters = sa.Table(
+    "counters",
+    metadata,
+    _office_fk(),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("name_th", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("profile", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("pause_reason", sa.String(500), nullable=False, server_default=""),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("office", "code"),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    _office_fk(),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("password_hash", sa.String(256), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("counter", sa.String(32)),
+    sa.PrimaryKeyConstraint("office", "username"),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _office_fk(),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("counter", sa.String(32)),
+    # SHA-256 of the bearer token: tokens are 256-bit random, so a fast hash is enough.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime),
+)
+
+WAITING = "waiting"
+AT_COUNTER = ("called", "serving")
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    _office_fk(),
+    sa.Column("service", sa.String(2), nullable=False),
+    sa.Column("number", sa.String(16), nullable=False),
+    sa.Column("priority", sa.String(32), nullable=False),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("status_key", sa.String(64), nullable=False),
+    sa.Column("queued_at", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("transactions", sa.JSON, nullable=False),
+    sa.Column("counter", sa.String(32)),
+    sa.Column("target_counter", sa.String(32)),
+    sa.Column("called_at", UTCDateTime),
+    sa.Column("serving_at", UTCDateTime),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("recalls", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("issued_by", sa.Integer, sa.ForeignKey("tokens.id", ondelete="SET NULL")),
+    sa.UniqueConstraint("office", "day", "number"),
+    # The queue order of core.model.Ticket.queue_key, so each queue's head is one index seek.
+    sa.Index(
+        "ix_tickets_queue",
+        "office",
+        "status",
+        "service",
+        "priority",
+        "target_counter",
+        "queued_at",
+        "number",
+        "id",
+    ),
+    # A counter holds at most one ticket; the database refuses a second even if code erred.
+    sa.Index(
+        "uq_tickets_at_counter",
+        "office",
+        "counter",
+        unique=True,
+        sqlite_where=sa.text("status IN ('called', 'serving')"),
+        postgresql_where=sa.text("status IN ('called', 'serving')"),
+    ),
+    sa.Index("ix_tickets_issued_by", "issued_by", "issued_at"),
+)
+
+ticket_numbers = sa.Table(
+    "ticket_numbers",
+    metadata,
+    _office_fk(),
+    sa.Column("service", sa.String(2), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("last", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("office", "service", "day"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", EventId, primary_key=True, autoincrement=True),
+    _office_fk(),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("ticket_id", sa.String(36)),
+    sa.Column("counter", sa.String(32)),
+    sa.Column("service", sa.String(2)),
+    # The event-stream `data:` exactly as sent, times in the office's own offset.
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Index("ix_events_office_id", "office", "id"),
+    sa.Index("ix_events_counter", "office", "type", "counter", "id"),
+    sa.Index("ix_events_service", "office", "type", "service", "id"),
+    sqlite_autoincrement=True,
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("token_id", sa.Integer, sa.ForeignKey("tokens.id", ondelete="CASCADE")),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("ticket_id", sa.String(36), sa.ForeignKey("tickets.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("token_id", "key"),
+)

@@ -1,0 +1,217 @@
+"""Offices in the database from an office file and back (`swq office load` / `dump`).
+
+The file describes the office's configuration: agencies, services and counters missing from it
+are removed (tickets keep their history, which names services by code). Officer accounts are
+added or updated, never removed by a file. Loading the same file again writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.errors import InvalidRequest, NotFound
+from core.model import Counter
+from core.office_file import OfficeFile, OfficerSpec
+from queue_server.auth import hash_password, password_matches
+from queue_server.db import schema as t
+from queue_server.db.rows import (
+    config_from_rows,
+    counter_from_row,
+    office_to_row,
+    service_to_row,
+)
+
+
+def resolve_office(conn: sa.Connection, code: str | None) -> str:
+    """The office `code` names, or the only office when none is named."""
+    codes = list(conn.execute(sa.select(t.offices.c.code).order_by("code")).scalars())
+    if code is not None:
+        if code not in codes:
+            raise NotFound(f"no office {code!r}", f"ไม่พบสำนักงาน {code!r}")
+        return code
+    if len(codes) == 1:
+        return codes[0]
+    if not codes:
+        raise NotFound(
+            "no office yet: run `swq office load FILE.toml` first",
+            "ยังไม่มีสำนักงาน: ใช้คำสั่ง swq office load FILE.toml ก่อน",
+        )
+    raise InvalidRequest(
+        f"several offices ({', '.join(codes)}): say which with --office",
+        f"มีหลายสำนักงาน ({', '.join(codes)}) กรุณาระบุ --office",
+    )
+
+
+def read_office(conn: sa.Connection, code: str) -> OfficeFile:
+    office = conn.execute(sa.select(t.offices).where(t.offices.c.code == code)).mappings().one()
+    agencies = conn.execute(
+        sa.select(t.agencies).where(t.agencies.c.office == code).order_by("position")
+    ).mappings()
+    services = conn.execute(
+        sa.select(t.services).where(t.services.c.office == code).order_by("position")
+    ).mappings()
+    counters = conn.execute(
+        sa.select(t.counters).where(t.counters.c.office == code).order_by("position")
+    ).mappings()
+    users = conn.execute(
+        sa.select(t.users).where(t.users.c.office == code).order_by("username")
+    ).mappings()
+    return OfficeFile(
+        config=config_from_rows(office, list(agencies), list(services)),
+        counters=tuple(_as_configured(counter_from_row(row)) for row in counters),
+        officers=tuple(
+            OfficerSpec(
+                username=u["username"],
+                counter=u["counter"],
+                role=u["role"],
+                password_hash=u["password_hash"],
+            )
+            for u in users
+        ),
+    )
+
+
+def _as_configured(counter: Counter) -> Counter:
+    """A counter as a file describes it: open/paused is the day's state, not configuration."""
+    return Counter(counter.office, counter.code, counter.name_th, counter.name_en, counter.profile)
+
+
+def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
+    """Create or update the office; True when anything changed."""
+    code = office.config.office.code
+    exists = conn.execute(sa.select(t.offices.c.version).where(t.offices.c.code == code)).first()
+    if exists is None:
+        conn.execute(sa.insert(t.offices).values({**office_to_row(office.config), "version": 1}))
+        _write_configuration(conn, office, previous=None)
+        _write_officers(conn, code, office.officers)
+        return True
+    previous = read_office(conn, code)
+    config_changed = (previous.config, previous.counters) != (office.config, office.counters)
+    if config_changed:
+        _check_removals(conn, code, previous, office)
+        conn.execute(
+            sa.update(t.offices)
+            .where(t.offices.c.code == code)
+            .values({**office_to_row(office.config), "version": t.offices.c.version + 1})
+        )
+        _write_configuration(conn, office, previous)
+    return _write_officers(conn, code, office.officers) or config_changed
+
+
+def _check_removals(
+    conn: sa.Connection, code: str, previous: OfficeFile, office: OfficeFile
+) -> None:
+    c = t.tickets.c
+    gone_services = set(previous.config.services) - set(office.config.services)
+    if gone_services:
+        waiting = conn.execute(
+            sa.select(c.service)
+            .where(c.office == code, c.status.in_(("waiting", *t.AT_COUNTER)))
+            .where(c.service.in_(gone_services))
+            .distinct()
+        ).scalars()
+        busy = sorted(waiting)
+        if busy:
+            raise InvalidRequest(
+                f"services {', '.join(busy)} still have tickets in the queue; "
+                "finish or transfer them before removing the service",
+                f"บริการ {', '.join(busy)} ยังมีบัตรคิวค้างอยู่ กรุณาปิดงานหรือโอนก่อนลบบริการ",
+            )
+    gone_counters = {k.code for k in previous.counters} - {k.code for k in office.counters}
+    if gone_counters:
+        held = conn.execute(
+            sa.select(c.counter)
+            .where(c.office == code, c.status.in_(t.AT_COUNTER), c.counter.in_(gone_counters))
+            .distinct()
+        ).scalars()
+        busy = sorted(held)
+        if busy:
+            raise InvalidRequest(
+                f"counters {', '.join(busy)} hold a ticket; finish it before removing the counter",
+                f"ช่องบริการ {', '.join(busy)} ยังมีบัตรคิวอยู่ กรุณาปิดงานก่อนลบช่องบริการ",
+            )
+
+
+def _write_configuration(
+    conn: sa.Connection, office: OfficeFile, previous: OfficeFile | None
+) -> None:
+    code = office.config.office.code
+    conn.execute(sa.delete(t.agencies).where(t.agencies.c.office == code))
+    conn.execute(sa.delete(t.services).where(t.services.c.office == code))
+    for i, agency in enumerate(office.config.agencies.values()):
+        conn.execute(
+            sa.insert(t.agencies).values(
+                office=code,
+                code=agency.code,
+                name_th=agency.name_th,
+                name_en=agency.name_en,
+                position=i,
+            )
+        )
+    for i, service in enumerate(office.config.services.values()):
+        conn.execute(sa.insert(t.services).values(service_to_row(service, code, i)))
+    known = {k.code for k in previous.counters} if previous else set()
+    wanted = {k.code for k in office.counters}
+    if known - wanted:
+        conn.execute(
+            sa.delete(t.counters).where(
+                t.counters.c.office == code, t.counters.c.code.in_(known - wanted)
+            )
+        )
+    for i, counter in enumerate(office.counters):
+        values: dict[str, Any] = {
+            "name_th": counter.name_th,
+            "name_en": counter.name_en,
+            "profile": dict(counter.profile.weights),
+            "position": i,
+        }
+        if counter.code in known:
+            conn.execute(
+                sa.update(t.counters)
+                .where(t.counters.c.office == code, t.counters.c.code == counter.code)
+                .values(values)
+            )
+        else:
+            conn.execute(
+                sa.insert(t.counters).values(
+                    {**values, "office": code, "code": counter.code, "state": counter.state.value}
+                )
+            )
+
+
+def _write_officers(conn: sa.Connection, code: str, officers: Sequence[OfficerSpec]) -> bool:
+    changed = False
+    c = t.users.c
+    for officer in officers:
+        row = (
+            conn.execute(sa.select(t.users).where(c.office == code, c.username == officer.username))
+            .mappings()
+            .one_or_none()
+        )
+        if officer.password_hash is not None:
+            password_hash = officer.password_hash
+        elif (
+            row is not None
+            and officer.password
+            and password_matches(row["password_hash"], officer.password)
+        ):
+            password_hash = row["password_hash"]  # same password: keep its hash, write nothing
+        else:
+            password_hash = hash_password(officer.password or "")
+        values = {"password_hash": password_hash, "role": officer.role, "counter": officer.counter}
+        if row is None:
+            conn.execute(
+                sa.insert(t.users).values({**values, "office": code, "username": officer.username})
+            )
+            changed = True
+        elif any(row[k] != v for k, v in values.items()):
+            conn.execute(
+                sa.update(t.users)
+                .where(c.office == code, c.username == officer.username)
+                .values(values)
+            )
+            changed = True
+    return changed

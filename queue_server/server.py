@@ -1,0 +1,51 @@
+"""`swq server`: gunicorn with threaded workers underneath.
+
+An open event stream holds a worker thread for as long as a board or phone listens (gunicorn's
+gthread worker keeps idle keep-alive connections off the threads, a stream it cannot). So each
+process gets `streams + REQUEST_THREADS` threads and refuses streams past its share with 503:
+however many boards connect, kiosks and officers always find a free thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from queue_server.app import create_app
+
+REQUEST_THREADS = 32
+
+
+class SwqServer(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any], app_config: dict[str, Any]) -> None:
+        self.options = options
+        self.app_config = app_config
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        # Called in each worker after the fork: every process opens its own connections.
+        return create_app(self.app_config)
+
+
+def serve(
+    *, database_url: str, host: str, port: int, workers: int, streams: int, access_log: bool
+) -> None:
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": streams + REQUEST_THREADS,
+        "timeout": 30,
+        "graceful_timeout": 5,
+        "keepalive": 5,
+        "accesslog": "-" if access_log else None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "proc_name": "swq-server",
+    }
+    SwqServer(options, {"DATABASE_URL": database_url, "MAX_STREAMS": streams}).run()

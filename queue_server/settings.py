@@ -1,0 +1,40 @@
+"""Configuration: defaults, then an optional TOML file (`SWQ_CONFIG_FILE`), then `SWQ_*`
+environment variables, then what the caller of `create_app` passes (tests)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": "sqlite:///swq.db",
+    # Base of the status_url printed as a QR code; default: the URL the request came in on.
+    "PUBLIC_URL": None,
+    # With several offices, the one a request without ?office= (and without a token) means.
+    "DEFAULT_OFFICE": None,
+    # A stuck kiosk button gets at most this many tickets per window, then 429.
+    "KIOSK_RATE_LIMIT": 30,
+    "KIOSK_RATE_WINDOW_S": 60,
+    # Streams hold a thread each; past this many per process a new one gets 503 + Retry-After,
+    # so kiosks and officers always find a free thread.
+    "MAX_STREAMS": 400,
+    "KEEPALIVE_S": 15.0,
+    # How often a process looks for events written by other processes when it cannot be told
+    # (SQLite; PostgreSQL NOTIFY wakes it at once and this is only the safety net).
+    "POLL_INTERVAL_S": 0.1,
+    "BOARD_CALLS": 10,
+}
+
+
+def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    path = os.environ.get("SWQ_CONFIG_FILE")
+    if path:
+        app.config.from_file(path, load=tomllib.load, text=False)
+    app.config.from_prefixed_env("SWQ")
+    if overrides:
+        app.config.from_mapping(overrides)
