@@ -85,3 +85,7 @@ def _register_server_commands() -> None:
 
 
 _register_server_commands()
+
+
+if __name__ == "__main__":
+    main()
