@@ -47,5 +47,7 @@ def serve(
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "swq-server",
+        # Several servers may run on one machine (tests, offices); none needs gunicornc.
+        "control_socket_disable": True,
     }
     SwqServer(options, {"DATABASE_URL": database_url, "MAX_STREAMS": streams}).run()

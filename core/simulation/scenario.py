@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import math
 import random
-import tomllib
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
@@ -18,7 +17,6 @@ from os import PathLike
 from types import MappingProxyType
 from typing import Any
 
-from core.errors import InvalidRequest
 from core.model import (
     OFFICE_CODE,
     SERVICE_CODE,
@@ -32,36 +30,20 @@ from core.model import (
     Service,
     WorkProfile,
 )
+from core.toml_table import KeyPathError, TomlTable, at_path, loads_toml, read_utf8
 
 # A Monday. Only the tickets' numbering day depends on it.
 DEFAULT_DAY = date(2024, 6, 3)
 BUILTIN = "provincial.toml"
 
 
-class ScenarioError(InvalidRequest):
+class ScenarioError(KeyPathError):
     """A refused scenario; `key` is the offending key path, e.g. `services[2].service_time.sd_min`.
 
     A subclass of InvalidRequest, so the apps show it like any other refusal.
     """
 
-    def __init__(
-        self, key: str, problem_en: str, problem_th: str, source: str = "scenario"
-    ) -> None:
-        super().__init__(f"{source}: key {key}: {problem_en}", f"{source}: คีย์ {key}: {problem_th}")
-        self.key = key
-        self.problem_en = problem_en
-        self.problem_th = problem_th
-        self.source = source
-
-    def under(self, prefix: str) -> ScenarioError:
-        key = f"{prefix}.{self.key}" if prefix else self.key
-        return ScenarioError(key, self.problem_en, self.problem_th, self.source)
-
-    def renamed(self, key: str) -> ScenarioError:
-        return ScenarioError(key, self.problem_en, self.problem_th, self.source)
-
-    def from_source(self, source: str) -> ScenarioError:
-        return ScenarioError(self.key, self.problem_en, self.problem_th, source)
+    default_source = "scenario"
 
 
 def _check_share(key: str, value: float) -> None:
@@ -341,109 +323,12 @@ def _seconds(at: time) -> int:
 
 # ---- TOML -------------------------------------------------------------------------------------
 
-_REQUIRED: Any = object()
+
+def _at(path: str) -> AbstractContextManager[None]:
+    return at_path(path, ScenarioError)
 
 
-class _Table:
-    """One TOML table being read: typed getters that name the key path, and unknown-key checks."""
-
-    def __init__(self, data: Any, path: str) -> None:
-        if not isinstance(data, dict):
-            raise ScenarioError(path, "must be a table", "ต้องเป็นตาราง")
-        self.data: dict[str, Any] = data
-        self.path = path
-        self.used: set[str] = set()
-
-    def key(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
-
-    def raw(self, name: str, default: Any = _REQUIRED) -> Any:
-        self.used.add(name)
-        if name in self.data:
-            return self.data[name]
-        if default is _REQUIRED:
-            raise ScenarioError(self.key(name), "is required", "จำเป็นต้องระบุ")
-        return default
-
-    def _typed(self, name: str, kinds: tuple[type, ...], label: str, default: Any) -> Any:
-        value = self.raw(name, default)
-        if value is default and default is not _REQUIRED:
-            return value
-        if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-            raise ScenarioError(
-                self.key(name), f"must be {label}, got {value!r}", f"ต้องเป็น{label} แต่ได้ {value!r}"
-            )
-        return value
-
-    def get_str(self, name: str, default: Any = _REQUIRED) -> Any:
-        return self._typed(name, (str,), "a string", default)
-
-    def get_int(self, name: str, default: Any = _REQUIRED) -> Any:
-        return self._typed(name, (int,), "an integer", default)
-
-    def get_float(self, name: str, default: Any = _REQUIRED) -> Any:
-        value = self._typed(name, (int, float), "a number", default)
-        return float(value) if value is not None else None
-
-    def get_bool(self, name: str, default: Any = _REQUIRED) -> Any:
-        return self._typed(name, (bool,), "true or false", default)
-
-    def get_date(self, name: str, default: Any = _REQUIRED) -> Any:
-        value = self.raw(name, default)
-        if type(value) is not date:
-            raise ScenarioError(
-                self.key(name), f"must be a date like 2024-06-03, got {value!r}", "ต้องเป็นวันที่"
-            )
-        return value
-
-    def get_str_list(self, name: str, default: Any = _REQUIRED) -> Any:
-        value = self.raw(name, default)
-        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            raise ScenarioError(self.key(name), "must be a list of strings", "ต้องเป็นรายการข้อความ")
-        return value
-
-    def table(self, name: str, required: bool = True) -> _Table | None:
-        value = self.raw(name, _REQUIRED if required else None)
-        return None if value is None else _Table(value, self.key(name))
-
-    def tables(self, name: str) -> list[_Table]:
-        value = self.raw(name)
-        if not isinstance(value, list):
-            raise ScenarioError(
-                self.key(name), f"must be an array of tables ([[{name}]])", "ต้องเป็นอาร์เรย์ของตาราง"
-            )
-        return [_Table(item, f"{self.key(name)}[{i}]") for i, item in enumerate(value)]
-
-    def numbers(self, kind: type) -> dict[str, Any]:
-        """The whole table as name -> number (a work profile, a mix, an hourly profile)."""
-        get = self.get_int if kind is int else self.get_float
-        return {name: get(name) for name in self.data}
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            known = ", ".join(sorted(self.used)) or "(none)"
-            also = ", ".join(self.key(name) for name in unknown[1:])
-            raise ScenarioError(
-                self.key(unknown[0]),
-                f"unknown key; expected one of: {known}"
-                + (f" (also unknown: {also})" if also else ""),
-                f"ไม่รู้จักคีย์นี้; คีย์ที่ใช้ได้: {known}" + (f" (ไม่รู้จักเช่นกัน: {also})" if also else ""),
-            )
-
-
-@contextmanager
-def _at(path: str) -> Iterator[None]:
-    """Give refusals raised while building a value the key path of the table it came from."""
-    try:
-        yield
-    except ScenarioError as exc:
-        raise exc.under(path) from None
-    except InvalidRequest as exc:
-        raise ScenarioError(path, exc.message_en, exc.message_th) from None
-
-
-def _hourly(table: _Table) -> dict[int, float]:
+def _hourly(table: TomlTable) -> dict[int, float]:
     profile = {}
     for name, weight in table.numbers(float).items():
         if not name.isdigit():
@@ -454,11 +339,12 @@ def _hourly(table: _Table) -> dict[int, float]:
     return profile
 
 
-def _service(table: _Table) -> ServiceSpec:
+def _service(table: TomlTable) -> ServiceSpec:
     time_table = table.table("service_time")
     assert time_table is not None
+    mean_min, sd_min = time_table.get_float("mean_min"), time_table.get_float("sd_min")
     with _at(time_table.path):
-        service_time = LogNormal(time_table.get_float("mean_min"), time_table.get_float("sd_min"))
+        service_time = LogNormal(mean_min, sd_min)
     time_table.finish()
     profile_table = table.table("profile", required=False)
     profile = _hourly(profile_table) if profile_table is not None else None
@@ -478,7 +364,7 @@ def _service(table: _Table) -> ServiceSpec:
         return ServiceSpec(service_time=service_time, profile=profile, **values)
 
 
-def _counter(table: _Table) -> CounterSpec:
+def _counter(table: TomlTable) -> CounterSpec:
     profile = table.table("services")
     assert profile is not None
     weights = profile.numbers(int)
@@ -492,13 +378,13 @@ def _counter(table: _Table) -> CounterSpec:
         return CounterSpec(services=weights, **values)
 
 
-def _agency(table: _Table) -> Agency:
+def _agency(table: TomlTable) -> Agency:
     agency = Agency(table.get_str("code"), table.get_str("name_th"), table.get_str("name_en"))
     table.finish()
     return agency
 
 
-def _office(table: _Table) -> Office:
+def _office(table: TomlTable) -> Office:
     values = dict(
         code=table.get_str("code"),
         name_th=table.get_str("name_th"),
@@ -519,7 +405,7 @@ def _office(table: _Table) -> Office:
         return Office(hours=hours, **values)
 
 
-def _priority(table: _Table | None) -> tuple[PrioritySettings, dict[str, float]]:
+def _priority(table: TomlTable | None) -> tuple[PrioritySettings, dict[str, float]]:
     if table is None:
         return PrioritySettings(), {"normal": 1.0}
     defaults = PrioritySettings()
@@ -551,7 +437,7 @@ _TOML_KEYS = {
 
 def parse_scenario(data: Mapping[str, Any]) -> Scenario:
     """Build a Scenario from already-parsed TOML data (see core/scenarios/provincial.toml)."""
-    root = _Table(dict(data), "")
+    root = TomlTable(dict(data), "", ScenarioError)
     head = root.table("scenario")
     assert head is not None
     name = head.get_str("name")
@@ -597,12 +483,7 @@ def parse_scenario(data: Mapping[str, Any]) -> Scenario:
 
 
 def loads_scenario(text: str, source: str = "scenario") -> Scenario:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidRequest(
-            f"{source} is not valid TOML: {exc}", f"{source} ไม่ใช่ไฟล์ TOML ที่ถูกต้อง: {exc}"
-        ) from None
+    data = loads_toml(text, source, ScenarioError)
     try:
         return parse_scenario(data)
     except ScenarioError as exc:
@@ -611,14 +492,7 @@ def loads_scenario(text: str, source: str = "scenario") -> Scenario:
 
 def load_scenario(path: str | PathLike[str]) -> Scenario:
     """Read a scenario from a TOML file; a bad file raises InvalidRequest naming the key."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as exc:
-        raise InvalidRequest(
-            f"cannot read scenario {path}: {exc.strerror}", f"อ่านไฟล์สถานการณ์จำลอง {path} ไม่ได้"
-        ) from None
-    return loads_scenario(text, str(path))
+    return loads_scenario(read_utf8(path, ScenarioError), str(path))
 
 
 def builtin_scenario() -> Scenario:
