@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SWQ_EXTRAS="test" . scripts/setup.sh
+SWQ_EXTRAS="test" SWQ_APT_PACKAGES="chromium" . scripts/setup.sh
 
 # PostgreSQL-backed tests need a running server when one is installed.
 if [ -d /etc/postgresql ] && command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1; then
