@@ -35,6 +35,8 @@ class ServerProcess:
     workers: int = 1
     streams: int = 64
     log_path: Path | None = None
+    # Extra environment for the server, e.g. SWQ_* settings; the rest comes from os.environ.
+    env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -59,7 +61,7 @@ class ServerProcess:
             ],
             stdout=log,
             stderr=log,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout_s
@@ -99,7 +101,8 @@ class EventClient:
         headers = {"Accept": "text/event-stream"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = last_event_id
-        self._conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        self._conn.request("GET", target, headers=headers)
         self.response = self._conn.getresponse()
         self.events: list[ServerSentEvent] = []
         self.comments = 0
