@@ -11,10 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 from queue_server.app import create_app
 
 REQUEST_THREADS = 32
+
+
+class StreamingWorker(ThreadWorker):  # type: ignore[misc]
+    """A gthread worker that ends its event streams when told to stop, instead of waiting out
+    the graceful timeout while boards stay connected (they reconnect to another worker)."""
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        extensions = getattr(self.wsgi, "extensions", {})
+        if "swq" in extensions:
+            extensions["swq"].hub.stop()
+        super().handle_exit(sig, frame)
 
 
 class SwqServer(BaseApplication):  # type: ignore[misc]
@@ -38,7 +50,7 @@ def serve(
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": "queue_server.server.StreamingWorker",
         "threads": streams + REQUEST_THREADS,
         "timeout": 30,
         "graceful_timeout": 5,
