@@ -1,0 +1,94 @@
+"""The public ticket page in a real browser (Debian's chromium), live as the ticket moves."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from tests.server.conftest import Office, load_test_office
+from tests.server.processes import ServerProcess
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(os.environ.get("SWQ_SCREENSHOTS", ROOT / "build" / "screenshots"))
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[ServerProcess, Office]]:
+    office = load_test_office(sqlite_url)
+    server = ServerProcess(sqlite_url, log_path=tmp_path / "server.log").start()
+    yield server, office
+    server.stop()
+
+
+def test_status_page_follows_the_ticket_live(
+    browser: Browser, server: tuple[ServerProcess, Office]
+) -> None:
+    srv, office = server
+    kiosk, officer = office.auth("kiosk"), office.auth("officer1")
+    before = requests.post(
+        f"{srv.url}/api/v1/tickets", json={"service": "A"}, headers=kiosk, timeout=10
+    ).json()
+    mine = requests.post(
+        f"{srv.url}/api/v1/tickets", json={"service": "A"}, headers=kiosk, timeout=10
+    ).json()
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page.goto(mine["status_url"])
+    expect(page.locator("#number")).to_have_text("A002")
+    expect(page.locator("#state")).to_have_text("รอเรียก")
+    expect(page.locator("#facts")).to_contain_text("คิวก่อนหน้า")
+    expect(page.locator("#facts")).to_contain_text("1 คน")
+    # Sarabun is the page's font and it has loaded: Thai marks come from it, not a fallback.
+    loaded = page.evaluate(
+        """document.fonts.ready.then(() => [...document.fonts]
+            .filter(f => f.family === 'Sarabun' && f.status === 'loaded').length)"""
+    )
+    assert loaded >= 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "status-waiting.png")
+
+    first = requests.post(f"{srv.url}/api/v1/counters/1/next", headers=officer, timeout=10)
+    assert first.json()["id"] == before["id"]
+    expect(page.locator("#facts")).to_contain_text("0 คน", timeout=10_000)
+    requests.post(f"{srv.url}/api/v1/tickets/{before['id']}/done", json={}, headers=officer)
+    requests.post(f"{srv.url}/api/v1/counters/1/next", headers=officer, timeout=10)
+    expect(page.locator("#state")).to_have_text("เชิญที่ ช่องบริการ 1", timeout=10_000)
+    page.screenshot(path=SCREENSHOTS / "status-called.png")
+
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("#state")).to_have_text("Please go to Counter 1")
+    expect(page.locator("#service")).to_have_text("Civil registration")
+    page.close()
+
+
+def test_wrong_key_shows_nothing(browser: Browser, server: tuple[ServerProcess, Office]) -> None:
+    srv, office = server
+    ticket = requests.post(
+        f"{srv.url}/api/v1/tickets", json={"service": "B"}, headers=office.auth("kiosk")
+    ).json()
+    page = browser.new_page()
+    response = page.goto(f"{srv.url}/t/{ticket['id']}?key=guess")
+    assert response is not None and response.status == 404
+    assert "B001" not in page.content()
+    page.close()
