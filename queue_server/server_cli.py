@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from core.errors import DomainError
 from queue_server.auth import Role, create_token
@@ -28,20 +31,36 @@ def _fail(exc: DomainError) -> click.ClickException:
     return click.ClickException(f"{exc.message_th}\n{exc.message_en}")
 
 
-def _engine(database_url: str) -> sa.Engine:
+UNREACHABLE = "ติดต่อฐานข้อมูลไม่ได้ / cannot reach the database: {}"
+
+
+@contextmanager
+def _database(database_url: str) -> Iterator[sa.Engine]:
+    """An engine on a database whose schema is current, disposed of afterwards."""
     engine = make_engine(database_url)
     try:
-        current = is_current(engine)
+        try:
+            current = is_current(engine)
+        except sa.exc.OperationalError as exc:
+            raise click.ClickException(UNREACHABLE.format(exc.orig)) from None
+        if not current:
+            raise click.ClickException(
+                "ฐานข้อมูลยังไม่เป็นรุ่นล่าสุด ใช้คำสั่ง swq db upgrade / "
+                "the database schema is not current: run `swq db upgrade`"
+            )
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _upgrade(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
     except sa.exc.OperationalError as exc:
-        raise click.ClickException(
-            f"ติดต่อฐานข้อมูลไม่ได้ / cannot reach the database: {exc.orig}"
-        ) from None
-    if not current:
-        raise click.ClickException(
-            "ฐานข้อมูลยังไม่เป็นรุ่นล่าสุด ใช้คำสั่ง swq db upgrade / "
-            "the database schema is not current: run `swq db upgrade`"
-        )
-    return engine
+        raise click.ClickException(UNREACHABLE.format(exc.orig)) from None
+    finally:
+        engine.dispose()
 
 
 @click.command("server")
@@ -70,19 +89,12 @@ def server_command(
     from queue_server.server import serve
 
     url = normalise_url(database_url)
-    engine = make_engine(url)
-    if workers > 1 and engine.dialect.name == "sqlite":
+    if workers > 1 and make_url(url).get_backend_name() == "sqlite":
         raise click.ClickException(
             "--workers มากกว่า 1 ต้องใช้ PostgreSQL / --workers > 1 needs PostgreSQL "
             "(SQLite allows one writing process)"
         )
-    try:
-        upgrade(engine)
-    except sa.exc.OperationalError as exc:
-        raise click.ClickException(
-            f"ติดต่อฐานข้อมูลไม่ได้ / cannot reach the database: {exc.orig}"
-        ) from None
-    engine.dispose()
+    _upgrade(url)
     click.echo(f"swq server: http://{host}:{port}/ ({workers} x {streams} streams)", err=True)
     serve(
         database_url=url,
@@ -103,13 +115,7 @@ def db_group() -> None:
 @DB_OPTION
 def db_upgrade(database_url: str) -> None:
     """Create or migrate the schema to the newest revision."""
-    engine = make_engine(database_url)
-    try:
-        upgrade(engine)
-    except sa.exc.OperationalError as exc:
-        raise click.ClickException(
-            f"ติดต่อฐานข้อมูลไม่ได้ / cannot reach the database: {exc.orig}"
-        ) from None
+    _upgrade(database_url)
     click.echo("ฐานข้อมูลเป็นรุ่นล่าสุดแล้ว / database schema is up to date", err=True)
 
 
@@ -128,7 +134,7 @@ def office_load(path: Path, database_url: str) -> None:
 
     try:
         office = load_office(path)
-        with _engine(database_url).begin() as conn:
+        with _database(database_url) as engine, engine.begin() as conn:
             changed = store_office(conn, office)
     except DomainError as exc:
         raise _fail(exc) from None
@@ -155,7 +161,7 @@ def office_dump(code: str | None, output: Path | None, database_url: str) -> Non
     from queue_server.offices import read_office, resolve_office
 
     try:
-        with _engine(database_url).connect() as conn:
+        with _database(database_url) as engine, engine.connect() as conn:
             text = dumps_office(read_office(conn, resolve_office(conn, code)))
     except DomainError as exc:
         raise _fail(exc) from None
@@ -183,7 +189,7 @@ def token_create(
     from queue_server.offices import resolve_office
 
     try:
-        with _engine(database_url).begin() as conn:
+        with _database(database_url) as engine, engine.begin() as conn:
             token = create_token(
                 conn,
                 office=resolve_office(conn, code),

@@ -31,22 +31,20 @@ PG_DATABASE = "swq_test"
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> str:
-    """A database of our own on the local PostgreSQL, with the current schema."""
+def pg_url() -> Iterator[str]:
+    """A database of this test session's own on the local PostgreSQL, with the current schema;
+    dropped at the end, so test runs side by side never see each other's tables."""
+    name = f"{PG_DATABASE}_{os.getpid()}"
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)
-        ).fetchone()
-        if exists is None:
-            conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-    url = f"{PG_SERVER}/{PG_DATABASE}".replace("postgresql://", "postgresql+psycopg://")
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    url = f"{PG_SERVER}/{name}".replace("postgresql://", "postgresql+psycopg://")
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
     upgrade(engine)
     engine.dispose()
-    return url
+    yield url
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")
@@ -72,9 +70,7 @@ def fresh_database(backend: str, tmp_path: Path, pg_url: str, sqlite_template: P
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     pg = request.getfixturevalue("pg_url") if request.param == "postgresql" else ""
     return fresh_database(request.param, tmp_path, pg, sqlite_template)
 
