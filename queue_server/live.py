@@ -24,6 +24,8 @@ from queue_server.db.uow import NOTIFY_CHANNEL, events_after, last_event_id
 log = logging.getLogger(__name__)
 RECENT_KEPT = 4096
 RETRY_MS = 3000
+# With PostgreSQL, NOTIFY wakes the feed; polling then only covers a lost LISTEN connection.
+NOTIFIED_POLL_S = 1.0
 
 
 @dataclass
@@ -60,7 +62,7 @@ class EventHub:
         self, db: Database, *, poll_interval_s: float, keepalive_s: float, max_streams: int
     ) -> None:
         self.db = db
-        self.poll_interval_s = poll_interval_s
+        self.poll_interval_s = poll_interval_s if db.sqlite else NOTIFIED_POLL_S
         self.keepalive_s = keepalive_s
         self.max_streams = max_streams
         self._feeds: dict[str, OfficeFeed] = {}

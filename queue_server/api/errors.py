@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -66,6 +67,19 @@ def register_error_handlers(app: Flask) -> None:
     def _domain_error(exc: DomainError) -> Response:
         status = STATUS_OF_CODE.get(exc.code, 409)
         return error_response(status, exc.code, exc.message_en, exc.message_th)
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def _database_down(exc: sa.exc.OperationalError) -> Response:
+        # A kiosk retries with the same Idempotency-Key, so a commit whose answer was lost
+        # still yields one ticket.
+        app.logger.error("database unavailable: %s", exc.orig)
+        return error_response(
+            503,
+            "database_unavailable",
+            "the database is unavailable; retry shortly (a kiosk with the same Idempotency-Key)",
+            "ระบบฐานข้อมูลขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้ง",
+            {"Retry-After": "2"},
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

@@ -14,6 +14,7 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
+from queue_server.api.access import authenticate
 from queue_server.api.errors import ApiError
 from queue_server.auth import Role
 
@@ -69,8 +70,6 @@ class ApiSpec:
         def decorate(view: View) -> View:
             @functools.wraps(view)
             def wrapper(**kwargs: Any) -> Any:
-                from queue_server.api.access import authenticate
-
                 if op.roles is not None:
                     kwargs["who"] = authenticate(op.roles)
                 if op.body is not None:

@@ -31,6 +31,7 @@ from queue_server.auth import Principal, Role
 from queue_server.db import schema as t
 from queue_server.db.uow import IdempotencyClaim, SqlUnitOfWork
 from queue_server.extension import swq
+from queue_server.status_page import public_status_document
 
 ERRORS = {
     400: (Error, "bad request"),
@@ -177,8 +178,6 @@ def get_ticket(who: Principal, ticket_id: str) -> Response:
     responses={200: (PublicStatus, "where the ticket stands"), 404: ERRORS[404]},
 )
 def public_status(ticket_id: str, query: StatusQuery) -> Response:
-    from queue_server.status_page import public_status_document
-
     return jsonify(public_status_document(ticket_id, query.key))
 
 

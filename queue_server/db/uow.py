@@ -77,6 +77,7 @@ class SqlTicketRepository:
         self.seen: dict[str, Ticket] = {}
         self.snapshots: dict[str, Ticket] = {}
         self.numbers: dict[tuple[str, str, date], int] = {}
+        self._at_counters: dict[str, Ticket] | None = None
 
     @property
     def _conn(self) -> sa.Connection:
@@ -139,19 +140,17 @@ class SqlTicketRepository:
         return list(heads.values())
 
     def at_counter(self, office: str, counter: str) -> Ticket | None:
+        """As committed when the unit began, like every query here: one query for all counters,
+        since estimates ask about each counter in turn."""
         self._uow.require_office(office)
-        row = (
-            self._conn.execute(
+        if self._at_counters is None:
+            rows = self._conn.execute(
                 sa.select(t.tickets).where(
-                    t.tickets.c.office == office,
-                    t.tickets.c.counter == counter,
-                    t.tickets.c.status.in_(t.AT_COUNTER),
+                    t.tickets.c.office == office, t.tickets.c.status.in_(t.AT_COUNTER)
                 )
-            )
-            .mappings()
-            .first()
-        )
-        return self._track(row) if row is not None else None
+            ).mappings()
+            self._at_counters = {row["counter"]: self._track(row) for row in rows}
+        return self._at_counters.get(counter)
 
     def people_ahead(self, ticket: Ticket) -> int:
         c = t.tickets.c
