@@ -17,8 +17,8 @@ from core.model import Counter
 from core.office_file import OfficeFile, OfficerSpec
 from queue_server.auth import hash_password, password_matches
 from queue_server.db import schema as t
+from queue_server.db.database import read_config
 from queue_server.db.rows import (
-    config_from_rows,
     counter_from_row,
     office_to_row,
     service_to_row,
@@ -46,13 +46,6 @@ def resolve_office(conn: sa.Connection, code: str | None) -> str:
 
 
 def read_office(conn: sa.Connection, code: str) -> OfficeFile:
-    office = conn.execute(sa.select(t.offices).where(t.offices.c.code == code)).mappings().one()
-    agencies = conn.execute(
-        sa.select(t.agencies).where(t.agencies.c.office == code).order_by("position")
-    ).mappings()
-    services = conn.execute(
-        sa.select(t.services).where(t.services.c.office == code).order_by("position")
-    ).mappings()
     counters = conn.execute(
         sa.select(t.counters).where(t.counters.c.office == code).order_by("position")
     ).mappings()
@@ -60,7 +53,7 @@ def read_office(conn: sa.Connection, code: str) -> OfficeFile:
         sa.select(t.users).where(t.users.c.office == code).order_by("username")
     ).mappings()
     return OfficeFile(
-        config=config_from_rows(office, list(agencies), list(services)),
+        config=read_config(conn, code),
         counters=tuple(_as_configured(counter_from_row(row)) for row in counters),
         officers=tuple(
             OfficerSpec(

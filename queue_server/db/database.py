@@ -14,6 +14,17 @@ from queue_server.db.engine import is_sqlite, make_engine
 from queue_server.db.rows import config_from_rows
 
 
+def read_config(conn: sa.Connection, office: str) -> OfficeConfig:
+    row = conn.execute(sa.select(t.offices).where(t.offices.c.code == office)).mappings().one()
+    agencies = conn.execute(
+        sa.select(t.agencies).where(t.agencies.c.office == office).order_by("position")
+    ).mappings()
+    services = conn.execute(
+        sa.select(t.services).where(t.services.c.office == office).order_by("position")
+    ).mappings()
+    return config_from_rows(row, list(agencies), list(services))
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -39,16 +50,9 @@ class Database:
             cached = self._configs.get(office)
         if cached is not None and cached[0] == version:
             return cached[1]
-        row = conn.execute(sa.select(t.offices).where(t.offices.c.code == office)).mappings().one()
-        agencies = conn.execute(
-            sa.select(t.agencies).where(t.agencies.c.office == office).order_by("position")
-        ).mappings()
-        services = conn.execute(
-            sa.select(t.services).where(t.services.c.office == office).order_by("position")
-        ).mappings()
-        config = config_from_rows(row, list(agencies), list(services))
+        config = read_config(conn, office)
         with self._lock:
-            self._configs[office] = (row["version"], config)
+            self._configs[office] = (version, config)
         return config
 
     def version(self, conn: sa.Connection, office: str, *, lock: bool = False) -> int:
