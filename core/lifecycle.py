@@ -50,6 +50,18 @@ def _fields(ticket: Ticket) -> dict[str, str]:
     }
 
 
+def _not_before(ticket: Ticket, now: datetime) -> datetime:
+    """The time a change of `ticket` happens at: never before what already happened to it.
+
+    Two servers' clocks, or a request that read the time and then waited for the office's lock
+    behind a newer one, can hand in a `now` a little in the past; a ticket's own history must
+    still read forwards (a wait is never negative).
+    """
+    _require_aware(now)
+    stamps = [ticket.issued_at, ticket.queued_at, ticket.called_at, ticket.serving_at]
+    return max(now, *(stamp for stamp in stamps if stamp is not None))
+
+
 def _elapsed_s(start: datetime | None, end: datetime) -> int:
     return max(0, round((end - start).total_seconds())) if start else 0
 
@@ -95,7 +107,7 @@ def require_open(counter: Counter) -> None:
 
 
 def call(ticket: Ticket, counter: Counter, now: datetime) -> ev.TicketCalled:
-    _require_aware(now)
+    now = _not_before(ticket, now)
     _require(ticket, (S.WAITING,), "call", "เรียก")
     require_open(counter)
     if ticket.target_counter not in (None, counter.code):
@@ -113,7 +125,7 @@ def call(ticket: Ticket, counter: Counter, now: datetime) -> ev.TicketCalled:
 
 
 def recall(ticket: Ticket, now: datetime) -> ev.TicketRecalled:
-    _require_aware(now)
+    now = _not_before(ticket, now)
     _require(ticket, (S.CALLED,), "recall", "เรียกซ้ำ")
     assert ticket.counter is not None
     ticket.recalls += 1
@@ -123,7 +135,7 @@ def recall(ticket: Ticket, now: datetime) -> ev.TicketRecalled:
 
 
 def start_serving(ticket: Ticket, now: datetime) -> ev.TicketServingStarted:
-    _require_aware(now)
+    now = _not_before(ticket, now)
     _require(ticket, (S.CALLED,), "start serving", "เริ่มให้บริการ")
     assert ticket.counter is not None
     ticket.status = S.SERVING
@@ -135,7 +147,7 @@ def done(
     config: OfficeConfig, ticket: Ticket, transactions: Sequence[str], now: datetime
 ) -> ev.TicketDone:
     """Finish the visit. `transactions` are the services performed; none means the current one."""
-    _require_aware(now)
+    now = _not_before(ticket, now)
     _require(ticket, (S.CALLED, S.SERVING), "finish", "ปิดงาน")
     performed = tuple(dict.fromkeys(transactions)) or (ticket.service,)
     for code in performed:
@@ -158,7 +170,7 @@ def done(
 
 
 def no_show(ticket: Ticket, now: datetime) -> ev.TicketNoShow:
-    _require_aware(now)
+    now = _not_before(ticket, now)
     _require(ticket, (S.CALLED,), "mark as no-show", "บันทึกว่าไม่มาแสดงตน")
     counter = ticket.counter
     assert counter is not None
@@ -168,7 +180,7 @@ def no_show(ticket: Ticket, now: datetime) -> ev.TicketNoShow:
 
 
 def cancel(ticket: Ticket, now: datetime) -> ev.TicketCancelled:
-    _require_aware(now)
+    now = _not_before(ticket, now)
     _require(ticket, (S.WAITING, S.CALLED), "cancel", "ยกเลิก")
     ticket.status = S.CANCELLED
     ticket.finished_at = now
@@ -188,7 +200,7 @@ def transfer(
 
     It keeps its number; by default (office setting) it also keeps its original place in time.
     """
-    _require_aware(now)
+    now = _not_before(ticket, now)
     _require(ticket, (S.CALLED, S.SERVING), "transfer", "โอน")
     if service is None and counter is None:
         raise InvalidRequest(

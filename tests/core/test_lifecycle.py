@@ -336,3 +336,17 @@ def test_refusals_name_the_state_in_thai(uow: MemoryUnitOfWork, issue: Issue) ->
         call(uow, "1", 2)
     assert "พักชั่วคราว" in paused.value.message_th
     assert len({s.th for s in S}) == len(S)
+
+
+def test_a_late_clock_never_dates_a_change_before_the_tickets_history(
+    uow: MemoryUnitOfWork, issue: Issue
+) -> None:
+    """A call that read the time, then waited behind the issue of a newer ticket, gets it."""
+    ticket = issue("A", at(10))
+    called = call(uow, "1", 9.5)
+    assert called is ticket and ticket.called_at == at(10)
+    done = services.finish(uow, office="udn", ticket_id=ticket.id, now=at(9))
+    assert done.finished_at == at(10)
+    called_event, done_event = events_of(uow)[-2:]
+    assert isinstance(called_event, ev.TicketCalled) and called_event.waited_s == 0
+    assert isinstance(done_event, ev.TicketDone) and done_event.at == at(10)

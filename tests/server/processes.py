@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -100,6 +101,8 @@ class EventClient:
     def __init__(self, url: str, last_event_id: str | None = None) -> None:
         parts = urlsplit(url)
         self._conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        self._conn.connect()
+        self._sock = self._conn.sock
         headers = {"Accept": "text/event-stream"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = last_event_id
@@ -138,4 +141,8 @@ class EventClient:
         return self._decoder.last_event_id
 
     def close(self) -> None:
+        # The reader thread sits in a read holding the response's lock, so closing alone would
+        # wait for the next keep-alive comment (15 s); shutting the socket down wakes it now.
+        with contextlib.suppress(OSError):  # the server may already have gone away
+            self._sock.shutdown(socket.SHUT_RDWR)
         self._conn.close()
