@@ -2,16 +2,23 @@
 
 One feeder thread per process learns of new events - woken by this process's own commits, by
 PostgreSQL NOTIFY from other processes, or else by polling - reads them from the events table in
-id order and hands them to the open streams. Streams never query the database while live, so a
-hundred boards cost a hundred sleeping threads and one query per batch of events.
+id order and encodes them once.
+
+Under gunicorn the feeder also writes them: once a stream has sent its headers and caught up, its
+socket is handed to the feeder, which writes every stream's news with non-blocking sends, while
+the request's thread sleeps until the client goes. Two hundred boards then cost two hundred
+sleeping threads and one thread's writes, instead of two hundred threads waking for every event
+and fighting kiosks and officers for the interpreter lock. Elsewhere (the Flask test client) a
+stream's own thread waits for news and writes it.
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
+import socket
 import threading
-from collections import deque
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -26,35 +33,79 @@ RECENT_KEPT = 4096
 RETRY_MS = 3000
 # With PostgreSQL, NOTIFY wakes the feed; polling then only covers a lost LISTEN connection.
 NOTIFIED_POLL_S = 1.0
+# How often the feeder retries a client that could not take everything at once.
+FLUSH_RETRY_S = 0.05
+# A client this far behind is cut off; it reconnects with Last-Event-ID and misses nothing.
+MAX_PENDING_BYTES = 1 << 20
 
 
-@dataclass
 class OfficeFeed:
-    """Every event of one office with id in (floor, last_id], oldest first, already encoded."""
+    """Every event of one office with id in (floor, last_id], oldest first, already encoded.
 
-    last_id: int
-    floor: int
-    ids: deque[int] = field(default_factory=deque)
-    messages: deque[bytes] = field(default_factory=deque)
+    Each office has its own condition, so a call in one office wakes only that office's boards.
+    """
+
+    def __init__(self, last_id: int) -> None:
+        self.last_id = last_id
+        self.floor = last_id
+        self.ids: list[int] = []
+        self.messages: list[bytes] = []
+        self.changed = threading.Condition()
 
     def append(self, event_id: int, message: bytes) -> None:
+        """Call with `changed` held."""
         self.ids.append(event_id)
         self.messages.append(message)
         self.last_id = event_id
-        if len(self.ids) > RECENT_KEPT:
-            self.floor = self.ids.popleft()
-            self.messages.popleft()
+        if len(self.ids) > 2 * RECENT_KEPT:
+            # Trimming in halves keeps appends O(1) amortised.
+            self.floor = self.ids[-RECENT_KEPT - 1]
+            del self.ids[:-RECENT_KEPT]
+            del self.messages[:-RECENT_KEPT]
 
-    def after(self, event_id: int) -> list[tuple[int, bytes]] | None:
-        """What follows `event_id`, or None when that is older than the feed remembers."""
+    def after(self, event_id: int) -> tuple[int, bytes] | None:
+        """The id of the newest event and every message after `event_id` as one chunk (empty when
+        there is nothing new), or None when `event_id` is older than the feed remembers."""
         if event_id < self.floor:
             return None
         start = bisect.bisect_right(self.ids, event_id)
-        return [(self.ids[i], self.messages[i]) for i in range(start, len(self.ids))]
+        if start == len(self.ids):
+            return event_id, b""
+        return self.ids[-1], b"".join(self.messages[start:])
 
 
 class StreamsFull(Exception):
     """This process already holds as many streams as it may."""
+
+
+@dataclass
+class HandedStream:
+    """A stream whose socket the feeder writes to; `gone` tells its request thread to finish."""
+
+    sock: socket.socket
+    chunked: bool
+    last: int
+    pending: bytearray = field(default_factory=bytearray)
+    written_at: float = field(default_factory=time.monotonic)
+    gone: threading.Event = field(default_factory=threading.Event)
+
+    def queue(self, data: bytes) -> None:
+        if self.chunked:
+            data = b"%x\r\n%s\r\n" % (len(data), data)
+        self.pending += data
+
+    def flush(self) -> None:
+        """Send what the socket takes now; a broken or hopelessly slow client is let go."""
+        try:
+            while self.pending:
+                sent = self.sock.send(self.pending, socket.MSG_DONTWAIT)
+                del self.pending[:sent]
+                self.written_at = time.monotonic()
+        except BlockingIOError:
+            if len(self.pending) > MAX_PENDING_BYTES:
+                self.gone.set()
+        except OSError:
+            self.gone.set()
 
 
 class EventHub:
@@ -66,57 +117,94 @@ class EventHub:
         self.keepalive_s = keepalive_s
         self.max_streams = max_streams
         self._feeds: dict[str, OfficeFeed] = {}
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()  # the feeds table and the stream count
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._started = False
-        self._start_lock = threading.Lock()
+        self._handed: dict[str, list[HandedStream]] = {}
+        self._handed_lock = threading.Lock()
         self.open_streams = 0
         db.on_commit(lambda _office: self._wake.set())
 
     # --- feeding -------------------------------------------------------------------------
     def _ensure_started(self) -> None:
-        with self._start_lock:
+        with self._lock:
             if self._started:
                 return
             self._started = True
-            threading.Thread(target=self._feed_loop, name="swq-feed", daemon=True).start()
-            if not self.db.sqlite:
-                threading.Thread(target=self._listen_loop, name="swq-listen", daemon=True).start()
+        threading.Thread(target=self._feed_loop, name="swq-feed", daemon=True).start()
+        if not self.db.sqlite:
+            threading.Thread(target=self._listen_loop, name="swq-listen", daemon=True).start()
 
     def _feed_loop(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self.poll_interval_s)
+            self._wake.wait(FLUSH_RETRY_S if self._backlog() else self.poll_interval_s)
             self._wake.clear()
             try:
                 self.catch_up()
             except sa.exc.SQLAlchemyError as exc:
                 log.warning("event feed: database unavailable, retrying: %s", exc)
                 self._stop.wait(1.0)
+            self._tend_handed()
 
     def catch_up(self) -> None:
         """Read every office's new events and wake the streams waiting for them."""
-        with self._changed:
-            offices = {code: feed.last_id for code, feed in self._feeds.items()}
-        if not offices:
+        with self._lock:
+            feeds = list(self._feeds.items())
+        if not feeds:
             return
-        fresh: dict[str, list[tuple[int, str, str]]] = {}
+        more = False
         with self.db.engine.connect() as conn:
-            for office, last in offices.items():
-                rows = events_after(conn, office, last, limit=RECENT_KEPT)
-                if rows:
-                    fresh[office] = list(rows)
-        if not fresh:
-            return
-        with self._changed:
-            for office, rows in fresh.items():
-                feed = self._feeds[office]
-                for event_id, kind, data in rows:
-                    if event_id > feed.last_id:
-                        feed.append(event_id, encode_data(event_id, kind, data))
-            self._changed.notify_all()
-        if any(len(rows) == RECENT_KEPT for rows in fresh.values()):
+            for office, feed in feeds:
+                rows = events_after(conn, office, feed.last_id, limit=RECENT_KEPT)
+                if not rows:
+                    continue
+                more = more or len(rows) == RECENT_KEPT
+                with feed.changed:
+                    for event_id, kind, data in rows:
+                        if event_id > feed.last_id:
+                            feed.append(event_id, encode_data(event_id, kind, data))
+                    feed.changed.notify_all()
+                self._deliver(office, feed)
+        if more:
             self._wake.set()
+
+    def _deliver(self, office: str, feed: OfficeFeed) -> None:
+        with self._handed_lock:
+            for stream in self._handed.get(office, ()):
+                self._send_news(stream, feed)
+
+    def _send_news(self, stream: HandedStream, feed: OfficeFeed) -> None:
+        """Call with `_handed_lock` held."""
+        with feed.changed:
+            news = feed.after(stream.last)
+        if news is None:
+            stream.gone.set()  # fell out of memory: it reconnects and replays from the table
+            return
+        stream.last, chunk = news
+        if chunk:
+            stream.queue(chunk)
+        stream.flush()
+
+    def _tend_handed(self) -> None:
+        """Keep-alives, retries of unsent bytes, and letting go of clients that left."""
+        now = time.monotonic()
+        with self._handed_lock:
+            for office, streams in list(self._handed.items()):
+                for stream in streams:
+                    if not stream.pending and now - stream.written_at >= self.keepalive_s:
+                        stream.queue(encode_comment())
+                    if stream.pending:
+                        stream.flush()
+                alive = [s for s in streams if not s.gone.is_set()]
+                if alive:
+                    self._handed[office] = alive
+                else:
+                    del self._handed[office]
+
+    def _backlog(self) -> bool:
+        with self._handed_lock:
+            return any(s.pending for streams in self._handed.values() for s in streams)
 
     def _listen_loop(self) -> None:
         import psycopg
@@ -136,65 +224,95 @@ class EventHub:
                 self._stop.wait(1.0)
 
     def _feed(self, office: str) -> OfficeFeed:
-        with self._changed:
+        with self._lock:
             feed = self._feeds.get(office)
         if feed is not None:
             return feed
         with self.db.engine.connect() as conn:
             last = last_event_id(conn, office)
-        with self._changed:
-            return self._feeds.setdefault(office, OfficeFeed(last_id=last, floor=last))
+        with self._lock:
+            return self._feeds.setdefault(office, OfficeFeed(last))
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        with self._changed:
-            self._changed.notify_all()
+        with self._lock:
+            feeds = list(self._feeds.values())
+        for feed in feeds:
+            with feed.changed:
+                feed.changed.notify_all()
+        with self._handed_lock:
+            for streams in self._handed.values():
+                for stream in streams:
+                    stream.gone.set()
 
     # --- streaming -----------------------------------------------------------------------
-    def current_id(self, office: str) -> int:
-        self._ensure_started()
-        return self._feed(office).last_id
+    def open_stream(
+        self, office: str, after: int | None, raw: socket.socket | None = None, chunked: bool = True
+    ) -> Stream:
+        """The stream for one client; raises StreamsFull before anything is sent.
 
-    def open_stream(self, office: str, after: int | None) -> Iterator[bytes]:
-        """The stream for one client; raises StreamsFull before anything is sent."""
+        `raw` is the client's socket when the server lets us write to it (gunicorn); the feeder
+        then writes the stream once the headers are out, framing chunks itself when `chunked`.
+        """
         self._ensure_started()
         feed = self._feed(office)
-        with self._changed:
+        with self._lock:
             if self.open_streams >= self.max_streams:
                 raise StreamsFull
             self.open_streams += 1
-        return Stream(self, self._stream(office, feed, feed.last_id if after is None else after))
+        last = feed.last_id if after is None else after
+        if raw is not None:
+            return Stream(self, self._handed_stream(office, feed, last, raw, chunked))
+        return Stream(self, self._stream(office, feed, last))
 
     def release_stream(self) -> None:
-        with self._changed:
+        with self._lock:
             self.open_streams -= 1
 
     def _stream(self, office: str, feed: OfficeFeed, last: int) -> Iterator[bytes]:
         yield encode_retry(RETRY_MS)
         while not self._stop.is_set():
-            with self._changed:
-                batch = feed.after(last)
-                idle = batch == [] and not self._changed.wait_for(
-                    lambda last=last: feed.last_id > last or self._stop.is_set(),
-                    self.keepalive_s,
-                )
-                if batch == []:
-                    batch = feed.after(last)
-            if idle:
-                yield encode_comment()
-                continue
-            if batch is None:
-                batch = self._replay(office, last)
-            for event_id, message in batch:
-                yield message
-                last = event_id
+            with feed.changed:
+                news = feed.after(last)
+                if news is not None and not news[1]:
+                    feed.changed.wait_for(
+                        lambda last=last: feed.last_id > last or self._stop.is_set(),
+                        self.keepalive_s,
+                    )
+                    news = feed.after(last)
+            if news is None:
+                news = self._replay(office, last)
+            last, chunk = news
+            yield chunk or encode_comment()
 
-    def _replay(self, office: str, after: int) -> list[tuple[int, bytes]]:
+    def _handed_stream(
+        self, office: str, feed: OfficeFeed, last: int, raw: socket.socket, chunked: bool
+    ) -> Iterator[bytes]:
+        yield encode_retry(RETRY_MS)  # the server sends the headers with it
+        while not self._stop.is_set():
+            with feed.changed:
+                behind = feed.after(last) is None
+            if not behind:
+                break
+            last, chunk = self._replay(office, last)
+            if chunk:
+                yield chunk
+        stream = HandedStream(raw, chunked, last)
+        with self._handed_lock:
+            if self._stop.is_set():
+                return
+            self._handed.setdefault(office, []).append(stream)
+            self._send_news(stream, feed)
+        stream.gone.wait()
+
+    def _replay(self, office: str, after: int) -> tuple[int, bytes]:
         """Older events than the feed remembers, straight from the table."""
         with self.db.engine.connect() as conn:
             rows = events_after(conn, office, after, limit=1000)
-        return [(event_id, encode_data(event_id, kind, data)) for event_id, kind, data in rows]
+        if not rows:
+            return after, b""
+        return rows[-1][0], b"".join(encode_data(i, kind, data) for i, kind, data in rows)
 
 
 class Stream:

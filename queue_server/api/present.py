@@ -8,7 +8,7 @@ from flask import Response, current_app, jsonify, request
 
 from core import services
 from core.codec import ticket_to_json
-from core.model import OfficeConfig, Ticket
+from core.model import OfficeConfig, Ticket, TicketStatus
 from core.services import Position
 from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
@@ -29,11 +29,24 @@ def ticket_document(config: OfficeConfig, ticket: Ticket, where: Position) -> di
     )
 
 
+def office_config(office: str) -> OfficeConfig:
+    """The office's configuration, from the cache when a request has read it already."""
+    config = swq().db.cached_config(office)
+    if config is None:
+        with SqlUnitOfWork(swq().db, office, write=False) as uow:
+            config = uow.config(office)
+    return config
+
+
 def ticket_response(office: str, ticket: Ticket, status: int = 200) -> Response:
     """The ticket with where it stands now (a waiting ticket needs a fresh look at its queue)."""
-    with SqlUnitOfWork(swq().db, office, write=False) as uow:
-        config = uow.config(office)
-        where = services.position(uow, config, ticket)
+    config = swq().db.cached_config(office)
+    if config is None or ticket.status is TicketStatus.WAITING:
+        with SqlUnitOfWork(swq().db, office, write=False) as uow:
+            config = uow.config(office)
+            where = services.position(uow, config, ticket)
+    else:
+        where = services.settled_position(ticket)
     response = jsonify(ticket_document(config, ticket, where))
     response.status_code = status
     return response

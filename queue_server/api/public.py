@@ -3,6 +3,8 @@ document."""
 
 from __future__ import annotations
 
+import socket
+import ssl
 from functools import cache
 from typing import Any
 
@@ -110,6 +112,19 @@ def board(query: OfficeQuery) -> Response:
     )
 
 
+def _raw_socket() -> tuple[socket.socket | None, bool]:
+    """The client's socket, when the server (gunicorn) exposes one we may write to directly,
+    and whether the server frames the body in chunks (HTTP/1.1)."""
+    raw = request.environ.get("gunicorn.socket")
+    if (
+        request.method != "GET"
+        or not isinstance(raw, socket.socket)
+        or isinstance(raw, ssl.SSLSocket)
+    ):
+        return None, True
+    return raw, request.environ.get("SERVER_PROTOCOL", "HTTP/1.1") != "HTTP/1.0"
+
+
 @spec.route(
     bp,
     "GET",
@@ -138,7 +153,7 @@ def events(query: EventsQuery) -> Response:
             )
         after = int(header)
     try:
-        stream = swq().hub.open_stream(office, after)
+        stream = swq().hub.open_stream(office, after, *_raw_socket())
     except StreamsFull:
         raise ApiError(
             503,

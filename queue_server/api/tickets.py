@@ -26,7 +26,7 @@ from queue_server.api.models import (
     TicketOut,
     TransferRequest,
 )
-from queue_server.api.present import ticket_document, ticket_response
+from queue_server.api.present import office_config, ticket_document, ticket_response
 from queue_server.auth import Principal, Role
 from queue_server.db import schema as t
 from queue_server.db.uow import IdempotencyClaim, SqlUnitOfWork
@@ -145,9 +145,7 @@ def issue(who: Principal, body: IssueRequest) -> Response:
         if replay is None:
             raise
         return replay
-    with SqlUnitOfWork(swq().db, office, write=False) as read:
-        config = read.config(office)
-    response = jsonify(ticket_document(config, ticket, where))
+    response = jsonify(ticket_document(office_config(office), ticket, where))
     response.status_code = 201
     return response
 

@@ -33,6 +33,10 @@ class Database:
         self._configs: dict[str, tuple[int, OfficeConfig]] = {}
         self._lock = threading.Lock()
         self._listeners: list[Callable[[str], None]] = []
+        # SQLite lets one writer in at a time and makes the others sleep and retry, unfairly
+        # (seconds at the tail under load). Threads of this process queue here instead and are
+        # woken the moment the writer before them is done.
+        self.write_gate = threading.Lock() if self.sqlite else None
 
     def on_commit(self, listener: Callable[[str], None]) -> None:
         """Call `listener(office)` after a transaction that wrote events of that office commits."""
@@ -63,6 +67,12 @@ class Database:
         if version is None:
             raise NotFound(f"no office {office!r}", f"ไม่พบสำนักงาน {office!r}")
         return version
+
+    def cached_config(self, office: str) -> OfficeConfig | None:
+        """The configuration last read, for what may lag a change by one request (time zone)."""
+        with self._lock:
+            cached = self._configs.get(office)
+        return cached[1] if cached else None
 
     def office_codes(self) -> list[str]:
         with self.engine.connect() as conn:

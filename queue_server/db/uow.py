@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -266,6 +267,7 @@ class SqlUnitOfWork:
         self.claim: IdempotencyClaim | None = None
         self.issued_by: int | None = None  # the kiosk token new tickets are credited to
         self._conn: sa.Connection | None = None
+        self._gate: threading.Lock | None = None
         self._version: int | None = None
         self._reset()
 
@@ -286,7 +288,14 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> SqlUnitOfWork:
         self._reset()
-        conn = self.db.engine.connect()
+        self._gate = self.db.write_gate if self.write else None
+        if self._gate is not None:
+            self._gate.acquire()
+        try:
+            conn = self.db.engine.connect()
+        except BaseException:
+            self._open_gate()
+            raise
         try:
             if self.write:
                 conn.execution_options(**{WRITE: True})
@@ -297,9 +306,15 @@ class SqlUnitOfWork:
             self._version = self.db.version(conn, self.office, lock=self.write)
         except BaseException:
             conn.close()
+            self._open_gate()
             raise
         self._conn = conn
         return self
+
+    def _open_gate(self) -> None:
+        if self._gate is not None:
+            self._gate.release()
+            self._gate = None
 
     def __exit__(
         self,
@@ -310,6 +325,7 @@ class SqlUnitOfWork:
         if self._conn is not None:
             self._conn.close()  # rolls back whatever was not committed
             self._conn = None
+        self._open_gate()
         self.claim = None
         self._reset()
 
