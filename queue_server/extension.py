@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
 
+from queue_server.auth import Principal
 from queue_server.db.database import Database
 from queue_server.live import EventHub
 
 EXTENSION = "swq"
+
+
+class PrincipalCache:
+    """Known tokens for a few seconds, saving every request a database round trip; a revoked
+    token stops working within `ttl_s`. Unknown tokens are never kept (no memory to exhaust)."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._known: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str, look_up: Callable[[str], Principal | None]) -> Principal | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._known.get(token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        who = look_up(token)
+        with self._lock:
+            if who is None:
+                self._known.pop(token, None)
+            else:
+                self._known[token] = (now + self.ttl_s, who)
+        return who
 
 
 @dataclass
@@ -19,6 +46,7 @@ class Swq:
     db: Database
     hub: EventHub
     clock: Callable[[], datetime]
+    principals: PrincipalCache
 
     def now(self) -> datetime:
         return self.clock()
@@ -32,7 +60,12 @@ def init_app(app: Flask) -> Swq:
         keepalive_s=float(app.config["KEEPALIVE_S"]),
         max_streams=int(app.config["MAX_STREAMS"]),
     )
-    swq = Swq(db, hub, app.config.get("CLOCK") or (lambda: datetime.now(UTC)))
+    swq = Swq(
+        db,
+        hub,
+        app.config.get("CLOCK") or (lambda: datetime.now(UTC)),
+        PrincipalCache(float(app.config["TOKEN_CACHE_S"])),
+    )
     app.extensions[EXTENSION] = swq
     return swq
 

@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     # (SQLite; PostgreSQL NOTIFY wakes it at once and this is only the safety net).
     "POLL_INTERVAL_S": 0.1,
     "BOARD_CALLS": 10,
+    # A revoked token keeps working this long in a process that has just seen it.
+    "TOKEN_CACHE_S": 5.0,
 }
 
 

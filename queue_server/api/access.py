@@ -24,8 +24,7 @@ def authenticate(roles: Sequence[Role]) -> Principal:
             "ต้องมีโทเคน (Authorization: Bearer TOKEN)",
             {"WWW-Authenticate": "Bearer"},
         )
-    with swq().db.engine.connect() as conn:
-        who = principal_for(conn, token.strip())
+    who = swq().principals.get(token.strip(), _look_up)
     if who is None:
         raise ApiError(
             401,
@@ -43,6 +42,11 @@ def authenticate(roles: Sequence[Role]) -> Principal:
         )
     g.principal = who
     return who
+
+
+def _look_up(token: str) -> Principal | None:
+    with swq().db.engine.connect() as conn:
+        return principal_for(conn, token)
 
 
 def office_for(who: Principal | None = None) -> str:
