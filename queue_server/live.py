@@ -121,6 +121,7 @@ class EventHub:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._started = False
+        self._threads: list[threading.Thread] = []
         self._handed: dict[str, list[HandedStream]] = {}
         self._handed_lock = threading.Lock()
         self.open_streams = 0
@@ -132,9 +133,13 @@ class EventHub:
             if self._started:
                 return
             self._started = True
-        threading.Thread(target=self._feed_loop, name="swq-feed", daemon=True).start()
+        self._threads = [threading.Thread(target=self._feed_loop, name="swq-feed", daemon=True)]
         if not self.db.sqlite:
-            threading.Thread(target=self._listen_loop, name="swq-listen", daemon=True).start()
+            self._threads.append(
+                threading.Thread(target=self._listen_loop, name="swq-listen", daemon=True)
+            )
+        for thread in self._threads:
+            thread.start()
 
     def _feed_loop(self) -> None:
         while not self._stop.is_set():
@@ -217,7 +222,7 @@ class EventHub:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     self._wake.set()  # anything committed while we were not listening
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=5.0, stop_after=1):
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
                             self._wake.set()
             except psycopg.Error as exc:
                 log.warning("event feed: LISTEN connection lost, polling meanwhile: %s", exc)
@@ -245,6 +250,12 @@ class EventHub:
             for streams in self._handed.values():
                 for stream in streams:
                     stream.gone.set()
+
+    def join(self, timeout_s: float = 5.0) -> None:
+        """Wait for the feeder to let go of its connections (before the engine is disposed)."""
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout_s)
 
     # --- streaming -----------------------------------------------------------------------
     def open_stream(

@@ -132,6 +132,7 @@ def app(database_url: str, office: Office) -> Iterator[Flask]:
     yield app
     ext = app.extensions["swq"]
     ext.hub.stop()
+    ext.hub.join()
     ext.db.dispose()
 
 

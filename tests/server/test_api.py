@@ -334,3 +334,22 @@ def test_offices_do_not_leak(client: FlaskClient, office: Office, database_url: 
     assert acting.status_code == 403
     assert call(client, office, "1")["id"] == mine["id"]
     assert client.get("/api/v1/services?office=nope").status_code == 404
+
+
+def test_stream_without_gunicorn_replays_then_follows(client: FlaskClient, office: Office) -> None:
+    """Under a server that lends no socket (here Flask's client) a stream's thread writes."""
+    from core.sse import SSEDecoder
+
+    first = issue(client, office, "A")
+    response = client.get("/api/v1/events?last_event_id=0", buffered=False)
+    assert response.status_code == 200 and response.mimetype == "text/event-stream"
+    chunks = iter(response.response)
+    decoder = SSEDecoder()
+    assert decoder.feed(next(chunks)) == [] and decoder.retry_ms == 3000
+    replayed = decoder.feed(next(chunks))
+    assert [(e.event, e.json()["ticket_id"]) for e in replayed] == [("ticket.issued", first["id"])]
+    second = issue(client, office, "B")
+    live = decoder.feed(next(chunks))
+    assert [(e.event, e.json()["ticket_id"]) for e in live] == [("ticket.issued", second["id"])]
+    assert int(live[0].id) > int(replayed[0].id)
+    response.close()
