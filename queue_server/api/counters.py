@@ -17,6 +17,7 @@ from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
 
 ERRORS = {
+    400: (Error, "the body is not JSON"),
     401: (Error, "no or unknown token"),
     403: (Error, "not this officer's counter"),
     404: (Error, "no such counter"),

@@ -136,6 +136,7 @@ def _raw_socket() -> tuple[socket.socket | None, bool]:
     responses={
         200: (str, "the event stream"),
         **OFFICE_ERRORS,
+        422: (Error, "last_event_id is not a whole number"),
         503: (Error, "this process holds all the streams it may; retry"),
     },
 )

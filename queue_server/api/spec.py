@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 
 from queue_server.api.access import authenticate
 from queue_server.api.errors import ApiError
+from queue_server.api.models import Error
 from queue_server.auth import Role
 
 View = Callable[..., Any]
@@ -86,7 +87,7 @@ class ApiSpec:
     def document(self) -> dict[str, Any]:
         models: dict[type[BaseModel], None] = {}
         for op in self.operations:
-            for model in (op.body, op.query, *(m for m, _ in op.responses.values())):
+            for model in (op.body, op.query, *(m for m, _ in _responses(op).values())):
                 inner = _model_of(model)
                 if inner is not None:
                     models[inner] = None
@@ -134,12 +135,17 @@ class ApiSpec:
                 "required": True,
                 "content": {"application/json": {"schema": _ref(op.body)}},
             }
-        for status, (model, description) in op.responses.items():
+        for status, (model, description) in _responses(op).items():
             response: dict[str, Any] = {"description": description}
             if model is not None:
                 response["content"] = {op.content_type: {"schema": _schema(model)}}
             doc["responses"][str(status)] = response
         return doc
+
+
+def _responses(op: Operation) -> dict[int, tuple[Any, str]]:
+    """What the route declares, and the 503 any route answers while the database is down."""
+    return {503: (Error, "the database is unavailable; retry shortly"), **op.responses}
 
 
 def _model_of(model: Any) -> type[BaseModel] | None:

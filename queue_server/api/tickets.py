@@ -173,7 +173,11 @@ def get_ticket(who: Principal, ticket_id: str) -> Response:
     summary="Public status of a ticket (the QR code on the ticket); the key is on the ticket",
     tag="public",
     query=StatusQuery,
-    responses={200: (PublicStatus, "where the ticket stands"), 404: ERRORS[404]},
+    responses={
+        200: (PublicStatus, "where the ticket stands"),
+        404: ERRORS[404],
+        422: (Error, "no key given"),
+    },
 )
 def public_status(ticket_id: str, query: StatusQuery) -> Response:
     return jsonify(public_status_document(ticket_id, query.key))
