@@ -36,7 +36,7 @@ class Position:
 def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
     """Where a ticket stands: people ahead in its service and the estimated wait."""
     if ticket.status is not TicketStatus.WAITING:
-        return Position(0, 0 if ticket.status.at_counter else None)
+        return settled_position(ticket)
     office = ticket.office
     return _queue_position(
         uow,
@@ -46,6 +46,11 @@ def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
         uow.tickets.waiting_counts(office),
         _counter_loads(uow, office),
     )
+
+
+def settled_position(ticket: Ticket) -> Position:
+    """Where a ticket that no longer waits stands: nobody ahead, no wait once at a counter."""
+    return Position(0, 0 if ticket.status.at_counter else None)
 
 
 def newcomer_positions(uow: UnitOfWork, config: OfficeConfig) -> dict[str, Position]:
