@@ -111,7 +111,7 @@ class Office:
     hours: OpeningHours | None = None
 
     def __post_init__(self) -> None:
-        if not OFFICE_CODE.match(self.code):
+        if not OFFICE_CODE.fullmatch(self.code):
             raise InvalidRequest(
                 f"office code must match [a-z0-9-]+, got {self.code!r}",
                 f"รหัสสำนักงานต้องเป็น a-z 0-9 หรือ - เท่านั้น แต่ได้ {self.code!r}",
@@ -122,7 +122,7 @@ class Office:
     def tz(self) -> ZoneInfo:
         try:
             return ZoneInfo(self.timezone)
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, OSError) as exc:
             raise InvalidRequest(
                 f"unknown timezone {self.timezone!r}", f"ไม่รู้จักเขตเวลา {self.timezone!r}"
             ) from exc
@@ -175,7 +175,7 @@ class Service:
     open: bool = True
 
     def __post_init__(self) -> None:
-        if not SERVICE_CODE.match(self.code):
+        if not SERVICE_CODE.fullmatch(self.code):
             raise InvalidRequest(
                 f"service code must be one or two capital letters, got {self.code!r}",
                 f"รหัสบริการต้องเป็นอักษรภาษาอังกฤษตัวใหญ่ 1-2 ตัว แต่ได้ {self.code!r}",

@@ -112,7 +112,7 @@ class ServiceSpec:
     number_width: int = 3
 
     def __post_init__(self) -> None:
-        if not SERVICE_CODE.match(self.code):
+        if not SERVICE_CODE.fullmatch(self.code):
             raise ScenarioError(
                 "code",
                 f"must be one or two capital letters (the ticket prefix), got {self.code!r}",
@@ -393,7 +393,7 @@ def _office(table: TomlTable) -> Office:
     )
     hours_text = table.get_str("hours")
     table.finish()
-    if not OFFICE_CODE.match(values["code"]):
+    if not OFFICE_CODE.fullmatch(values["code"]):
         raise ScenarioError(
             table.key("code"),
             f"must be lower-case letters, digits or '-', got {values['code']!r}",

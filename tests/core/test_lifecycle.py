@@ -350,3 +350,15 @@ def test_a_late_clock_never_dates_a_change_before_the_tickets_history(
     called_event, done_event = events_of(uow)[-2:]
     assert isinstance(called_event, ev.TicketCalled) and called_event.waited_s == 0
     assert isinstance(done_event, ev.TicketDone) and done_event.at == at(10)
+
+
+@pytest.mark.parametrize("zone", ["Asia", "../../etc/passwd", "x" * 300])
+def test_an_unknown_timezone_is_refused_not_crashed(zone: str) -> None:
+    with pytest.raises(InvalidRequest):
+        Office("udn", "ศูนย์", "Centre", timezone=zone)
+
+
+@pytest.mark.parametrize("code", ["A\n", "a", "ABC", ""])
+def test_service_codes_must_be_exactly_one_or_two_capitals(code: str) -> None:
+    with pytest.raises(InvalidRequest):
+        Service(code, "dopa", "ทะเบียน", "Registration")
