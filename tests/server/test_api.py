@@ -8,6 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
+from core.sse import SSEDecoder
 from queue_server import create_app
 from tests.server.conftest import SECOND_OFFICE_FILE, Office, count_rows, load_test_office
 
@@ -339,8 +340,6 @@ def test_offices_do_not_leak(client: FlaskClient, office: Office, database_url: 
 
 def test_stream_without_gunicorn_replays_then_follows(client: FlaskClient, office: Office) -> None:
     """Under a server that lends no socket (here Flask's client) a stream's thread writes."""
-    from core.sse import SSEDecoder
-
     first = issue(client, office, "A")
     response = client.get("/api/v1/events?last_event_id=0", buffered=False)
     assert response.status_code == 200 and response.mimetype == "text/event-stream"
