@@ -1,17 +1,25 @@
 """The HTTP API under load, against real `swq server` processes on loopback.
 
-    python bench/api.py [--duration 10] [--warmup 1] [--only sqlite|pg2|pg4] [--measure 123]
-                        [--subscribers 50] [--streams-open 200] [--call-rate 10] [--pg URL]
+    python bench/api.py [--duration 10] [--warmup 1] [--only sqlite|pg2|pg4] [--measure 1234]
+                        [--subscribers 50] [--streams-open 200] [--call-rate 10]
+                        [--paced-rate 8] [--paced-duration 15] [--break-in 2] [--pg URL]
 
 Three configurations - SQLite (1 process), PostgreSQL with 2 and with 4 worker processes - each
-measured three times, every time on a fresh database and a freshly started server:
+measured five times, every time on a fresh database and a freshly started server:
   1. issue (POST /tickets), call (POST /counters/{c}/next) and done (POST /tickets/{id}/done),
      8 kiosk and 8 officer clients as fast as they can, for `duration` seconds after a warm-up;
   2. call-to-event latency: officers call at a steady `call-rate` while `subscribers` event
      streams listen; the time from just before "next" is sent to each subscriber's receipt of the
      matching `ticket.called`;
   3. measurement 1 again while `streams-open` idle event streams are held open: open streams
-     must not starve kiosks and officers.
+     must not starve kiosks and officers;
+  4. paced issue / call / done, twice: with no stream open and with `streams-open` idle streams.
+     The kiosks issue `paced-rate` tickets a second between them and the officers call (then
+     finish) as many, each client on an open-loop schedule, for `paced-duration` seconds: a
+     realistic load, where 1 and 3 measure saturation. Issue and call latency run from the
+     scheduled send time, so a slow server cannot hide the queue it causes. Each run starts
+     with `break-in` seconds of unmeasured full load, which takes a fresh server through what
+     a server that has been up a while is past (see break_in).
 Errors (non-2xx, connection failures) are counted, never fatal; a 204 on "next" (nobody waits)
 is counted apart. The load generator shares the machine with the server and PostgreSQL, so
 each table is followed by who kept the CPUs busy during its measured window.
@@ -22,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import math
 import os
 import platform
 import selectors
@@ -212,10 +221,16 @@ def session_for(token: str) -> requests.Session:
 
 
 def post(
-    session: requests.Session, url: str, body: dict[str, object] | None = None
+    session: requests.Session,
+    url: str,
+    body: dict[str, object] | None = None,
+    since: float | None = None,
 ) -> tuple[float, requests.Response | None, str]:
-    """Send one request: (seconds taken, response or None, error label when it failed)."""
-    t0 = time.perf_counter()
+    """Send one request: (seconds taken, response or None, error label when it failed).
+
+    The seconds run from `since` when given (a paced client's scheduled send time, so that time
+    spent waiting for its previous request counts too), else from the moment it is sent."""
+    t0 = time.perf_counter() if since is None else since
     try:
         response = session.post(url, json=body, timeout=REQUEST_TIMEOUT_S)
     except requests.RequestException as exc:
@@ -289,6 +304,80 @@ def officer_loop(
         ticket = response.json()
         if on_call is not None and measured:
             on_call(str(ticket["id"]), t0)
+        seconds, response, err = post(
+            session, f"{base}/api/v1/tickets/{ticket['id']}/done", {"transactions": []}
+        )
+        if measured:
+            record(dones, seconds, response, err)
+    session.close()
+
+
+# A paced client that has fallen this far behind its schedule, past the end of the window, stops
+# sending; the slots it did not reach count as errors rather than vanish.
+LATE_GRACE_S = 5.0
+UNSENT = "unsent (server too slow)"
+
+
+def slots(pace_s: float, first_at: float, window: Window, late: Samples) -> Iterator[float]:
+    """An open-loop schedule: one send time every `pace_s` seconds from `first_at` to the end of
+    `window`, each yielded at its time. A slot the client reaches late (its previous request was
+    slow) is yielded at once, not dropped: the caller times from the slot, so a slow server
+    cannot hide the queue it builds by slowing the client down (coordinated omission). Slots
+    still unsent `LATE_GRACE_S` after the end are counted in `late` as errors."""
+    slot = first_at
+    while slot < window.end:
+        now = time.perf_counter()
+        if now > window.end + LATE_GRACE_S:
+            if slot >= window.measure_from:
+                late.errors[UNSENT] += 1
+        else:
+            if slot > now:
+                time.sleep(slot - now)
+            yield slot
+        slot += pace_s
+
+
+def paced_kiosk_loop(
+    base: str, token: str, offset: int, pace_s: float, first_at: float, window: Window, out: Samples
+) -> None:
+    """Issue one ticket per `pace_s` seconds on an open-loop schedule, timed from each slot."""
+    session = session_for(token)
+    n = offset
+    for slot in slots(pace_s, first_at, window, out):
+        service = SERVICES[n % len(SERVICES)]
+        n += 1
+        seconds, response, err = post(
+            session, f"{base}/api/v1/tickets", {"service": service}, since=slot
+        )
+        if slot >= window.measure_from:
+            record(out, seconds, response, err)
+    session.close()
+
+
+def paced_officer_loop(
+    base: str,
+    counter: str,
+    token: str,
+    pace_s: float,
+    first_at: float,
+    window: Window,
+    calls: Samples,
+    dones: Samples,
+) -> None:
+    """Call next once per `pace_s` seconds on an open-loop schedule (timed from each slot), then
+    finish the ticket at once (timed from its own send, which follows the call's answer)."""
+    session = session_for(token)
+    for slot in slots(pace_s, first_at, window, calls):
+        measured = slot >= window.measure_from
+        seconds, response, err = post(session, f"{base}/api/v1/counters/{counter}/next", since=slot)
+        if response is not None and response.status_code == 204:
+            calls.empty += measured
+            continue
+        if measured:
+            record(calls, seconds, response, err)
+        if response is None or not response.ok:
+            continue
+        ticket = response.json()
         seconds, response, err = post(
             session, f"{base}/api/v1/tickets/{ticket['id']}/done", {"transactions": []}
         )
@@ -410,6 +499,7 @@ class LoadResult:
     ops: dict[str, Samples]
     window: Window
     cpu: CpuUse
+    streams_open: int = 0  # idle streams asked for
     streams_held: int = 0
     streams_live: int = 0
     stream_bytes: int = 0
@@ -561,16 +651,27 @@ class IdleStreams:
         self._selector.close()
 
 
-def issue_backlog(base: str, token: str, count: int) -> int:
-    session = session_for(token)
-    issued = 0
-    for n in range(count):
-        _, response, _ = post(
-            session, f"{base}/api/v1/tickets", {"service": SERVICES[n % len(SERVICES)]}
-        )
-        issued += response is not None and response.status_code == 201
-    session.close()
-    return issued
+def issue_backlog(base: str, tokens: Tokens, count: int) -> int:
+    """At least `count` more waiting tickets, issued by all the kiosks at once."""
+    share = math.ceil(count / len(tokens.kiosks))
+    issued = [0] * len(tokens.kiosks)
+
+    def kiosk(i: int, token: str) -> None:
+        session = session_for(token)
+        for n in range(share):
+            service = SERVICES[(i + n) % len(SERVICES)]
+            _, response, _ = post(session, f"{base}/api/v1/tickets", {"service": service})
+            issued[i] += response is not None and response.status_code == 201
+        session.close()
+
+    threads = [
+        threading.Thread(target=kiosk, args=(i, token)) for i, token in enumerate(tokens.kiosks)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(issued)
 
 
 @dataclass
@@ -625,7 +726,7 @@ def event_latency(
 ) -> EventResult:
     # Tickets waiting before anyone listens: the streams then carry only calls and dones.
     backlog = int(args.call_rate * (args.duration + args.warmup) * 1.2) + OFFICERS
-    issue_backlog(server.url, tokens.kiosks[0], backlog)
+    issue_backlog(server.url, tokens, backlog)
     subs: list[Subscriber] = []
     try:
         for _ in range(args.subscribers):
@@ -655,6 +756,84 @@ def event_latency(
             sub.close()
 
 
+def break_in(server: ServerProcess, tokens: Tokens, seconds: float) -> None:
+    """Every kiosk and officer as fast as it goes for `seconds`, nothing measured.
+
+    A freshly started server process spends its first seconds of work opening database
+    connections (about 100 ms a request each on PostgreSQL here) and growing its heap, with a
+    full garbage collection of some 80 ms every few seconds on the way; a server that has been
+    up a while is past that. Paced at a few requests a second, a fresh server meets them inside
+    the measured window, at random (and less in a run with streams, whose opening grows the
+    heap first), which would swamp the comparison; a short burst gets them over with."""
+    if seconds <= 0:
+        return
+    end = time.perf_counter() + seconds
+    window = Window(end, end)  # loops measure from `measure_from`: never
+    threads = [
+        threading.Thread(target=kiosk_loop, args=(server.url, token, i, window, Samples()))
+        for i, token in enumerate(tokens.kiosks)
+    ] + [
+        threading.Thread(
+            target=officer_loop, args=(server.url, counter, token, window, Samples(), Samples())
+        )
+        for counter, token in tokens.officers
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def paced_load(
+    config: str, server: ServerProcess, tokens: Tokens, args: argparse.Namespace, streams: int
+) -> LoadResult:
+    """Kiosks issuing `paced_rate` tickets a second between them and officers calling (then
+    finishing) as many, each on an open-loop schedule, while `streams` idle event streams are
+    held open (none with 0)."""
+    rate = args.paced_rate
+    break_in(server, tokens, args.break_in)
+    # Tickets waiting before the clock starts: calls and issues then run at the same rate and no
+    # call finds the queue empty (which would time a 204, not a call).
+    issue_backlog(server.url, tokens, OFFICERS * 4)
+    with idle_streams(server, streams) as idle:
+        start = time.perf_counter() + 0.2
+        window = Window(start + args.warmup, start + args.warmup + args.paced_duration)
+        issue = [Samples() for _ in tokens.kiosks]
+        calls = [Samples() for _ in tokens.officers]
+        dones = [Samples() for _ in tokens.officers]
+        kiosk_pace = len(tokens.kiosks) / rate
+        officer_pace = len(tokens.officers) / rate
+        # Staggered evenly: together the kiosks send one request every 1/rate seconds, and the
+        # officers too, half a step after.
+        threads = [
+            threading.Thread(
+                target=paced_kiosk_loop,
+                args=(server.url, token, i, kiosk_pace, start + i / rate, window, issue[i]),
+            )
+            for i, token in enumerate(tokens.kiosks)
+        ] + [
+            threading.Thread(
+                target=paced_officer_loop,
+                args=(
+                    server.url,
+                    counter,
+                    token,
+                    officer_pace,
+                    start + (i + 0.5) / rate,
+                    window,
+                    calls[i],
+                    dones[i],
+                ),
+            )
+            for i, (counter, token) in enumerate(tokens.officers)
+        ]
+        cpu = run_threads(threads, window, server_pid(server))
+        ops = {"issue": merged(issue), "call": merged(calls), "done": merged(dones)}
+        result = LoadResult(config, ops, window, cpu, streams, idle.held, len(idle.live))
+        result.stream_bytes = idle.received
+        return result
+
+
 # --- reporting ---------------------------------------------------------------------------------
 def percentile_ms(values: list[float], q: float) -> float:
     """Nearest-rank percentile of seconds, in milliseconds; NaN when there is nothing."""
@@ -668,25 +847,30 @@ def errors_text(errors: Counter[str]) -> str:
     return ", ".join(f"{label} x{n}" for label, n in errors.most_common())
 
 
-def ops_table(rows: list[LoadResult]) -> list[str]:
+def ops_table(rows: list[LoadResult], streams_column: bool = False) -> list[str]:
+    """One line per configuration and operation; with `streams_column`, per number of open
+    streams too (rows then carry it in `streams_open`)."""
+    streams = f"{'streams':>7} " if streams_column else ""
     lines = [
-        f"{'config':<8} {'op':<6} {'ops/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'count':>7}"
+        f"{'config':<8} {streams}{'op':<6} {'ops/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'count':>7}"
         f" {'errors':>6} {'204':>5}"
     ]
     notes = []
     for row in rows:
+        label = f"{row.config}, {row.streams_open} streams" if streams_column else row.config
         for op in ("issue", "call", "done"):
             s = row.ops[op]
             n = len(s.latencies)
             errors = sum(s.errors.values())
             p50, p99 = percentile_ms(s.latencies, 0.5), percentile_ms(s.latencies, 0.99)
+            open_ = f"{row.streams_open:>7} " if streams_column else ""
             lines.append(
-                f"{row.config:<8} {op:<6} {n / row.window.seconds:>8.1f} {p50:>8.1f} {p99:>8.1f}"
-                f" {n:>7} {errors:>6} {s.empty if op == 'call' else '':>5}"
+                f"{row.config:<8} {open_}{op:<6} {n / row.window.seconds:>8.1f} {p50:>8.1f}"
+                f" {p99:>8.1f} {n:>7} {errors:>6} {s.empty if op == 'call' else '':>5}"
             )
             if errors:
-                notes.append(f"  {row.config} {op} errors: {errors_text(s.errors)}")
-    notes += [f"  {row.config} CPUs busy: {row.cpu.text()}" for row in rows]
+                notes.append(f"  {label} {op} errors: {errors_text(s.errors)}")
+        notes.append(f"  {label} CPUs busy: {row.cpu.text()}")
     return lines + notes
 
 
@@ -785,12 +969,27 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds run, not measured")
     parser.add_argument("--only", choices=[c.name for c in CONFIGS])
     parser.add_argument(
-        "--measure", default="123", help="which measurements, e.g. 13 (default: all three)"
+        "--measure", default="1234", help="which measurements, e.g. 14 (default: all four)"
     )
     parser.add_argument("--subscribers", type=int, default=50)
     parser.add_argument("--streams-open", type=int, default=200)
     parser.add_argument(
         "--call-rate", type=float, default=10.0, help="calls/s in measurement 2 (all officers)"
+    )
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=8.0,
+        help="measurement 4: tickets issued a second (all kiosks), and as many called",
+    )
+    parser.add_argument(
+        "--paced-duration", type=float, default=15.0, help="seconds measured per paced run"
+    )
+    parser.add_argument(
+        "--break-in",
+        type=float,
+        default=2.0,
+        help="seconds of unmeasured full load on a fresh server before each paced run",
     )
     parser.add_argument(
         "--pg",
@@ -810,8 +1009,9 @@ def main() -> None:
             f"command: {shlex.join([Path(sys.executable).name, *sys.argv])}",
             *machine_facts(args.pg),
             f"load: {KIOSKS} kiosks, {OFFICERS} officers (threads, a requests.Session each);"
-            f" {args.duration:g} s measured after {args.warmup:g} s warm-up;"
-            f" server --streams {streams}; fresh database and server per run",
+            f" {args.duration:g} s measured (measurements 1-3; 4: {args.paced_duration:g} s)"
+            f" after {args.warmup:g} s warm-up; server --streams {streams}; fresh database and"
+            " server per run",
             "",
         ]
     )
@@ -820,6 +1020,7 @@ def main() -> None:
     plain: list[LoadResult] = []
     events: list[EventResult] = []
     crowded: list[LoadResult] = []
+    paced: list[LoadResult] = []
     try:
         for config in configs:
             if "1" in args.measure:
@@ -841,6 +1042,11 @@ def main() -> None:
                     result.streams_live = len(idle.live)
                     result.stream_bytes = idle.received
                     crowded.append(result)
+            if "4" in args.measure:
+                for open_ in (0, args.streams_open):
+                    progress(f"{config.name}: paced issue/call/done, {open_} streams open")
+                    with bench.serving(config, f"paced-{open_}") as (server, tokens):
+                        paced.append(paced_load(config.name, server, tokens, args, open_))
     finally:
         if plain:
             print_lines(["1. issue / call / done, no event streams open", *ops_table(plain), ""])
@@ -867,7 +1073,28 @@ def main() -> None:
                     "",
                 ]
             )
-        troubled = any(r.errors for r in [*plain, *crowded]) or any(e.errors for e in events)
+        if paced:
+            print_lines(
+                [
+                    f"4. paced issue / call / done: {args.paced_rate:g} tickets/s issued by"
+                    f" {KIOSKS} kiosks and {args.paced_rate:g} calls/s (each then done) by"
+                    f" {OFFICERS} officers, open loop, {args.paced_duration:g} s measured after"
+                    f" {args.break_in:g} s of unmeasured full load; issue and call latency from"
+                    " the scheduled send time",
+                    *ops_table(paced, streams_column=True),
+                    *(
+                        f"  {r.config}: {r.streams_held}/{r.streams_open} streams accepted,"
+                        f" {r.streams_live} received events, {r.stream_bytes / 1e6:.1f} MB"
+                        " delivered to them"
+                        for r in paced
+                        if r.streams_open
+                    ),
+                    "",
+                ]
+            )
+        troubled = any(r.errors for r in [*plain, *crowded, *paced]) or any(
+            e.errors for e in events
+        )
         if troubled:
             print(f"server logs kept in {bench.workdir}")
         else:
