@@ -181,6 +181,8 @@ class EventHub:
 
     def _send_news(self, stream: HandedStream, feed: OfficeFeed) -> None:
         """Call with `_handed_lock` held."""
+        if stream.gone.is_set():
+            return  # its socket may be closed by the server already
         with feed.changed:
             news = feed.after(stream.last)
         if news is None:

@@ -121,3 +121,30 @@ def test_a_new_subscriber_starts_from_now(
         from_start.close()
     finally:
         board.close()
+
+
+def test_streams_past_the_share_are_refused_and_a_departed_board_frees_its_place(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SWQ_KEEPALIVE_S", "0.3")
+    load_test_office(sqlite_url)
+    server = ServerProcess(sqlite_url, streams=2, log_path=tmp_path / "server.log").start()
+    try:
+        boards = [EventClient(f"{server.url}/api/v1/events") for _ in range(2)]
+        refused = requests.get(f"{server.url}/api/v1/events", timeout=5)
+        assert refused.status_code == 503 and refused.headers["Retry-After"]
+        assert refused.json()["error"]["code"] == "too_many_streams"
+        # Requests still find threads while every stream place is taken.
+        assert requests.get(f"{server.url}/api/v1/board", timeout=5).status_code == 200
+        boards[0].close()
+        deadline = time.monotonic() + 5
+        while True:
+            again = requests.get(f"{server.url}/api/v1/events", stream=True, timeout=5)
+            if again.status_code == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert again.status_code == 200  # the keep-alive found the first board gone
+        again.close()
+        boards[1].close()
+    finally:
+        server.stop()
