@@ -78,9 +78,15 @@ def simulate_command(
 
 
 def _register_server_commands() -> None:
-    from queue_server.server_cli import db_group, office_group, server_command, token_group
+    from queue_server.server_cli import (
+        check_command,
+        db_group,
+        office_group,
+        server_command,
+        token_group,
+    )
 
-    for command in (server_command, db_group, office_group, token_group):
+    for command in (server_command, db_group, office_group, token_group, check_command):
         main.add_command(command)
 
 

@@ -201,3 +201,32 @@ def token_create(
     except DomainError as exc:
         raise _fail(exc) from None
     click.echo(token)
+
+
+@click.command("check")
+@DB_OPTION
+def check_command(database_url: str) -> None:
+    """Verify the stored invariants: unique numbers, no double calls, events consistent with
+    ticket states. Exit 0 when clean, 1 with one line per problem otherwise."""
+    from queue_server.check import check
+
+    url = make_url(normalise_url(database_url))
+    # Connecting would create a missing SQLite file, and then report an empty schema instead.
+    sqlite = url.get_backend_name() == "sqlite"
+    if sqlite and url.database not in (None, "", ":memory:") and not Path(url.database).exists():
+        raise click.ClickException(
+            f"ไม่พบไฟล์ฐานข้อมูล {url.database} / no database file {url.database}"
+        )
+    with _database(database_url) as engine:
+        # One snapshot: a server writing while we read must not show up as problems.
+        options = {} if sqlite else {"isolation_level": "REPEATABLE READ"}
+        try:
+            with engine.connect().execution_options(**options) as conn, conn.begin():
+                report = check(conn)
+        except sa.exc.OperationalError as exc:
+            raise click.ClickException(UNREACHABLE.format(exc.orig)) from None
+    for problem in report.problems:
+        click.echo(problem.line())
+    click.echo(report.summary())
+    if not report.clean:
+        sys.exit(1)

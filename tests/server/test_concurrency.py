@@ -6,7 +6,8 @@ own counters, every request going round-robin to the server processes. Afterward
 event log and two live event streams must tell one consistent story: unique gapless numbers, no
 ticket at two counters, every ticket issued once, called once, done once.
 
-The helpers here (the busy office, tokens, the invariant check) are shared with test_crash.py.
+The helpers here (the busy office, tokens, reading the tables) are shared with test_crash.py; the
+invariants themselves are `swq check`'s (queue_server/check.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from core.office_file import load_office
 from queue_server.auth import Role, create_token
+from queue_server.check import find_problems
 from queue_server.db import schema as t
 from queue_server.db.engine import make_engine
 from queue_server.offices import store_office
@@ -124,91 +126,12 @@ def read_database(url: str) -> Stored:
     return Stored(tickets, events, last_numbers)
 
 
-AT_COUNTER = ("called", "serving")
-# The state a ticket event leads to, and the states it may happen in (None: not yet issued).
-TRANSITIONS: dict[str, tuple[tuple[str | None, ...], str | None]] = {
-    "ticket.issued": ((None,), "waiting"),
-    "ticket.called": (("waiting",), "called"),
-    "ticket.recalled": (("called",), None),  # None: the state does not change
-    "ticket.serving": (("called",), "serving"),
-    "ticket.done": (AT_COUNTER, "done"),
-    "ticket.no_show": (AT_COUNTER, "no_show"),
-    "ticket.cancelled": (("waiting", *AT_COUNTER), "cancelled"),
-    "ticket.transferred": (AT_COUNTER, "waiting"),
-}
-
-
-def invariant_problems(stored: Stored) -> list[str]:
-    """Everything wrong with the stored tickets and events (the list `swq check` would print):
-    duplicate or missing numbers, number counters behind the tickets, events out of the
-    lifecycle's order, a counter holding two tickets, tickets whose state their events deny."""
-    problems: list[str] = []
-    numbers = Counter((r["office"], r["day"], r["number"]) for r in stored.tickets.values())
-    problems += [f"number {key} given to {n} tickets" for key, n in numbers.items() if n > 1]
-
-    # Numbers are taken in the issuing transaction, so a rolled-back issue leaves no gap.
-    serials: dict[tuple[str, str, date], list[int]] = defaultdict(list)
-    for row in stored.tickets.values():
-        serials[(row["office"], row["service"], row["day"])].append(serial(str(row["number"])))
-    for key, got in serials.items():
-        if sorted(got) != list(range(1, len(got) + 1)):
-            problems.append(f"{key}: numbers are not 1..{len(got)}: {sorted(got)}")
-        if stored.last_numbers.get(key) != max(got):
-            problems.append(
-                f"{key}: ticket_numbers says {stored.last_numbers.get(key)}, max {max(got)}"
-            )
-
-    ids = [int(str(e["id"])) for e in stored.events]
-    if ids != sorted(set(ids)):
-        problems.append("event ids are not strictly increasing")
-
-    last_at: dict[str, datetime] = {}
-    for event in stored.events:
-        ticket_id, when = event["ticket_id"], event["at"]
-        if isinstance(ticket_id, str) and isinstance(when, datetime):
-            if ticket_id in last_at and when < last_at[ticket_id]:
-                problems.append(f"event {event['id']} of ticket {ticket_id} dated before the last")
-            last_at[ticket_id] = when
-
-    state: dict[str, str | None] = {}
-    held_by: dict[str, str] = {}  # ticket id -> counter it is at
-    holding: dict[tuple[str, str], str] = {}  # (office, counter) -> ticket id there
-    for event in stored.events:
-        kind, ticket_id = str(event["type"]), event["ticket_id"]
-        if kind not in TRANSITIONS or not isinstance(ticket_id, str):
-            continue
-        allowed, after = TRANSITIONS[kind]
-        before = state.get(ticket_id)
-        where = f"event {event['id']} {kind} of ticket {ticket_id}"
-        if before not in allowed:
-            problems.append(f"{where} in state {before}")
-            continue
-        # Transfers and cancellations need not name the counter; every other event at one must.
-        counter = event["counter"]
-        if before in AT_COUNTER and counter is not None and counter != held_by[ticket_id]:
-            problems.append(f"{where} names counter {counter}, ticket is at {held_by[ticket_id]}")
-        if after is None:
-            continue
-        if before in AT_COUNTER and after not in AT_COUNTER:
-            holding.pop((str(event["office"]), held_by.pop(ticket_id)), None)
-        if kind == "ticket.called":
-            place = (str(event["office"]), str(counter))
-            if place in holding:
-                problems.append(f"{where}: counter {counter} still holds {holding[place]}")
-            holding[place] = ticket_id
-            held_by[ticket_id] = str(counter)
-        state[ticket_id] = after
-
-    for ticket_id, row in stored.tickets.items():
-        if state.get(ticket_id) != row["status"]:
-            problems.append(
-                f"ticket {ticket_id} is {row['status']}, events say {state.get(ticket_id)}"
-            )
-        elif row["status"] in AT_COUNTER and row["counter"] != held_by.get(ticket_id):
-            problems.append(
-                f"ticket {ticket_id} at {row['counter']}, events say {held_by.get(ticket_id)}"
-            )
-    problems += [f"events of unknown ticket {i}" for i in state.keys() - stored.tickets.keys()]
+def problems_in(url: str) -> list[str]:
+    """What `swq check` would report about the database at `url`, one line per problem."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        problems = [problem.line() for problem in find_problems(conn)]
+    engine.dispose()
     return problems
 
 
@@ -442,7 +365,12 @@ def test_kiosks_and_officers_at_once(
         for stream in streams:
             stream.close()
 
-    assert invariant_problems(stored) == []
+    assert problems_in(url) == []
+    # The check allows a day's numbers to start anywhere; this office's start at 1.
+    first: dict[str, list[int]] = defaultdict(list)
+    for row in stored.tickets.values():
+        first[str(row["number"])[0]].append(serial(str(row["number"])))
+    assert {service: min(got) for service, got in first.items()} == {"A": 1, "B": 1}
 
     # Every ticket a kiosk was given exists, was called once and is done; and nothing else exists.
     given = {i.ticket_id for i in traffic.issued}
