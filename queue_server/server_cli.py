@@ -37,6 +37,17 @@ UNREACHABLE = "ติดต่อฐานข้อมูลไม่ได้ /
 @contextmanager
 def _database(database_url: str) -> Iterator[sa.Engine]:
     """An engine on a database whose schema is current, disposed of afterwards."""
+    url = make_url(normalise_url(database_url))
+    # Connecting would create a missing SQLite file (a typo in --db), then call it unmigrated.
+    if (
+        url.get_backend_name() == "sqlite"
+        and url.database not in (None, "", ":memory:")
+        and not Path(url.database).exists()
+    ):
+        raise click.ClickException(
+            f"ไม่พบไฟล์ฐานข้อมูล {url.database} (สร้างด้วย swq db upgrade) / "
+            f"no database file {url.database} (create it with `swq db upgrade`)"
+        )
     engine = make_engine(database_url)
     try:
         try:
@@ -210,13 +221,7 @@ def check_command(database_url: str) -> None:
     ticket states. Exit 0 when clean, 1 with one line per problem otherwise."""
     from queue_server.check import check
 
-    url = make_url(normalise_url(database_url))
-    # Connecting would create a missing SQLite file, and then report an empty schema instead.
-    sqlite = url.get_backend_name() == "sqlite"
-    if sqlite and url.database not in (None, "", ":memory:") and not Path(url.database).exists():
-        raise click.ClickException(
-            f"ไม่พบไฟล์ฐานข้อมูล {url.database} / no database file {url.database}"
-        )
+    sqlite = make_url(normalise_url(database_url)).get_backend_name() == "sqlite"
     with _database(database_url) as engine:
         # One snapshot: a server writing while we read must not show up as problems.
         options = {} if sqlite else {"isolation_level": "REPEATABLE READ"}

@@ -37,7 +37,13 @@ def test_db_upgrade_creates_the_schema_and_is_repeatable(tmp_path: Path) -> None
 
 
 def test_commands_on_a_database_without_schema_say_what_to_do(tmp_path: Path) -> None:
-    code, _, err = swq("office", "load", str(OFFICE_FILE), "--db", f"sqlite:///{tmp_path}/x.db")
+    missing = tmp_path / "typo.db"
+    code, _, err = swq("office", "load", str(OFFICE_FILE), "--db", f"sqlite:///{missing}")
+    assert code == 1 and "swq db upgrade" in err and "typo.db" in err
+    assert not missing.exists()  # a typo in --db leaves no empty database behind
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    code, _, err = swq("office", "dump", "--db", f"sqlite:///{empty}")
     assert code == 1 and "swq db upgrade" in err
 
 
