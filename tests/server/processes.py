@@ -140,6 +140,11 @@ class EventClient:
     def last_event_id(self) -> str | None:
         return self._decoder.last_event_id
 
+    @property
+    def ended(self) -> bool:
+        """The stream is over: the server closed it, the connection broke, or close() was called."""
+        return not self._thread.is_alive()
+
     def close(self) -> None:
         # The reader thread sits in a read holding the response's lock, so closing alone would
         # wait for the next keep-alive comment (15 s); shutting the socket down wakes it now.
