@@ -43,6 +43,8 @@ from core.toml_table import (
 ROLES = ("officer", "admin")
 # Ticket numbers are printed and called out; more digits than this is a typo, not a busy office.
 MAX_NUMBER_WIDTH = 6
+# Counts and durations are stored in 32-bit integer columns (PostgreSQL `integer`).
+MAX_STORED_INT = 2**31 - 1
 
 
 class OfficeFileError(KeyPathError):
@@ -215,7 +217,25 @@ def _seconds(table: TomlTable, name: str, default_min: float = REQUIRED) -> int:
             f"must be a positive number of minutes, got {minutes}",
             f"ต้องเป็นจำนวนนาทีที่มากกว่าศูนย์ แต่ได้ {minutes}",
         )
+    if round(seconds) > MAX_STORED_INT:
+        raise table.fail(
+            name,
+            f"must be at most {MAX_STORED_INT // 60} minutes, got {minutes}",
+            f"ต้องไม่เกิน {MAX_STORED_INT // 60} นาที แต่ได้ {minutes}",
+        )
     return round(seconds)
+
+
+def _stored_int(table: TomlTable, name: str, default: Any = REQUIRED) -> Any:
+    """An integer setting that goes into a 32-bit database column."""
+    value = table.get_int(name, default)
+    if isinstance(value, int) and value > MAX_STORED_INT:
+        raise table.fail(
+            name,
+            f"must be at most {MAX_STORED_INT}, got {value}",
+            f"ต้องไม่เกิน {MAX_STORED_INT} แต่ได้ {value}",
+        )
+    return value
 
 
 def _check_timezone(table: TomlTable, name: str, zone: str) -> None:
@@ -265,8 +285,8 @@ def _agency(table: TomlTable) -> Agency:
 def _numbering(table: TomlTable) -> NumberingRule:
     defaults = NumberingRule()
     width = table.get_int("number_width", defaults.width)
-    start = table.get_int("number_start", defaults.start)
-    end = table.get_int("number_end", None)
+    start = _stored_int(table, "number_start", defaults.start)
+    end = _stored_int(table, "number_end", None)
     # NumberingRule's own refusal names all three values; name the key to fix instead.
     if start < 0:
         raise table.fail("number_start", "cannot be negative", "ต้องไม่ติดลบ")
@@ -288,7 +308,7 @@ def _service(table: TomlTable) -> Service:
             f"must be one or two capital letters (the ticket prefix), got {code!r}",
             f"ต้องเป็นอักษรภาษาอังกฤษตัวใหญ่ 1-2 ตัว (อักษรนำหน้าบัตรคิว) แต่ได้ {code!r}",
         )
-    quota = table.get_int("daily_quota", None)
+    quota = _stored_int(table, "daily_quota", None)
     if quota is not None and quota < 0:
         raise table.fail("daily_quota", "cannot be negative", "ต้องไม่ติดลบ")
     values = dict(

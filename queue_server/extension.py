@@ -53,7 +53,11 @@ class Swq:
 
 
 def init_app(app: Flask) -> Swq:
-    db = Database(app.config["DATABASE_URL"])
+    db = Database(
+        app.config["DATABASE_URL"],
+        pool_size=int(app.config["DB_POOL_SIZE"]),
+        max_overflow=int(app.config["DB_MAX_OVERFLOW"]),
+    )
     hub = EventHub(
         db,
         poll_interval_s=float(app.config["POLL_INTERVAL_S"]),

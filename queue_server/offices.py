@@ -20,6 +20,7 @@ from queue_server.db import schema as t
 from queue_server.db.database import read_config
 from queue_server.db.rows import (
     counter_from_row,
+    counter_to_row,
     office_to_row,
     service_to_row,
 )
@@ -72,8 +73,43 @@ def _as_configured(counter: Counter) -> Counter:
     return Counter(counter.office, counter.code, counter.name_th, counter.name_en, counter.profile)
 
 
+def _check_lengths(office: OfficeFile) -> None:
+    """Refuse text longer than its column, naming the key (PostgreSQL would refuse it with a
+    database error; SQLite would store it silently)."""
+    code = office.config.office.code
+    rows: list[tuple[str, sa.Table, dict[str, Any]]] = [
+        ("office", t.offices, office_to_row(office.config))
+    ]
+    rows += [
+        (
+            f"agencies[{a.code}]",
+            t.agencies,
+            {"code": a.code, "name_th": a.name_th, "name_en": a.name_en},
+        )
+        for a in office.config.agencies.values()
+    ]
+    rows += [
+        (f"services[{s.code}]", t.services, service_to_row(s, code, 0))
+        for s in office.config.services.values()
+    ]
+    rows += [(f"counters[{c.code}]", t.counters, counter_to_row(c)) for c in office.counters]
+    rows += [
+        (f"officers[{o.username}]", t.users, {"username": o.username, "counter": o.counter})
+        for o in office.officers
+    ]
+    for where, table, row in rows:
+        for name, value in row.items():
+            limit = getattr(table.c[name].type, "length", None) if name in table.c else None
+            if isinstance(value, str) and limit is not None and len(value) > limit:
+                raise InvalidRequest(
+                    f"{where}.{name}: at most {limit} characters, got {len(value)}",
+                    f"{where}.{name}: ยาวได้ไม่เกิน {limit} ตัวอักษร แต่มี {len(value)}",
+                )
+
+
 def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
     """Create or update the office; True when anything changed."""
+    _check_lengths(office)
     code = office.config.office.code
     exists = conn.execute(sa.select(t.offices.c.version).where(t.offices.c.code == code)).first()
     if exists is None:

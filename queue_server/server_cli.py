@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,6 +75,29 @@ def _upgrade(database_url: str) -> None:
         engine.dispose()
 
 
+def _warn_if_connections_short(url: str, workers: int) -> None:
+    """Say so before starting when the workers' pools could exhaust PostgreSQL's connections."""
+    from queue_server.settings import DEFAULTS
+
+    per_worker = int(os.environ.get("SWQ_DB_POOL_SIZE", DEFAULTS["DB_POOL_SIZE"])) + int(
+        os.environ.get("SWQ_DB_MAX_OVERFLOW", DEFAULTS["DB_MAX_OVERFLOW"])
+    )
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            limit = int(conn.exec_driver_sql("SHOW max_connections").scalar_one())
+    finally:
+        engine.dispose()
+    wanted = workers * (per_worker + 2)
+    if wanted > limit:
+        click.echo(
+            f"คำเตือน: {workers} กระบวนการอาจใช้การเชื่อมต่อฐานข้อมูลถึง {wanted} แต่ PostgreSQL "
+            f"รับได้ {limit} / warning: {workers} workers may open {wanted} database connections, "
+            f"PostgreSQL allows {limit}: lower SWQ_DB_POOL_SIZE/SWQ_DB_MAX_OVERFLOW or --workers",
+            err=True,
+        )
+
+
 @click.command("server")
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -106,6 +130,8 @@ def server_command(
             "(SQLite allows one writing process)"
         )
     _upgrade(url)
+    if workers > 1:
+        _warn_if_connections_short(url, workers)
     click.echo(f"swq server: http://{host}:{port}/ ({workers} x {streams} streams)", err=True)
     serve(
         database_url=url,

@@ -27,6 +27,10 @@ DEFAULTS: dict[str, Any] = {
     # (SQLite; PostgreSQL NOTIFY wakes it at once and this is only the safety net).
     "POLL_INTERVAL_S": 0.1,
     "BOARD_CALLS": 10,
+    # Database connections per server process (PostgreSQL): workers x (size + overflow) + 2 per
+    # worker for the event feed must stay below the server's max_connections (100 by default).
+    "DB_POOL_SIZE": 10,
+    "DB_MAX_OVERFLOW": 10,
     # A revoked token keeps working this long in a process that has just seen it.
     "TOKEN_CACHE_S": 5.0,
 }

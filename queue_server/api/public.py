@@ -133,6 +133,7 @@ def _raw_socket() -> tuple[socket.socket | None, bool]:
     tag="public",
     query=EventsQuery,
     content_type="text/event-stream",
+    headers=[("Last-Event-ID", "the last event id received: resume right after it")],
     responses={
         200: (str, "the event stream"),
         **OFFICE_ERRORS,

@@ -33,6 +33,7 @@ class Operation:
     responses: dict[int, tuple[type[BaseModel] | type[list[Any]] | None, str]]
     tag: str
     content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()  # optional request headers: (name, description)
 
 
 @dataclass
@@ -54,6 +55,7 @@ class ApiSpec:
         query: type[BaseModel] | None = None,
         responses: dict[int, tuple[Any, str]],
         content_type: str = "application/json",
+        headers: Sequence[tuple[str, str]] = (),
     ) -> Callable[[View], View]:
         op = Operation(
             method.upper(),
@@ -65,6 +67,7 @@ class ApiSpec:
             responses,
             tag,
             content_type,
+            tuple(headers),
         )
         self.operations.append(op)
 
@@ -120,6 +123,16 @@ class ApiSpec:
                 params.append(
                     {"name": name, "in": "query", "required": name in required, "schema": prop}
                 )
+        params += [
+            {
+                "name": name,
+                "in": "header",
+                "required": False,
+                "description": description,
+                "schema": {"type": "string", "maxLength": 200},
+            }
+            for name, description in op.headers
+        ]
         doc: dict[str, Any] = {
             "summary": op.summary,
             "tags": [op.tag],

@@ -110,6 +110,7 @@ def _check_rate(who: Principal) -> None:
     tag="tickets",
     roles=[Role.KIOSK],
     body=IssueRequest,
+    headers=[("Idempotency-Key", "the kiosk's key for this tap: a retry gets the same ticket")],
     responses={201: (TicketOut, "the ticket"), 429: (Error, "too many from this kiosk"), **ERRORS},
 )
 def issue(who: Principal, body: IssueRequest) -> Response:

@@ -26,9 +26,9 @@ def read_config(conn: sa.Connection, office: str) -> OfficeConfig:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 5) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self.sqlite = is_sqlite(self.engine)
         self._configs: dict[str, tuple[int, OfficeConfig]] = {}
         self._lock = threading.Lock()

@@ -27,7 +27,9 @@ def is_sqlite(engine: sa.Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> sa.Engine:
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> sa.Engine:
+    """PostgreSQL connections per process are capped at `pool_size + max_overflow`: a thread
+    beyond that waits for one rather than pushing the server past its `max_connections`."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = sa.create_engine(
@@ -35,7 +37,9 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
         )
         _drive_sqlite_transactions(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=64, **kwargs)
+    return sa.create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30
+    )
 
 
 def _drive_sqlite_transactions(engine: sa.Engine) -> None:

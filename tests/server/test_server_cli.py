@@ -161,3 +161,15 @@ def test_token_create_refusals(database_url: str) -> None:
 def test_server_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:
     code, _, err = swq("server", "--db", f"sqlite:///{tmp_path}/s.db", "--workers", "2")
     assert code == 1 and "PostgreSQL" in err
+
+
+def test_a_name_longer_than_its_column_is_refused_by_key(database_url: str, tmp_path: Path) -> None:
+    long_name = "ศูนย์" * 50  # 250 characters; names hold 200
+    path = tmp_path / "long.toml"
+    path.write_text(
+        OFFICE_FILE.read_text(encoding="utf-8").replace('"ยื่นภาษี"', f'"{long_name}"'),
+        encoding="utf-8",
+    )
+    code, _, err = swq("office", "load", str(path), "--db", database_url)
+    assert code == 1 and "services[C].name_th" in err and "200" in err
+    assert count_rows(database_url, "offices") == 0
