@@ -1,13 +1,15 @@
 """The HTTP API under load, against real `swq server` processes on loopback.
 
     python bench/api.py [--duration 10] [--warmup 1] [--only sqlite|pg2|pg4] [--measure 1234]
-                        [--subscribers 50] [--streams-open 200] [--call-rate 10]
-                        [--paced-rate 8] [--paced-duration 15] [--break-in 2] [--pg URL]
+                        [--kiosks 8] [--officers 8] [--subscribers 50] [--streams-open 200]
+                        [--call-rate 10] [--paced-rate 8] [--paced-duration 15] [--break-in 2]
+                        [--pg URL]
 
 Three configurations - SQLite (1 process), PostgreSQL with 2 and with 4 worker processes - each
 measured five times, every time on a fresh database and a freshly started server:
   1. issue (POST /tickets), call (POST /counters/{c}/next) and done (POST /tickets/{id}/done),
-     8 kiosk and 8 officer clients as fast as they can, for `duration` seconds after a warm-up;
+     `kiosks` kiosk and `officers` officer clients (8 and 8; one counter per officer) as fast
+     as they can, for `duration` seconds after a warm-up;
   2. call-to-event latency: officers call at a steady `call-rate` while `subscribers` event
      streams listen; the time from just before "next" is sent to each subscriber's receipt of the
      matching `ticket.called`;
@@ -61,16 +63,19 @@ from queue_server.db.migrate import upgrade
 from queue_server.offices import store_office
 from tests.server.processes import ServerProcess
 
-KIOSKS = 8
-OFFICERS = 8
+DEFAULT_KIOSKS = 8
+DEFAULT_OFFICERS = 8
 SERVICES = ("A", "B", "C", "D")
 REQUEST_TIMEOUT_S = 10.0
 PG_DATABASE = "swq_bench"
 
+
 # Every counter serves every service (with different weights), so no officer ever idles while
 # tickets wait; six-digit numbers, because a fast run issues far more than 999 of a service a day.
-OFFICE_TOML = (
-    """
+def office_toml(officers: int) -> str:
+    """The bench office, with counters "1" to `officers`, one per officer client."""
+    return (
+        """
 [office]
 code = "bench"
 name_th = "ศูนย์บริการร่วม (ทดสอบความเร็ว)"
@@ -87,8 +92,8 @@ code = "rd"
 name_th = "สำนักงานสรรพากรพื้นที่"
 name_en = "Revenue Department"
 """
-    + "".join(
-        f"""
+        + "".join(
+            f"""
 [[services]]
 code = "{code}"
 agency = "{"dopa" if code in "AB" else "rd"}"
@@ -97,19 +102,19 @@ name_en = "Service {code}"
 target_wait_min = 15
 number_width = 6
 """
-        for code in SERVICES
-    )
-    + "".join(
-        f"""
+            for code in SERVICES
+        )
+        + "".join(
+            f"""
 [[counters]]
 code = "{n}"
 name_th = "ช่องบริการ {n}"
 name_en = "Counter {n}"
 services = {{ {", ".join(f"{c} = {1 + (n + i) % 3}" for i, c in enumerate(SERVICES))} }}
 """
-        for n in range(1, OFFICERS + 1)
+            for n in range(1, officers + 1)
+        )
     )
-)
 
 
 @dataclass(frozen=True)
@@ -158,8 +163,9 @@ def fresh_database(config: Config, workdir: Path, pg: str, run: str) -> str:
     return url
 
 
-def load_bench_office(url: str) -> Tokens:
-    office = loads_office(OFFICE_TOML, "bench office")
+def load_bench_office(url: str, kiosks: int, officers: int) -> Tokens:
+    """Store the bench office (`officers` counters) and a token per kiosk and per officer."""
+    office = loads_office(office_toml(officers), "bench office")
     code = office.config.office.code
     engine = make_engine(url)
     now = datetime.now(UTC)
@@ -167,7 +173,7 @@ def load_bench_office(url: str) -> Tokens:
         store_office(conn, office)
         kiosks = [
             create_token(conn, office=code, role=Role.KIOSK, name=f"kiosk{n}", now=now)
-            for n in range(1, KIOSKS + 1)
+            for n in range(1, kiosks + 1)
         ]
         officers = [
             (
@@ -181,7 +187,7 @@ def load_bench_office(url: str) -> Tokens:
                     now=now,
                 ),
             )
-            for n in range(1, OFFICERS + 1)
+            for n in range(1, officers + 1)
         ]
     engine.dispose()
     return Tokens(kiosks, officers)
@@ -725,7 +731,7 @@ def event_latency(
     config: str, server: ServerProcess, tokens: Tokens, args: argparse.Namespace
 ) -> EventResult:
     # Tickets waiting before anyone listens: the streams then carry only calls and dones.
-    backlog = int(args.call_rate * (args.duration + args.warmup) * 1.2) + OFFICERS
+    backlog = int(args.call_rate * (args.duration + args.warmup) * 1.2) + len(tokens.officers)
     issue_backlog(server.url, tokens, backlog)
     subs: list[Subscriber] = []
     try:
@@ -794,7 +800,7 @@ def paced_load(
     break_in(server, tokens, args.break_in)
     # Tickets waiting before the clock starts: calls and issues then run at the same rate and no
     # call finds the queue empty (which would time a 204, not a call).
-    issue_backlog(server.url, tokens, OFFICERS * 4)
+    issue_backlog(server.url, tokens, len(tokens.officers) * 4)
     with idle_streams(server, streams) as idle:
         start = time.perf_counter() + 0.2
         window = Window(start + args.warmup, start + args.warmup + args.paced_duration)
@@ -940,12 +946,14 @@ class Bench:
     workdir: Path
     pg: str
     streams: int
+    kiosks: int
+    officers: int
 
     @contextlib.contextmanager
     def serving(self, config: Config, run: str) -> Iterator[tuple[ServerProcess, Tokens]]:
         """A fresh database with the bench office and a server on it, stopped whatever happens."""
         url = fresh_database(config, self.workdir, self.pg, run)
-        tokens = load_bench_office(url)
+        tokens = load_bench_office(url, self.kiosks, self.officers)
         log = self.workdir / f"{config.name}-{run}.log"
         server = ServerProcess(url, workers=config.workers, streams=self.streams, log_path=log)
         try:
@@ -963,6 +971,13 @@ def idle_streams(server: ServerProcess, count: int) -> Iterator[IdleStreams]:
         streams.close()
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per run")
@@ -970,6 +985,15 @@ def main() -> None:
     parser.add_argument("--only", choices=[c.name for c in CONFIGS])
     parser.add_argument(
         "--measure", default="1234", help="which measurements, e.g. 14 (default: all four)"
+    )
+    parser.add_argument(
+        "--kiosks", type=positive_int, default=DEFAULT_KIOSKS, help="kiosk clients (threads)"
+    )
+    parser.add_argument(
+        "--officers",
+        type=positive_int,
+        default=DEFAULT_OFFICERS,
+        help="officer clients (threads), one counter each in the bench office",
     )
     parser.add_argument("--subscribers", type=int, default=50)
     parser.add_argument("--streams-open", type=int, default=200)
@@ -1008,7 +1032,8 @@ def main() -> None:
             "swq HTTP API benchmark",
             f"command: {shlex.join([Path(sys.executable).name, *sys.argv])}",
             *machine_facts(args.pg),
-            f"load: {KIOSKS} kiosks, {OFFICERS} officers (threads, a requests.Session each);"
+            f"load: {args.kiosks} kiosks, {args.officers} officers"
+            " (threads, a requests.Session each);"
             f" {args.duration:g} s measured (measurements 1-3; 4: {args.paced_duration:g} s)"
             f" after {args.warmup:g} s warm-up; server --streams {streams}; fresh database and"
             " server per run",
@@ -1016,7 +1041,9 @@ def main() -> None:
         ]
     )
     pg = pg_url(args.pg) if any(not c.sqlite for c in configs) else ""
-    bench = Bench(Path(tempfile.mkdtemp(prefix="swq-bench-")), pg, streams)
+    bench = Bench(
+        Path(tempfile.mkdtemp(prefix="swq-bench-")), pg, streams, args.kiosks, args.officers
+    )
     plain: list[LoadResult] = []
     events: list[EventResult] = []
     crowded: list[LoadResult] = []
@@ -1054,7 +1081,7 @@ def main() -> None:
             print_lines(
                 [
                     f"2. call-to-event latency: {args.subscribers} subscribers,"
-                    f" {args.call_rate:g} calls/s by {OFFICERS} officers, each call then done",
+                    f" {args.call_rate:g} calls/s by {args.officers} officers, each call then done",
                     *events_table(events),
                     "",
                 ]
@@ -1077,10 +1104,10 @@ def main() -> None:
             print_lines(
                 [
                     f"4. paced issue / call / done: {args.paced_rate:g} tickets/s issued by"
-                    f" {KIOSKS} kiosks and {args.paced_rate:g} calls/s (each then done) by"
-                    f" {OFFICERS} officers, open loop, {args.paced_duration:g} s measured after"
-                    f" {args.break_in:g} s of unmeasured full load; issue and call latency from"
-                    " the scheduled send time",
+                    f" {args.kiosks} kiosks and {args.paced_rate:g} calls/s (each then done) by"
+                    f" {args.officers} officers, open loop, {args.paced_duration:g} s measured"
+                    f" after {args.break_in:g} s of unmeasured full load; issue and call latency"
+                    " from the scheduled send time",
                     *ops_table(paced, streams_column=True),
                     *(
                         f"  {r.config}: {r.streams_held}/{r.streams_open} streams accepted,"
