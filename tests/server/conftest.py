@@ -22,6 +22,7 @@ from queue_server.db.engine import make_engine
 from queue_server.db.migrate import upgrade
 from queue_server.db.schema import metadata
 from queue_server.offices import store_office
+from tests.server.processes import ServerProcess
 
 HERE = Path(__file__).parent
 OFFICE_FILE = HERE / "office.toml"
@@ -139,6 +140,15 @@ def app(database_url: str, office: Office) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def servers() -> Iterator[list[ServerProcess]]:
+    """Servers a test starts go in this list; whatever happens, they are stopped."""
+    started: list[ServerProcess] = []
+    yield started
+    for server in started:
+        server.stop()
 
 
 def count_rows(database_url: str, table: str) -> int:

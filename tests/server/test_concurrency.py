@@ -17,12 +17,11 @@ import json
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pytest
 import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -301,15 +300,6 @@ def officer_loop(
                 return
             traffic.done.append(ticket["id"])
         traffic.failures.append(f"counter {counter}: tickets still waiting at the deadline")
-
-
-@pytest.fixture
-def servers() -> Iterator[list[ServerProcess]]:
-    """Servers a test starts go in this list; whatever happens, they are stopped."""
-    started: list[ServerProcess] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def start_servers(url: str, count: int, tmp_path: Path, into: list[ServerProcess]) -> None:

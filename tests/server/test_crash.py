@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 from sqlalchemy.engine import make_url
 
@@ -89,15 +87,6 @@ def officer_until_gone(traffic: Traffic, url: str, token: str, counter: str) -> 
                 traffic.failures.append(f"counter {counter} done: {done.status_code}")
                 return
             traffic.done.append(ticket_id)
-
-
-@pytest.fixture
-def servers() -> Iterator[list[ServerProcess]]:
-    """Servers a test starts go in this list; whatever happens, they are stopped."""
-    started: list[ServerProcess] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def test_kill_9_loses_no_promised_ticket_and_reuses_no_number(

@@ -59,15 +59,6 @@ def assert_acknowledged_present(url: str, acknowledged: dict[str, str]) -> None:
     assert {tid: tickets[tid]["number"] for tid in acknowledged} == acknowledged
 
 
-@pytest.fixture
-def servers() -> Iterator[list[ServerProcess]]:
-    """Servers a test starts go in this list; whatever happens, they are stopped."""
-    started: list[ServerProcess] = []
-    yield started
-    for server in started:
-        server.stop()
-
-
 # --- 1. PostgreSQL restarted mid-load ------------------------------------------------------
 
 PG_CLUSTER = ["pg_ctlcluster", "--skip-systemctl-redirect"]

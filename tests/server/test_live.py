@@ -28,7 +28,7 @@ def shared_db(
 
 
 @pytest.fixture
-def servers(
+def two_servers(
     shared_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[ServerProcess, ServerProcess, Office]]:
     """Two server processes on one database (SQLite allows it too: one writer at a time)."""
@@ -48,9 +48,9 @@ def post(server: ServerProcess, path: str, headers: dict[str, str], **body: obje
 
 
 def test_a_call_through_one_process_reaches_a_board_on_another(
-    servers: tuple[ServerProcess, ServerProcess, Office],
+    two_servers: tuple[ServerProcess, ServerProcess, Office],
 ) -> None:
-    first, second, office = servers
+    first, second, office = two_servers
     board = EventClient(f"{first.url}/api/v1/events")
     try:
         assert board.response.status == 200
@@ -74,9 +74,9 @@ def test_a_call_through_one_process_reaches_a_board_on_another(
 
 
 def test_reconnect_replays_exactly_the_missed_events(
-    servers: tuple[ServerProcess, ServerProcess, Office], shared_db: str, tmp_path: Path
+    two_servers: tuple[ServerProcess, ServerProcess, Office], shared_db: str, tmp_path: Path
 ) -> None:
-    first, second, office = servers
+    first, second, office = two_servers
     board = EventClient(f"{first.url}/api/v1/events")
     post(second, "/api/v1/tickets", office.auth("kiosk"), service="A")
     seen = board.wait_for(1)
@@ -106,9 +106,9 @@ def test_reconnect_replays_exactly_the_missed_events(
 
 
 def test_a_new_subscriber_starts_from_now(
-    servers: tuple[ServerProcess, ServerProcess, Office],
+    two_servers: tuple[ServerProcess, ServerProcess, Office],
 ) -> None:
-    first, second, office = servers
+    first, second, office = two_servers
     post(second, "/api/v1/tickets", office.auth("kiosk"), service="A")
     board = EventClient(f"{first.url}/api/v1/events")
     try:
