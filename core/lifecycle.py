@@ -6,7 +6,7 @@ ticket back to waiting in another service or for a specific counter.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -24,11 +24,21 @@ from core.model import (
 
 S = TicketStatus
 
+# Per ticket event: the states it may happen in, and the state it leads to (None: unchanged).
+# The transitions below enforce it; `swq check` replays stored events against the same table.
+TICKET_MOVES: Mapping[str, tuple[tuple[TicketStatus, ...], TicketStatus | None]] = {
+    ev.TicketCalled.type: ((S.WAITING,), S.CALLED),
+    ev.TicketRecalled.type: ((S.CALLED,), None),
+    ev.TicketServingStarted.type: ((S.CALLED,), S.SERVING),
+    ev.TicketDone.type: ((S.CALLED, S.SERVING), S.DONE),
+    ev.TicketNoShow.type: ((S.CALLED,), S.NO_SHOW),
+    ev.TicketCancelled.type: ((S.WAITING, S.CALLED), S.CANCELLED),
+    ev.TicketTransferred.type: ((S.CALLED, S.SERVING), S.WAITING),
+}
 
-def _require(
-    ticket: Ticket, allowed: Sequence[TicketStatus], action_en: str, action_th: str
-) -> None:
-    if ticket.status not in allowed:
+
+def _require(ticket: Ticket, move: str, action_en: str, action_th: str) -> None:
+    if ticket.status not in TICKET_MOVES[move][0]:
         raise IllegalTransition(
             f"cannot {action_en} ticket {ticket.number}: it is {ticket.status.value}",
             f"ไม่สามารถ{action_th}บัตรคิว {ticket.number} ได้ เพราะสถานะคือ{ticket.status.th}",
@@ -108,7 +118,7 @@ def require_open(counter: Counter) -> None:
 
 def call(ticket: Ticket, counter: Counter, now: datetime) -> ev.TicketCalled:
     now = _not_before(ticket, now)
-    _require(ticket, (S.WAITING,), "call", "เรียก")
+    _require(ticket, ev.TicketCalled.type, "call", "เรียก")
     require_open(counter)
     if ticket.target_counter not in (None, counter.code):
         raise IllegalTransition(
@@ -126,7 +136,7 @@ def call(ticket: Ticket, counter: Counter, now: datetime) -> ev.TicketCalled:
 
 def recall(ticket: Ticket, now: datetime) -> ev.TicketRecalled:
     now = _not_before(ticket, now)
-    _require(ticket, (S.CALLED,), "recall", "เรียกซ้ำ")
+    _require(ticket, ev.TicketRecalled.type, "recall", "เรียกซ้ำ")
     assert ticket.counter is not None
     ticket.recalls += 1
     return ev.TicketRecalled(
@@ -136,7 +146,7 @@ def recall(ticket: Ticket, now: datetime) -> ev.TicketRecalled:
 
 def start_serving(ticket: Ticket, now: datetime) -> ev.TicketServingStarted:
     now = _not_before(ticket, now)
-    _require(ticket, (S.CALLED,), "start serving", "เริ่มให้บริการ")
+    _require(ticket, ev.TicketServingStarted.type, "start serving", "เริ่มให้บริการ")
     assert ticket.counter is not None
     ticket.status = S.SERVING
     ticket.serving_at = now
@@ -148,7 +158,7 @@ def done(
 ) -> ev.TicketDone:
     """Finish the visit. `transactions` are the services performed; none means the current one."""
     now = _not_before(ticket, now)
-    _require(ticket, (S.CALLED, S.SERVING), "finish", "ปิดงาน")
+    _require(ticket, ev.TicketDone.type, "finish", "ปิดงาน")
     performed = tuple(dict.fromkeys(transactions)) or (ticket.service,)
     for code in performed:
         config.service(code)
@@ -171,7 +181,7 @@ def done(
 
 def no_show(ticket: Ticket, now: datetime) -> ev.TicketNoShow:
     now = _not_before(ticket, now)
-    _require(ticket, (S.CALLED,), "mark as no-show", "บันทึกว่าไม่มาแสดงตน")
+    _require(ticket, ev.TicketNoShow.type, "mark as no-show", "บันทึกว่าไม่มาแสดงตน")
     counter = ticket.counter
     assert counter is not None
     ticket.status = S.NO_SHOW
@@ -181,7 +191,7 @@ def no_show(ticket: Ticket, now: datetime) -> ev.TicketNoShow:
 
 def cancel(ticket: Ticket, now: datetime) -> ev.TicketCancelled:
     now = _not_before(ticket, now)
-    _require(ticket, (S.WAITING, S.CALLED), "cancel", "ยกเลิก")
+    _require(ticket, ev.TicketCancelled.type, "cancel", "ยกเลิก")
     ticket.status = S.CANCELLED
     ticket.finished_at = now
     return ev.TicketCancelled(at=now, counter=ticket.counter, **_fields(ticket))
@@ -201,7 +211,7 @@ def transfer(
     It keeps its number; by default (office setting) it also keeps its original place in time.
     """
     now = _not_before(ticket, now)
-    _require(ticket, (S.CALLED, S.SERVING), "transfer", "โอน")
+    _require(ticket, ev.TicketTransferred.type, "transfer", "โอน")
     if service is None and counter is None:
         raise InvalidRequest(
             "a transfer needs a service or a counter", "การโอนต้องระบุบริการหรือช่องบริการ"

@@ -20,7 +20,8 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from core.events import EVENT_TYPES, TicketEvent
+from core.events import EVENT_TYPES, TicketEvent, TicketIssued
+from core.lifecycle import TICKET_MOVES
 from core.model import TicketStatus
 from queue_server.db import schema as t
 
@@ -28,17 +29,11 @@ from queue_server.db import schema as t
 BATCH = 2000
 
 AT_COUNTER = t.AT_COUNTER
-# The state a ticket event leads to, and the states it may happen in (None: not yet issued).
-# These mirror the `_require` calls of core/lifecycle.py.
+# The states a ticket event may happen in (None: not yet issued) and the state it leads to
+# (None: unchanged): core's own table, plus the issue that starts every ticket.
 TRANSITIONS: dict[str, tuple[tuple[str | None, ...], str | None]] = {
-    "ticket.issued": ((None,), "waiting"),
-    "ticket.called": (("waiting",), "called"),
-    "ticket.recalled": (("called",), None),  # None: the state does not change
-    "ticket.serving": (("called",), "serving"),
-    "ticket.done": (AT_COUNTER, "done"),
-    "ticket.no_show": (("called",), "no_show"),
-    "ticket.cancelled": (("waiting", "called"), "cancelled"),
-    "ticket.transferred": (AT_COUNTER, "waiting"),
+    TicketIssued.type: ((None,), TicketStatus.WAITING),
+    **TICKET_MOVES,
 }
 TICKET_EVENT_TYPES = frozenset(
     name for name, cls in EVENT_TYPES.items() if issubclass(cls, TicketEvent)
