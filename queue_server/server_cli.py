@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,11 +76,10 @@ def _upgrade(database_url: str) -> None:
 
 def _warn_if_connections_short(url: str, workers: int) -> None:
     """Say so before starting when the workers' pools could exhaust PostgreSQL's connections."""
-    from queue_server.settings import DEFAULTS
+    from queue_server.settings import current_settings
 
-    per_worker = int(os.environ.get("SWQ_DB_POOL_SIZE", DEFAULTS["DB_POOL_SIZE"])) + int(
-        os.environ.get("SWQ_DB_MAX_OVERFLOW", DEFAULTS["DB_MAX_OVERFLOW"])
-    )
+    settings = current_settings()
+    per_worker = int(settings["DB_POOL_SIZE"]) + int(settings["DB_MAX_OVERFLOW"])
     engine = make_engine(url)
     try:
         with engine.connect() as conn:

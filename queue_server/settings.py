@@ -44,3 +44,10 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.from_prefixed_env("SWQ")
     if overrides:
         app.config.from_mapping(overrides)
+
+
+def current_settings() -> Mapping[str, Any]:
+    """The settings `create_app()` would use, for commands that start no app."""
+    app = Flask(__name__)
+    load_settings(app, None)
+    return app.config

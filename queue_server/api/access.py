@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from flask import current_app, g, request
 
 from queue_server.api.errors import ApiError
 from queue_server.auth import Principal, Role, principal_for
-from queue_server.db import schema as t
 from queue_server.extension import swq
 
 
@@ -61,7 +59,7 @@ def office_for(who: Principal | None = None) -> str:
                 f"โทเคนนี้เป็นของสำนักงาน {who.office} ไม่ใช่ {asked}",
             )
         return who.office
-    codes = _office_codes()
+    codes = swq().db.office_codes()
     if asked is not None:
         if asked not in codes:
             raise ApiError(404, "not_found", f"no office {asked!r}", f"ไม่พบสำนักงาน {asked!r}")
@@ -84,11 +82,6 @@ def office_for(who: Principal | None = None) -> str:
         f"this server hosts several offices; add ?office= one of {', '.join(codes)}",
         f"เซิร์ฟเวอร์นี้มีหลายสำนักงาน กรุณาระบุ ?office= ({', '.join(codes)})",
     )
-
-
-def _office_codes() -> list[str]:
-    with swq().db.engine.connect() as conn:
-        return list(conn.execute(sa.select(t.offices.c.code).order_by("code")).scalars())
 
 
 def own_counter(who: Principal, code: str) -> str | None:
