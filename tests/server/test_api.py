@@ -10,22 +10,8 @@ from openapi_spec_validator import validate
 
 from core.sse import SSEDecoder
 from queue_server import create_app
+from tests.core.test_codec import CONTRACT_TICKET_KEYS
 from tests.server.conftest import SECOND_OFFICE_FILE, Office, count_rows, load_test_office
-
-TICKET_KEYS = {
-    "id",
-    "number",
-    "service",
-    "priority",
-    "status",
-    "transactions",
-    "people_ahead",
-    "estimated_wait_s",
-    "issued_at",
-    "called_at",
-    "counter",
-    "status_url",
-}
 
 
 def issue(client: FlaskClient, office: Office, service: str = "A", **body: object) -> dict:
@@ -72,13 +58,13 @@ def test_health_and_openapi(client: FlaskClient) -> None:
     ):
         assert path in doc["paths"], path
     ticket = doc["components"]["schemas"]["TicketOut"]
-    assert set(ticket["properties"]) == TICKET_KEYS
+    assert set(ticket["properties"]) == CONTRACT_TICKET_KEYS
 
 
 def test_issue_returns_the_contract_ticket(client: FlaskClient, office: Office) -> None:
     first = issue(client, office, "A")
     second = issue(client, office, "A", priority="elderly", extra_services=["B"])
-    assert set(first) == TICKET_KEYS
+    assert set(first) == CONTRACT_TICKET_KEYS
     assert (first["number"], second["number"]) == ("A001", "A002")
     assert first["status"] == "waiting" and first["counter"] is None
     assert second["people_ahead"] == 1
