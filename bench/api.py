@@ -51,6 +51,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+import sqlalchemy as sa
 
 # Run as `python bench/api.py`: the repository root holds `tests`, which is not installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -163,6 +164,21 @@ def fresh_database(config: Config, workdir: Path, pg: str, run: str) -> str:
     return url
 
 
+def officer_tokens(
+    conn: sa.Connection, office: str, count: int, now: datetime
+) -> list[tuple[str, str]]:
+    """(counter, token) for an officer at each of counters 1..count."""
+    return [
+        (
+            str(n),
+            create_token(
+                conn, office=office, role=Role.OFFICER, name=f"officer{n}", counter=str(n), now=now
+            ),
+        )
+        for n in range(1, count + 1)
+    ]
+
+
 def load_bench_office(url: str, kiosks: int, officers: int) -> Tokens:
     """Store the bench office (`officers` counters) and a token per kiosk and per officer."""
     office = loads_office(office_toml(officers), "bench office")
@@ -175,20 +191,7 @@ def load_bench_office(url: str, kiosks: int, officers: int) -> Tokens:
             create_token(conn, office=code, role=Role.KIOSK, name=f"kiosk{n}", now=now)
             for n in range(1, kiosks + 1)
         ]
-        officers = [
-            (
-                str(n),
-                create_token(
-                    conn,
-                    office=code,
-                    role=Role.OFFICER,
-                    name=f"officer{n}",
-                    counter=str(n),
-                    now=now,
-                ),
-            )
-            for n in range(1, officers + 1)
-        ]
+        officers = officer_tokens(conn, code, officers, now)
     engine.dispose()
     return Tokens(kiosks, officers)
 

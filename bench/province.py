@@ -48,6 +48,7 @@ from bench.api import (
     fresh_database,
     machine_facts,
     merged,
+    officer_tokens,
     percentile_ms,
     pg_url,
     post,
@@ -193,20 +194,7 @@ def load_offices(url: str, offices: int, visits: int) -> list[OfficeTokens]:
             code = office.config.office.code
             store_office(conn, office)
             kiosk = create_token(conn, office=code, role=Role.KIOSK, name="kiosk", now=now)
-            officers = [
-                (
-                    str(k),
-                    create_token(
-                        conn,
-                        office=code,
-                        role=Role.OFFICER,
-                        name=f"officer{k}",
-                        counter=str(k),
-                        now=now,
-                    ),
-                )
-                for k in range(1, OFFICERS + 1)
-            ]
+            officers = officer_tokens(conn, code, OFFICERS, now)
             loaded.append(OfficeTokens(code, kiosk, officers))
     engine.dispose()
     return loaded
