@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import current_app, g, request
+from flask import current_app, request
 
 from queue_server.api.errors import ApiError
 from queue_server.auth import Principal, Role, principal_for
@@ -38,7 +38,6 @@ def authenticate(roles: Sequence[Role]) -> Principal:
             f"a {who.role.value} token cannot do this (needs {', '.join(r.value for r in roles)})",
             f"โทเคนประเภท {who.role.value} ไม่มีสิทธิ์ทำรายการนี้",
         )
-    g.principal = who
     return who
 
 
