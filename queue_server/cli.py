@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import click
@@ -90,7 +91,16 @@ def _register_server_commands() -> None:
         main.add_command(command)
 
 
+def _register_plugin_commands() -> None:
+    """`swq kiosk`, `swq display` and the like come from the apps that provide them (entry points
+    in the `swq.commands` group), so the queue server never imports the kiosk or display code."""
+    for entry in entry_points(group="swq.commands"):
+        if entry.name not in main.commands:
+            main.add_command(entry.load(), entry.name)
+
+
 _register_server_commands()
+_register_plugin_commands()
 
 
 if __name__ == "__main__":

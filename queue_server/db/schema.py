@@ -64,6 +64,12 @@ offices = sa.Table(
     sa.Column("priority", sa.JSON, nullable=False),
     # Bumped on every configuration change so workers can cache an office's configuration.
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    # The scrolling line of the hall boards, set by the office's admins.
+    sa.Column("notice_th", sa.String(500), nullable=False, server_default=""),
+    sa.Column("notice_en", sa.String(500), nullable=False, server_default=""),
+    # The kiosk's buttons: {"services": [codes in order], "ask_priority", "ask_extra_services"};
+    # null shows every service in configured order.
+    sa.Column("kiosk", sa.JSON),
 )
 
 agencies = sa.Table(
@@ -221,4 +227,43 @@ idempotency_keys = sa.Table(
     sa.Column("ticket_id", sa.String(36), sa.ForeignKey("tickets.id"), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.PrimaryKeyConstraint("token_id", "key"),
+)
+
+devices = sa.Table(
+    "devices",
+    metadata,
+    # One row per device token: what the kiosk or board last said about itself.
+    sa.Column(
+        "token_id", sa.Integer, sa.ForeignKey("tokens.id", ondelete="CASCADE"), primary_key=True
+    ),
+    _office_fk(),
+    sa.Column("last_seen", UTCDateTime, nullable=False),
+    sa.Column("printer", sa.String(16), nullable=False),
+    sa.Column("detail", sa.String(200), nullable=False, server_default=""),
+    sa.Column("version", sa.String(64), nullable=False, server_default=""),
+    sa.Column("address", sa.String(64), nullable=False, server_default=""),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", EventId, primary_key=True, autoincrement=True),
+    _office_fk(),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False, server_default=""),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Column("address", sa.String(64), nullable=False, server_default=""),
+    sa.Index("ix_audit_log_office_id", "office", "id"),
+    sqlite_autoincrement=True,
+)
+
+# Server-wide secrets made on first use (the session signing key), so every worker shares them.
+secrets = sa.Table(
+    "secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
 )
