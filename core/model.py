@@ -19,6 +19,21 @@ from core.errors import InvalidRequest, NotFound
 OFFICE_CODE = re.compile(r"^[a-z0-9-]+$")
 SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
 NORMAL = "normal"
+# What kiosks, consoles and tickets call the usual priority classes; an office's own class is
+# shown by its code.
+PRIORITY_CLASS_NAMES: dict[str, tuple[str, str]] = {
+    NORMAL: ("ทั่วไป", "General"),
+    "elderly": ("ผู้สูงอายุ", "Elderly"),
+    "disabled": ("ผู้พิการ", "Person with disability"),
+    "pregnant": ("หญิงตั้งครรภ์", "Pregnant woman"),
+    "monk": ("พระภิกษุสงฆ์", "Monk"),
+    "appointment": ("ผู้นัดหมายล่วงหน้า", "Appointment"),
+}
+
+
+def priority_class_name(code: str) -> tuple[str, str]:
+    """(Thai, English) name of a priority class."""
+    return PRIORITY_CLASS_NAMES.get(code, (code, code))
 
 
 class TicketStatus(StrEnum):

@@ -13,6 +13,10 @@ from queue_server.api.public import root
 from queue_server.extension import init_app
 from queue_server.settings import load_settings
 from queue_server.status_page import pages
+from queue_server.web.console import console
+from queue_server.web.language import init_language
+from queue_server.web.login import login
+from queue_server.web.session import init_sessions
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -21,8 +25,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     load_settings(app, config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     init_app(app)
+    init_sessions(app)
+    init_language(app)
     register_error_handlers(app)
     app.register_blueprint(blueprint())
     app.register_blueprint(root)
     app.register_blueprint(pages)
+    app.register_blueprint(login)
+    app.register_blueprint(console)
     return app

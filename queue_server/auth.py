@@ -30,9 +30,10 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a device or officer token of one office."""
+    """Who is calling: a device or officer token of one office, or a signed-in person (no
+    token_id)."""
 
-    token_id: int
+    token_id: int | None
     office: str
     role: Role
     name: str

@@ -115,7 +115,7 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
     if exists is None:
         conn.execute(sa.insert(t.offices).values({**office_to_row(office.config), "version": 1}))
         _write_configuration(conn, office, previous=None)
-        _write_officers(conn, code, office.officers)
+        write_officers(conn, code, office.officers)
         return True
     previous = read_office(conn, code)
     config_changed = (previous.config, previous.counters) != (office.config, office.counters)
@@ -127,7 +127,7 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
             .values({**office_to_row(office.config), "version": t.offices.c.version + 1})
         )
         _write_configuration(conn, office, previous)
-    return _write_officers(conn, code, office.officers) or config_changed
+    return write_officers(conn, code, office.officers) or config_changed
 
 
 def _check_removals(
@@ -211,7 +211,8 @@ def _write_configuration(
             )
 
 
-def _write_officers(conn: sa.Connection, code: str, officers: Sequence[OfficerSpec]) -> bool:
+def write_officers(conn: sa.Connection, code: str, officers: Sequence[OfficerSpec]) -> bool:
+    """Create or update these accounts (others stay); True when anything changed."""
     changed = False
     c = t.users.c
     for officer in officers:

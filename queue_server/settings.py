@@ -33,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
     "DB_MAX_OVERFLOW": 10,
     # A revoked token keeps working this long in a process that has just seen it.
     "TOKEN_CACHE_S": 5.0,
+    # Signs the browsers' session cookies; unset, a key is made once and kept in the database.
+    "SECRET_KEY": None,
+    # Browsers stay signed in this long after their last page (an officer's working day).
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
 }
 
 

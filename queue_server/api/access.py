@@ -9,10 +9,14 @@ from flask import current_app, request
 from queue_server.api.errors import ApiError
 from queue_server.auth import Principal, Role, principal_for
 from queue_server.extension import swq
+from queue_server.web.session import CSRF_HEADER, csrf_ok, current_user
 
 
 def authenticate(roles: Sequence[Role]) -> Principal:
     header = request.headers.get("Authorization", "")
+    who = _signed_in() if not header else None
+    if who is not None:
+        return _permitted(who, roles)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(
@@ -31,6 +35,26 @@ def authenticate(roles: Sequence[Role]) -> Principal:
             "โทเคนไม่ถูกต้องหรือถูกยกเลิกแล้ว",
             {"WWW-Authenticate": "Bearer"},
         )
+    return _permitted(who, roles)
+
+
+def _signed_in() -> Principal | None:
+    """The console's officer (or an admin) calling the API from the browser with the session
+    cookie; a change must also carry the page's CSRF token."""
+    user = current_user()
+    if user is None:
+        return None
+    if request.method not in ("GET", "HEAD") and not csrf_ok():
+        raise ApiError(
+            403,
+            "csrf",
+            f"missing or wrong {CSRF_HEADER} header; reload the page",
+            "หน้าเว็บหมดอายุ กรุณาโหลดหน้าใหม่",
+        )
+    return Principal(None, user.office, user.role, user.username, user.counter)
+
+
+def _permitted(who: Principal, roles: Sequence[Role]) -> Principal:
     if who.role not in roles and who.role is not Role.ADMIN:
         raise ApiError(
             403,
@@ -91,7 +115,7 @@ def own_counter(who: Principal, code: str) -> str | None:
         raise ApiError(
             403,
             "not_your_counter",
-            f"this officer token is for counter {who.counter}, not {code}",
+            f"this officer is at counter {who.counter}, not {code}",
             f"โทเคนนี้ใช้ได้กับช่องบริการ {who.counter} เท่านั้น ไม่ใช่ {code}",
         )
     return code

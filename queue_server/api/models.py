@@ -4,7 +4,7 @@ from these."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -155,3 +155,97 @@ class ErrorBody(BaseModel):
 
 class Error(BaseModel):
     error: ErrorBody
+
+
+class PriorityClassOut(BaseModel):
+    code: str
+    name_th: str
+    name_en: str
+
+
+class KioskLayout(Strict):
+    services: Annotated[list[ServiceCode], Field(max_length=50)]
+    ask_priority: bool = True
+    ask_extra_services: bool = False
+
+
+class OfficeOut(BaseModel):
+    code: str
+    name_th: str
+    name_en: str
+    timezone: str
+    hours: str | None
+    open_now: bool
+    now: datetime
+    priority_classes: list[PriorityClassOut]
+    kiosk: KioskLayout
+    notice_th: str
+    notice_en: str
+
+
+PrinterStatus = Literal["ok", "offline", "paper_out", "paper_low", "none"]
+
+
+class HeartbeatRequest(Strict):
+    printer: PrinterStatus = "none"
+    detail: Annotated[str, Field(max_length=200)] = ""
+    version: Annotated[str, Field(max_length=64)] = ""
+
+
+class HeartbeatOut(BaseModel):
+    status: str
+    server_time: datetime
+
+
+class CallTicketRequest(Strict):
+    ticket_id: Annotated[str, Field(min_length=1, max_length=36)]
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class DeskQueue(BaseModel):
+    service: str
+    name_th: str
+    name_en: str
+    weight: int
+    waiting: int
+    longest_wait_s: int | None
+
+
+class DeskWaiting(BaseModel):
+    id: str
+    number: str
+    service: str
+    priority: str
+    waited_s: int
+
+
+class DeskToday(BaseModel):
+    served: int
+    no_shows: int
+    transferred: int
+    mean_service_s: int | None
+
+
+class DeskTicket(TicketOut):
+    waited_s: int
+    priority_name_th: str
+    priority_name_en: str
+
+
+class DeskService(BaseModel):
+    code: str
+    name_th: str
+    name_en: str
+    open: bool
+
+
+class Desk(BaseModel):
+    """What an officer's console shows about their counter."""
+
+    counter: CounterOut
+    ticket: DeskTicket | None
+    queues: list[DeskQueue]
+    waiting: list[DeskWaiting]
+    today: DeskToday
+    services: list[DeskService]
+    counters: list[CounterOut]

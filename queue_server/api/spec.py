@@ -17,9 +17,12 @@ from pydantic.json_schema import models_json_schema
 from queue_server.api.access import authenticate
 from queue_server.api.errors import ApiError
 from queue_server.api.models import Error
-from queue_server.auth import Role
+from queue_server.auth import Principal, Role
+from queue_server.web import audit
 
 View = Callable[..., Any]
+# People's actions go to the audit log; devices' (tickets issued by kiosks) are the events.
+AUDITED_ROLES = (Role.OFFICER, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Operation:
     tag: str
     content_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()  # optional request headers: (name, description)
+    alternatives: tuple[str, ...] = ()  # other content types a 200 may come in (Accept, ?format=)
 
 
 @dataclass
@@ -56,6 +60,7 @@ class ApiSpec:
         responses: dict[int, tuple[Any, str]],
         content_type: str = "application/json",
         headers: Sequence[tuple[str, str]] = (),
+        alternatives: Sequence[str] = (),
     ) -> Callable[[View], View]:
         op = Operation(
             method.upper(),
@@ -68,6 +73,7 @@ class ApiSpec:
             tag,
             content_type,
             tuple(headers),
+            tuple(alternatives),
         )
         self.operations.append(op)
 
@@ -80,7 +86,11 @@ class ApiSpec:
                     kwargs["body"] = parse_body(op.body)
                 if op.query is not None:
                     kwargs["query"] = parse_query(op.query)
-                return view(**kwargs)
+                response = view(**kwargs)
+                who = kwargs.get("who")
+                if who is not None and who.role in AUDITED_ROLES and op.method != "GET":
+                    _audit(op, who, kwargs)
+                return response
 
             bp.add_url_rule(rule, view_func=wrapper, methods=[op.method])
             return wrapper
@@ -152,6 +162,9 @@ class ApiSpec:
             response: dict[str, Any] = {"description": description}
             if model is not None:
                 response["content"] = {op.content_type: {"schema": _schema(model)}}
+                if status == 200:
+                    for alternative in op.alternatives:
+                        response["content"][alternative] = {"schema": {"type": "string"}}
             doc["responses"][str(status)] = response
         return doc
 
@@ -207,3 +220,16 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         return model.model_validate(request.args.to_dict())
     except ValidationError as exc:
         raise ApiError.from_validation(exc) from None
+
+
+def _audit(op: Operation, who: Principal, kwargs: dict[str, Any]) -> None:
+    body = kwargs.get("body")
+    target = " ".join(str(v) for k, v in kwargs.items() if k not in ("who", "body", "query"))
+    audit.record(
+        who.office,
+        who.name,
+        who.role.value,
+        f"{op.method} {op.rule}",
+        target,
+        body.model_dump(mode="json") if body is not None else None,
+    )

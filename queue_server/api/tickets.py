@@ -116,6 +116,13 @@ def _check_rate(who: Principal) -> None:
 def issue(who: Principal, body: IssueRequest) -> Response:
     office = office_for(who)
     key = _idempotency_key()
+    if key is not None and who.token_id is None:
+        raise ApiError(
+            400,
+            "bad_idempotency_key",
+            "Idempotency-Key needs a device token (kiosks retry; browsers do not)",
+            "Idempotency-Key ใช้ได้กับโทเคนของอุปกรณ์เท่านั้น",
+        )
     request_hash = hashlib.sha256(
         json.dumps(body.model_dump(), sort_keys=True).encode()
     ).hexdigest()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 
 import sqlalchemy as sa
 
 from core.errors import NotFound
 from core.model import OfficeConfig
 from queue_server.db import schema as t
-from queue_server.db.engine import is_sqlite, make_engine
+from queue_server.db.engine import WRITE, is_sqlite, make_engine
 from queue_server.db.rows import config_from_rows
 
 
@@ -37,6 +38,17 @@ class Database:
         # (seconds at the tail under load). Threads of this process queue here instead and are
         # woken the moment the writer before them is done.
         self.write_gate = threading.Lock() if self.sqlite else None
+
+    @contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """A short write outside an office's unit of work (audit rows, heartbeats, secrets),
+        queued behind this process's other writers like a unit of work is."""
+        with (
+            self.write_gate or nullcontext(),
+            self.engine.connect().execution_options(**{WRITE: True}) as conn,
+            conn.begin(),
+        ):
+            yield conn
 
     def on_commit(self, listener: Callable[[str], None]) -> None:
         """Call `listener(office)` after a transaction that wrote events of that office commits."""

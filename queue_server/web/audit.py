@@ -1,0 +1,39 @@
+"""The audit log: who did what, when, from where; written after the action succeeded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask import request
+
+from queue_server.db import schema as t
+from queue_server.extension import swq
+
+DETAIL_LIMIT = 2000
+
+
+def record(
+    office: str,
+    actor: str,
+    role: str,
+    action: str,
+    target: str = "",
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    text = json.dumps(dict(detail or {}), ensure_ascii=False, default=str)[:DETAIL_LIMIT]
+    with swq().db.writing() as conn:
+        conn.execute(
+            sa.insert(t.audit_log).values(
+                office=office,
+                at=swq().now(),
+                actor=actor[:200],
+                role=role[:16],
+                action=action[:64],
+                target=target[:200],
+                detail=text,
+                address=(request.remote_addr or "")[:64],
+            )
+        )

@@ -1,0 +1,110 @@
+"""Sign-in and the console's use of the API with the session: who may do what."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from queue_server.db.engine import make_engine
+from tests.server.conftest import Office
+from tests.server.people import add_user, csrf_of, sign_in
+from tests.server.test_api import issue
+
+
+def test_wrong_password_is_refused_and_logged_without_the_password(
+    client: FlaskClient, office: Office, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = csrf_of(client)
+    for username in ("somchai", "nobody"):
+        response = client.post(
+            "/login", data={"username": username, "password": "guess-1234", "csrf_token": token}
+        )
+        assert response.status_code == 401
+        assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in response.get_data(as_text=True)
+    assert client.get("/console").status_code == 302  # still signed out
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT password_hash FROM users")).scalars().all()
+        audit = conn.execute(sa.text("SELECT actor, action, detail FROM audit_log")).all()
+    engine.dispose()
+    assert stored and all(h.startswith("scrypt:") and "change-me" not in h for h in stored)
+    failed = [("somchai", "login.failed"), ("nobody", "login.failed")]
+    assert [(actor, action) for actor, action, _ in audit] == failed
+    assert not any("guess-1234" in d for _, _, d in audit)
+    assert "guess-1234" not in caplog.text
+
+
+def test_sign_in_needs_the_forms_csrf_token(client: FlaskClient, office: Office) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"username": "somchai", "password": "change-me"})
+    assert response.status_code == 400
+    assert client.get("/console").status_code == 302
+
+
+def test_signed_in_officer_acts_on_own_counter_only(client: FlaskClient, office: Office) -> None:
+    csrf = sign_in(client, "somchai", "change-me")
+    page = client.get("/console").get_data(as_text=True)
+    assert "ช่องบริการ 1" in page
+    issue(client, office, "A")
+    no_token = client.post("/api/v1/counters/1/next")
+    assert no_token.status_code == 403
+    assert no_token.json["error"]["code"] == "csrf"
+    called = client.post("/api/v1/counters/1/next", headers={"X-CSRF-Token": csrf})
+    assert called.status_code == 200, called.json
+    other = client.post("/api/v1/counters/2/next", headers={"X-CSRF-Token": csrf})
+    assert other.status_code == 403
+    assert other.json["error"]["code"] == "not_your_counter"
+    # A bound officer cannot move to another counter by the picker either.
+    moved = client.post("/console/counter", data={"counter": "2", "csrf_token": csrf})
+    assert moved.status_code == 302
+    again = client.post("/api/v1/counters/2/next", headers={"X-CSRF-Token": csrf})
+    assert again.status_code == 403
+    assert client.get("/admin").status_code in (403, 404)
+
+
+def test_admin_helping_out_picks_a_counter(
+    client: FlaskClient, office: Office, database_url: str
+) -> None:
+    add_user(database_url, office.code, "head", "pass-word-9", role="admin")
+    csrf = sign_in(client, "head", "pass-word-9")
+    assert "วันนี้ประจำช่องบริการใด" in client.get("/console").get_data(as_text=True)
+    chosen = client.post("/console/counter", data={"counter": "2", "csrf_token": csrf})
+    assert chosen.status_code == 302
+    assert "ช่องบริการ 2" in client.get("/console").get_data(as_text=True)
+    assert client.post("/api/v1/counters/2/next", headers={"X-CSRF-Token": csrf}).status_code == 204
+
+
+def test_changed_password_signs_out_old_sessions(
+    client: FlaskClient, office: Office, database_url: str
+) -> None:
+    sign_in(client, "somchai", "change-me")
+    assert client.get("/console").status_code == 200
+    add_user(database_url, office.code, "somchai", "a-new-secret", counter="1")
+    assert client.get("/console").status_code == 302
+
+
+def test_sign_out_needs_csrf_and_ends_the_session(client: FlaskClient, office: Office) -> None:
+    csrf = sign_in(client, "somchai", "change-me")
+    client.post("/logout")  # a cross-site form cannot sign anyone out
+    assert client.get("/console").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf})
+    assert client.get("/console").status_code == 302
+
+
+def test_next_only_leads_to_this_server(client: FlaskClient, office: Office) -> None:
+    token = csrf_of(client)
+    response = client.post(
+        "/login",
+        data={
+            "username": "somchai",
+            "password": "change-me",
+            "csrf_token": token,
+            "next": "//evil.example/console",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/console"
