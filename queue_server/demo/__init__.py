@@ -1,0 +1,1 @@
+"""`swq demo`: a whole office on one machine, for a first look."""
