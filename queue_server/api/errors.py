@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, render_template, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -85,7 +85,23 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
         code = (exc.name or "error").lower().replace(" ", "_")
+        if _wants_page():
+            page = render_template(
+                "error.html",
+                status=status,
+                message_th=_TH.get(status, exc.name),
+                message_en=exc.description or exc.name,
+            )
+            return page, status
         return error_response(status, code, exc.description or exc.name, _TH.get(status, exc.name))
+
+
+def _wants_page() -> bool:
+    """A person's browser on a page (not the API) gets a page, in the site's look."""
+    if request.path.startswith("/api/"):
+        return False
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html"
 
 
 _TH = {

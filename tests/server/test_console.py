@@ -63,7 +63,9 @@ def test_signed_in_officer_acts_on_own_counter_only(client: FlaskClient, office:
     assert moved.status_code == 302
     again = client.post("/api/v1/counters/2/next", headers={"X-CSRF-Token": csrf})
     assert again.status_code == 403
-    assert client.get("/admin").status_code in (403, 404)
+    admin_page = client.get("/admin", headers={"Accept": "text/html"})
+    assert admin_page.status_code == 403
+    assert "ไม่มีสิทธิ์" in admin_page.get_data(as_text=True)  # a page, not JSON, for a person
 
 
 def test_admin_helping_out_picks_a_counter(
