@@ -1,0 +1,453 @@
+"""The kiosk's state and decisions, without Kivy: what screen shows, what each button says and
+does, when to go back home, when to retry.
+
+Slow work (HTTP, printing) goes to the two runners the app gives: each takes a job and a callback
+that must be called on the UI thread with the job's result or the exception it raised. Every
+public method is a citizen's tap or a clock tick, runs on the UI thread, and never raises for
+anything a citizen can do.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from core.codec import TicketView
+from kiosk.api import KioskApi, Refused, ServerUnreachable
+from kiosk.office import OfficeInfo, ServiceInfo, kiosk_groups
+from kiosk.printer import PrinterStatus, PrintResult, TicketPrinter
+from kiosk.texts import Lang, minutes, text, wait_text
+from kiosk.ticket_layout import TicketContent
+
+log = logging.getLogger(__name__)
+Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
+
+REFRESH_S = 10.0  # waiting counts on the home screen
+RETRY_S = 2.0  # server unreachable: try again this often, same Idempotency-Key
+RESULT_S = 8.0  # the number stays this long after a printed ticket
+NOTE_NUMBER_S = 30.0  # ... and this long when the citizen must write it down
+IDLE_S = 45.0  # an abandoned question or English screen goes back to Thai home
+MESSAGE_S = 8.0  # a refusal shown on the home screen
+HEARTBEAT_S = 30.0
+
+
+class Screen(StrEnum):
+    LOADING = "loading"
+    HOME = "home"
+    PRIORITY = "priority"
+    EXTRAS = "extras"
+    ISSUING = "issuing"
+    RESULT = "result"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+class PrintState(StrEnum):
+    PRINTING = "printing"
+    PRINTED = "printed"
+    FAILED = "failed"  # printer offline, out of paper...: note the number
+    NO_PRINTER = "no_printer"
+
+
+@dataclass(frozen=True)
+class ServiceButton:
+    code: str
+    title: str
+    subtitle: str  # the name in the other language
+    detail: str  # people waiting and the expected wait, or why it is closed
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    title: str
+    buttons: tuple[ServiceButton, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    title: str
+    selected: bool = False
+
+
+class KioskPresenter:
+    def __init__(
+        self,
+        api: KioskApi,
+        printer: TicketPrinter,
+        *,
+        run_network: Runner,
+        run_printer: Runner,
+        on_change: Callable[[], None],
+        clock: Callable[[], float],
+        version: str = "",
+        new_key: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        self._api = api
+        self._printer = printer
+        self._run_network = run_network
+        self._run_printer = run_printer
+        self._on_change = on_change
+        self._clock = clock
+        self._version = version
+        self._new_key = new_key
+
+        self.screen = Screen.LOADING
+        self.lang = Lang.TH
+        self.office: OfficeInfo | None = None
+        self.services: list[ServiceInfo] = []
+        self.message = ""  # a refusal, shown on the home screen for a while
+        self.service: ServiceInfo | None = None
+        self.priority: str | None = None
+        self.extras: list[str] = []
+        self.ticket: TicketView | None = None
+        self.print_state = PrintState.PRINTING
+        self.printer_status = PrinterStatus.NONE if printer.spec is None else PrinterStatus.OK
+        self.printer_detail = ""
+
+        self._issue_key: str | None = None  # set while a tap waits for its ticket
+        self._issue_in_flight = False
+        self._load_in_flight = False
+        self._heartbeat_in_flight = False
+        self._heartbeat_unknown = False  # an older server answered 404
+        now = clock()
+        self._last_touch = now
+        self._screen_since = now
+        self._message_since = now
+        self._next_load = now
+        self._next_retry = now
+        self._next_heartbeat = now
+
+    # --- what the screens show -------------------------------------------------------------
+
+    def t(self, key: str, **values: object) -> str:
+        return text(key, self.lang, **values)
+
+    @property
+    def office_name(self) -> str:
+        if self.office is None:
+            return ""
+        return self.office.name_th if self.lang is Lang.TH else self.office.name_en
+
+    @property
+    def office_open(self) -> bool:
+        return self.office is not None and self.office.open_now
+
+    def home_title(self) -> str:
+        """ "Choose a service", or that the office is closed and when it opens."""
+        if self.office is None or self.office.open_now:
+            return self.t("title")
+        if self.office.hours:
+            return self.t("office_closed") + "  " + self.t("hours", hours=self.office.hours)
+        return self.t("office_closed")
+
+    def service_groups(self) -> list[ServiceGroup]:
+        if self.office is None:
+            return []
+        th = self.lang is Lang.TH
+        groups = []
+        for group in kiosk_groups(self.office, self.services):
+            buttons = []
+            for svc in group.services:
+                enabled = svc.open and self.office.open_now
+                if enabled:
+                    parts = [
+                        self.t("waiting", n=svc.waiting),
+                        wait_text(svc.estimated_wait_s, self.lang),
+                    ]
+                    detail = "  ·  ".join(p for p in parts if p)
+                else:
+                    detail = self.t("service_closed")
+                buttons.append(
+                    ServiceButton(
+                        code=svc.code,
+                        title=svc.name_th if th else svc.name_en,
+                        subtitle=svc.name_en if th else svc.name_th,
+                        detail=detail,
+                        enabled=enabled,
+                    )
+                )
+            groups.append(ServiceGroup(group.name_th if th else group.name_en, tuple(buttons)))
+        return groups
+
+    def priority_choices(self) -> list[Choice]:
+        if self.office is None:
+            return []
+        th = self.lang is Lang.TH
+        return [
+            Choice(c.code, c.name_th if th else c.name_en, c.code == self.priority)
+            for c in self.office.priority_classes
+        ]
+
+    def extra_choices(self) -> list[Choice]:
+        if self.office is None:
+            return []
+        chosen = self.service.code if self.service else ""
+        th = self.lang is Lang.TH
+        return [
+            Choice(s.code, s.name_th if th else s.name_en, s.code in self.extras)
+            for group in kiosk_groups(self.office, self.services)
+            for s in group.services
+            if s.code != chosen and s.open
+        ]
+
+    def result_lines(self) -> dict[str, str]:
+        """The result screen's texts: number, service, people ahead, wait, printer line."""
+        if self.ticket is None or self.service is None:
+            return {}
+        th = self.lang is Lang.TH
+        wait = self.ticket.estimated_wait_s
+        printing = {
+            PrintState.PRINTING: self.t("printing"),
+            PrintState.PRINTED: self.t("printed"),
+            PrintState.FAILED: self.t("printer_failed"),
+            PrintState.NO_PRINTER: self.t("no_printer"),
+        }[self.print_state]
+        return {
+            "caption": self.t("your_number"),
+            "number": self.ticket.number,
+            "service": self.service.name_th if th else self.service.name_en,
+            "ahead": self.t("people_ahead", n=self.ticket.people_ahead),
+            "wait": self.t("est_wait", m=minutes(wait)) if wait else self.t("wait_none"),
+            "printing": printing,
+            "finish": "" if self.print_state is PrintState.PRINTING else self.t("tap_to_finish"),
+        }
+
+    # --- taps --------------------------------------------------------------------------------
+
+    def _touched(self) -> None:
+        self._last_touch = self._clock()
+
+    def toggle_language(self) -> None:
+        self._touched()
+        self.lang = Lang.EN if self.lang is Lang.TH else Lang.TH
+        self._changed()
+
+    def choose_service(self, code: str) -> None:
+        self._touched()
+        if self.screen is not Screen.HOME or self.office is None:
+            return
+        svc = next((s for s in self.services if s.code == code), None)
+        if svc is None or not svc.open or not self.office.open_now:
+            return  # the button says it is closed; a tap on it does nothing
+        self.message = ""
+        self.service, self.priority, self.extras = svc, None, []
+        if self.office.ask_priority and self.office.priority_classes:
+            self._show(Screen.PRIORITY)
+        else:
+            self._after_priority()
+
+    def choose_priority(self, code: str) -> None:
+        self._touched()
+        if self.screen is not Screen.PRIORITY or self.office is None:
+            return
+        if code not in {c.code for c in self.office.priority_classes}:
+            return
+        self.priority = code
+        self._after_priority()
+
+    def _after_priority(self) -> None:
+        assert self.office is not None
+        if self.office.ask_extra_services and self.extra_choices():
+            self._show(Screen.EXTRAS)
+        else:
+            self._issue()
+
+    def toggle_extra(self, code: str) -> None:
+        self._touched()
+        if self.screen is not Screen.EXTRAS:
+            return
+        if code in self.extras:
+            self.extras.remove(code)
+        elif code in {c.code for c in self.extra_choices()}:
+            self.extras.append(code)
+        self._changed()
+
+    def confirm_extras(self) -> None:
+        self._touched()
+        if self.screen is Screen.EXTRAS:
+            self._issue()
+
+    def back(self) -> None:
+        self._touched()
+        if self.screen in (Screen.PRIORITY, Screen.EXTRAS):
+            self._go_home()
+
+    def tap_result(self) -> None:
+        self._touched()
+        if self.screen is Screen.RESULT and self.print_state is not PrintState.PRINTING:
+            self._go_home()
+
+    # --- the clock ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._load()
+
+    def tick(self) -> None:
+        now = self._clock()
+        in_screen = now - self._screen_since
+        if self.screen is Screen.RESULT and self.print_state is not PrintState.PRINTING:
+            stay = NOTE_NUMBER_S if self.print_state is PrintState.FAILED else RESULT_S
+            if in_screen >= stay:
+                self._go_home()
+        idle = now - self._last_touch >= IDLE_S
+        if idle and (
+            self.screen in (Screen.PRIORITY, Screen.EXTRAS)
+            or (self.screen is Screen.HOME and self.lang is not Lang.TH)
+        ):
+            self.lang = Lang.TH
+            self._go_home()
+        if self.message and now - self._message_since >= MESSAGE_S:
+            self.message = ""
+            self._changed()
+        if self._issue_key is not None and not self._issue_in_flight and now >= self._next_retry:
+            self._send_issue()
+        waiting_for_office = self.screen in (Screen.LOADING, Screen.HOME, Screen.OUT_OF_SERVICE)
+        if waiting_for_office and not self._load_in_flight and now >= self._next_load:
+            self._load()
+        if now >= self._next_heartbeat:
+            self._heartbeat()
+
+    # --- work off the UI thread --------------------------------------------------------------
+
+    def _load(self) -> None:
+        self._load_in_flight = True
+        self._run_network(lambda: (self._api.office(), self._api.services()), self._loaded)
+
+    def _loaded(self, outcome: object) -> None:
+        self._load_in_flight = False
+        self._next_load = self._clock() + REFRESH_S
+        if isinstance(outcome, BaseException):
+            log.warning("cannot load the office: %s", outcome)
+            self._next_load = self._clock() + RETRY_S
+            if self.screen in (Screen.LOADING, Screen.HOME):
+                self._show(Screen.OUT_OF_SERVICE)
+            return
+        self.office, self.services = outcome  # type: ignore[misc]
+        if self.screen in (Screen.LOADING, Screen.OUT_OF_SERVICE) and self._issue_key is None:
+            self._show(Screen.HOME)
+        else:
+            self._changed()
+
+    def _issue(self) -> None:
+        self._issue_key = self._new_key()
+        self._show(Screen.ISSUING)
+        self._send_issue()
+
+    def _send_issue(self) -> None:
+        assert self.service is not None and self._issue_key is not None
+        service, priority, extras, key = (
+            self.service.code,
+            self.priority,
+            list(self.extras),
+            self._issue_key,
+        )
+        self._issue_in_flight = True
+        self._run_network(lambda: self._api.issue(service, priority, extras, key), self._issued)
+
+    def _issued(self, outcome: object) -> None:
+        self._issue_in_flight = False
+        if isinstance(outcome, Refused):
+            self._issue_key = None
+            self.message = outcome.message_th if self.lang is Lang.TH else outcome.message_en
+            self._message_since = self._clock()
+            self._next_load = self._clock()  # the refusal may mean the office changed
+            self._go_home(keep_message=True)
+            return
+        if isinstance(outcome, BaseException):
+            if not isinstance(outcome, ServerUnreachable):
+                log.error("issuing failed unexpectedly", exc_info=outcome)
+            else:
+                log.warning("server unreachable, retrying with the same key: %s", outcome)
+            self._next_retry = self._clock() + RETRY_S
+            if self.screen is not Screen.OUT_OF_SERVICE:
+                self._show(Screen.OUT_OF_SERVICE)
+            return
+        assert isinstance(outcome, TicketView)
+        self._issue_key = None
+        self.ticket = outcome
+        self.print_state = PrintState.PRINTING
+        self._show(Screen.RESULT)
+        self._next_load = self._clock()
+        content = self._ticket_content(outcome)
+        lang = self.lang
+        self._run_printer(lambda: self._printer.print_ticket(content, lang), self._printed)
+
+    def _ticket_content(self, ticket: TicketView) -> TicketContent:
+        assert self.office is not None and self.service is not None
+        cls = self.office.priority_class(ticket.priority)
+        normal = self.office.priority_classes[0].code if self.office.priority_classes else ""
+        return TicketContent(
+            office_th=self.office.name_th,
+            office_en=self.office.name_en,
+            service_th=self.service.name_th,
+            service_en=self.service.name_en,
+            number=ticket.number,
+            priority_th=cls.name_th,
+            priority_en=cls.name_en,
+            priority_is_normal=ticket.priority in (normal, "normal"),
+            people_ahead=ticket.people_ahead,
+            estimated_wait_s=ticket.estimated_wait_s,
+            issued_at=ticket.issued_at,
+            status_url=ticket.status_url,
+        )
+
+    def _printed(self, outcome: object) -> None:
+        if isinstance(outcome, BaseException):
+            log.error("printing failed unexpectedly", exc_info=outcome)
+            outcome = PrintResult(PrinterStatus.OFFLINE, f"{type(outcome).__name__}: {outcome}")
+        assert isinstance(outcome, PrintResult)
+        if outcome.status is PrinterStatus.NONE:
+            self.print_state = PrintState.NO_PRINTER
+        else:
+            self.print_state = PrintState.PRINTED if outcome.printed else PrintState.FAILED
+        if self.screen is Screen.RESULT:
+            self._screen_since = self._clock()  # the number stays its full time from now
+        changed = outcome.status is not self.printer_status
+        self.printer_status, self.printer_detail = outcome.status, outcome.detail
+        if changed:
+            self._heartbeat()
+        self._changed()
+
+    def _heartbeat(self) -> None:
+        self._next_heartbeat = self._clock() + HEARTBEAT_S
+        if self._heartbeat_in_flight:
+            return  # its answer checks whether the status moved on meanwhile
+        self._heartbeat_in_flight = True
+        status, detail = self.printer_status, self.printer_detail
+        self._run_network(
+            lambda: self._api.heartbeat(status.value, detail, self._version),
+            lambda outcome: self._heartbeat_done(status, outcome),
+        )
+
+    def _heartbeat_done(self, status: PrinterStatus, outcome: object) -> None:
+        self._heartbeat_in_flight = False
+        if outcome is False and not self._heartbeat_unknown:
+            log.info("the server does not know heartbeats (404); the kiosk works on without")
+            self._heartbeat_unknown = True
+        elif isinstance(outcome, BaseException):
+            log.warning("heartbeat not delivered: %s", outcome)
+            if isinstance(outcome, ServerUnreachable):  # soon again; a refusal waits its period
+                self._next_heartbeat = self._clock() + RETRY_S
+        elif status is not self.printer_status:
+            self._heartbeat()
+
+    # --- screens -----------------------------------------------------------------------------
+
+    def _show(self, screen: Screen) -> None:
+        self.screen = screen
+        self._screen_since = self._clock()
+        self._changed()
+
+    def _go_home(self, keep_message: bool = False) -> None:
+        if not keep_message:
+            self.message = ""
+        self.service, self.priority, self.extras = None, None, []
+        self._show(Screen.HOME)
+
+    def _changed(self) -> None:
+        self._on_change()

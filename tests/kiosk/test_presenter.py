@@ -1,0 +1,237 @@
+"""The kiosk's decisions without a window: fakes for the server and the printer."""
+
+from __future__ import annotations
+
+from kiosk.api import Refused
+from kiosk.presenter import (
+    HEARTBEAT_S,
+    IDLE_S,
+    NOTE_NUMBER_S,
+    RESULT_S,
+    RETRY_S,
+    PrintState,
+    Screen,
+)
+from kiosk.printer import PrinterStatus
+from kiosk.texts import Lang
+from tests.kiosk.fakes import Deferred, FakePrinter, office, presenter
+
+
+def test_home_groups_services_by_agency_in_the_office_order() -> None:
+    p, *_ = presenter()
+    assert p.screen is Screen.HOME
+    assert p.home_title() == "กรุณาเลือกบริการ"
+    groups = p.service_groups()
+    assert [g.title for g in groups] == ["หน่วยงาน dopa", "หน่วยงาน rd"]
+    assert [[b.code for b in g.buttons] for g in groups] == [["A", "B"], ["C", "D"]]
+    a = groups[0].buttons[0]
+    assert (a.title, a.subtitle, a.enabled) == ("บริการ A", "Service A", True)
+    assert a.detail == "รอ 2 คน  ·  ประมาณ 10 นาที"
+    assert groups[1].buttons[0].detail == "รอ 0 คน  ·  ไม่ต้องรอ"
+    closed = groups[1].buttons[1]
+    assert (closed.enabled, closed.detail) == (False, "ปิดรับคิว")
+
+
+def test_english_and_back_to_thai_when_idle() -> None:
+    p, _, _, clock = presenter()
+    p.toggle_language()
+    assert p.lang is Lang.EN
+    assert p.service_groups()[0].buttons[0].detail == "2 waiting  ·  about 10 min"
+    clock.now += IDLE_S - 1
+    p.tick()
+    assert p.lang is Lang.EN
+    clock.now += 1
+    p.tick()
+    assert (p.screen, p.lang) == (Screen.HOME, Lang.TH)
+
+
+def test_a_tap_issues_prints_and_returns_home() -> None:
+    p, api, printer, clock = presenter()
+    p.choose_service("A")
+    assert p.screen is Screen.RESULT
+    assert api.issued == [("A", None, [], "key-0")]
+    assert p.print_state is PrintState.PRINTED
+    content, lang = printer.printed[0]
+    assert (content.number, content.service_en, lang) == ("A001", "Service A", Lang.TH)
+    assert content.priority_is_normal
+    lines = p.result_lines()
+    assert lines["number"] == "A001"
+    assert lines["ahead"] == "ผู้ที่รออยู่ก่อนท่าน 2 คน"
+    assert lines["printing"] == "กรุณารับบัตรคิว"
+    clock.now += RESULT_S
+    p.tick()
+    assert p.screen is Screen.HOME
+
+
+def test_the_result_says_printing_until_the_printer_answers_and_a_tap_then_finishes() -> None:
+    printing = Deferred()
+    p, *_ = presenter(run_printer=printing)
+    p.choose_service("A")
+    assert p.print_state is PrintState.PRINTING
+    assert p.result_lines()["printing"] == "กำลังพิมพ์บัตรคิว..."
+    p.tap_result()
+    assert p.screen is Screen.RESULT  # not before the ticket is out
+    printing.release()
+    p.tap_result()
+    assert p.screen is Screen.HOME
+
+
+def test_closed_service_and_closed_office_do_nothing() -> None:
+    p, api, *_ = presenter()
+    p.choose_service("D")
+    assert p.screen is Screen.HOME
+    api.office_doc = office(open_now=False)
+    p._load()
+    assert all(not b.enabled for g in p.service_groups() for b in g.buttons)
+    assert p.service_groups()[0].buttons[0].detail == "ปิดรับคิว"
+    assert p.home_title() == "ขณะนี้นอกเวลาทำการ  เวลาทำการ 08:30-16:30"
+    p.choose_service("A")
+    p.choose_service("nonsense")
+    assert (p.screen, api.issued) == (Screen.HOME, [])
+
+
+def test_priority_and_extra_services_questions() -> None:
+    api_office = office(ask_priority=True, ask_extra_services=True)
+    p, api, printer, _ = presenter()
+    api.office_doc = api_office
+    p._load()
+    p.choose_service("A")
+    assert p.screen is Screen.PRIORITY
+    assert [c.title for c in p.priority_choices()] == ["ทั่วไป", "ผู้สูงอายุ", "พระภิกษุสงฆ์"]
+    p.choose_priority("nonsense")
+    assert p.screen is Screen.PRIORITY
+    p.choose_priority("elderly")
+    assert p.screen is Screen.EXTRAS
+    assert [c.code for c in p.extra_choices()] == ["B", "C"]  # open ones, not A itself
+    p.toggle_extra("B")
+    p.toggle_extra("C")
+    p.toggle_extra("C")
+    p.toggle_extra("D")  # closed: not offered, not taken
+    assert [c.selected for c in p.extra_choices()] == [True, False]
+    p.confirm_extras()
+    assert api.issued == [("A", "elderly", ["B"], "key-0")]
+    content, _ = printer.printed[0]
+    assert (content.priority_th, content.priority_is_normal) == ("ผู้สูงอายุ", False)
+
+
+def test_back_and_idle_leave_the_questions() -> None:
+    p, api, _, clock = presenter()
+    api.office_doc = office(ask_priority=True)
+    p._load()
+    p.choose_service("A")
+    p.back()
+    assert p.screen is Screen.HOME
+    p.choose_service("A")
+    clock.now += IDLE_S
+    p.tick()
+    assert (p.screen, api.issued) == (Screen.HOME, [])
+
+
+def test_server_down_retries_with_the_same_key_until_one_ticket() -> None:
+    p, api, printer, clock = presenter()
+    api.down = True
+    p.choose_service("A")
+    assert p.screen is Screen.OUT_OF_SERVICE
+    for _ in range(3):
+        clock.now += RETRY_S
+        p.tick()
+    assert p.screen is Screen.OUT_OF_SERVICE
+    p.choose_service("B")  # taps on the out-of-service screen change nothing
+    api.down = False
+    clock.now += RETRY_S
+    p.tick()
+    assert p.screen is Screen.RESULT
+    assert {key for *_, key in api.issued} == {"key-0"}
+    assert len(api.issued) == 5
+    assert len(api.tickets) == 1 and len(printer.printed) == 1
+
+
+def test_a_lost_answer_is_retried_with_the_same_key() -> None:
+    network = Deferred()
+    p, api, *_ = presenter(run_network=network)
+    network.release()
+    p.choose_service("A")
+    api.down = True
+    network.release()
+    assert p.screen is Screen.OUT_OF_SERVICE
+    api.down = False
+    p._clock.now += RETRY_S  # type: ignore[attr-defined]
+    p.tick()
+    network.release()
+    assert p.screen is Screen.RESULT
+    assert [key for *_, key in api.issued] == ["key-0", "key-0"]
+
+
+def test_unreachable_at_start_shows_out_of_service_then_home() -> None:
+    network = Deferred()
+    p, api, _, clock = presenter(run_network=network)
+    api.down = True
+    network.release()
+    assert p.screen is Screen.OUT_OF_SERVICE
+    api.down = False
+    clock.now += RETRY_S
+    p.tick()
+    network.release()
+    assert p.screen is Screen.HOME
+
+
+def test_a_refusal_is_shown_on_home_and_not_retried() -> None:
+    p, api, _, clock = presenter()
+    api.refusal = Refused(409, "quota_reached", "quota reached", "บัตรคิววันนี้หมดแล้ว")
+    p.choose_service("A")
+    assert (p.screen, p.message) == (Screen.HOME, "บัตรคิววันนี้หมดแล้ว")
+    clock.now += 60
+    p.tick()
+    assert (len(api.issued), p.message) == (1, "")
+
+
+def test_printer_offline_keeps_the_number_and_reports_it() -> None:
+    p, api, printer, clock = presenter(printer=FakePrinter(PrinterStatus.OFFLINE))
+    p.tick()
+    assert api.heartbeats == [("ok", "")]
+    p.choose_service("A")
+    assert p.print_state is PrintState.FAILED
+    assert p.result_lines()["printing"] == "เครื่องพิมพ์ขัดข้อง\nกรุณาจดหมายเลขของท่านไว้"
+    assert api.heartbeats[-1] == ("offline", "broken")
+    clock.now += RESULT_S
+    p.tick()
+    assert p.screen is Screen.RESULT  # the number stays longer when it must be noted
+    clock.now += NOTE_NUMBER_S - RESULT_S
+    p.tick()
+    assert p.screen is Screen.HOME
+    printer.status = PrinterStatus.OK
+    p.choose_service("B")
+    assert p.print_state is PrintState.PRINTED
+    # at start, on the change, the periodic one while offline, on the change back
+    assert api.heartbeats == [("ok", ""), ("offline", "broken"), ("offline", "broken"), ("ok", "")]
+
+
+def test_heartbeat_every_period_and_an_older_server_is_fine() -> None:
+    p, api, _, clock = presenter()
+    api.heartbeat_known = False
+    p.tick()
+    clock.now += HEARTBEAT_S
+    p.tick()
+    assert len(api.heartbeats) == 2
+    assert p.screen is Screen.HOME
+
+
+def test_no_printer_says_note_your_number() -> None:
+    printer = FakePrinter()
+    printer.spec = None
+    p, *_ = presenter(printer=printer)
+    assert p.printer_status is PrinterStatus.NONE
+    printer.status = PrinterStatus.NONE
+    p.choose_service("A")
+    assert p.print_state is PrintState.NO_PRINTER
+    assert p.result_lines()["printing"] == "กรุณาจำหมายเลขของท่าน"
+
+
+def test_taps_on_the_wrong_screen_are_ignored() -> None:
+    p, api, *_ = presenter()
+    p.choose_priority("elderly")
+    p.toggle_extra("B")
+    p.confirm_extras()
+    p.tap_result()
+    p.back()
+    assert (p.screen, api.issued) == (Screen.HOME, [])
