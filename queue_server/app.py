@@ -13,6 +13,7 @@ from queue_server.api.public import root
 from queue_server.extension import init_app
 from queue_server.settings import load_settings
 from queue_server.status_page import pages
+from queue_server.web.admin import admin_blueprint
 from queue_server.web.console import console
 from queue_server.web.language import init_language
 from queue_server.web.login import login
@@ -33,4 +34,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(login)
     app.register_blueprint(console)
+    app.register_blueprint(admin_blueprint())
     return app

@@ -20,9 +20,9 @@ from queue_server.api.models import (
     OfficeQuery,
     PriorityClassOut,
 )
-from queue_server.api.present import office_config
 from queue_server.auth import Principal, Role
 from queue_server.db import schema as t
+from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
 
 
@@ -54,7 +54,8 @@ def kiosk_layout(config: OfficeConfig, stored: Any) -> KioskLayout:
 )
 def office(query: OfficeQuery) -> Response:
     code = office_for()
-    config = office_config(code)
+    with SqlUnitOfWork(swq().db, code, write=False) as uow:
+        config = uow.config(code)  # checks the version: kiosks see an admin's change at once
     with swq().db.engine.connect() as conn:
         row = conn.execute(
             sa.select(t.offices.c.notice_th, t.offices.c.notice_en, t.offices.c.kiosk).where(

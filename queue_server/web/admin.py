@@ -1,0 +1,32 @@
+"""The admin pages of an office (admin role only), one module per subject."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from queue_server.web import (
+    admin_agencies,
+    admin_audit,
+    admin_counters,
+    admin_devices,
+    admin_kiosk,
+    admin_office,
+    admin_services,
+    admin_users,
+)
+
+
+def admin_blueprint() -> Blueprint:
+    admin = Blueprint("admin", __name__)
+    for pages in (
+        admin_office,
+        admin_agencies,
+        admin_services,
+        admin_counters,
+        admin_users,
+        admin_devices,
+        admin_kiosk,
+        admin_audit,
+    ):
+        pages.add_routes(admin)
+    return admin
