@@ -11,6 +11,7 @@ from queue_server.api import blueprint
 from queue_server.api.errors import register_error_handlers
 from queue_server.api.public import root
 from queue_server.extension import init_app
+from queue_server.reports import register as register_reports
 from queue_server.settings import load_settings
 from queue_server.status_page import pages
 from queue_server.web.admin import admin_blueprint
@@ -29,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_sessions(app)
     init_language(app)
     register_error_handlers(app)
+    register_reports(app)
     app.register_blueprint(blueprint())
     app.register_blueprint(root)
     app.register_blueprint(pages)

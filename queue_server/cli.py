@@ -79,6 +79,8 @@ def simulate_command(
 
 
 def _register_server_commands() -> None:
+    from queue_server.day_close import day_group
+    from queue_server.demo.command import demo_command
     from queue_server.server_cli import (
         check_command,
         db_group,
@@ -87,7 +89,15 @@ def _register_server_commands() -> None:
         token_group,
     )
 
-    for command in (server_command, db_group, office_group, token_group, check_command):
+    for command in (
+        server_command,
+        db_group,
+        office_group,
+        token_group,
+        check_command,
+        day_group,
+        demo_command,
+    ):
         main.add_command(command)
 
 

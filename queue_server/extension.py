@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
 
 from queue_server.auth import Principal
+from queue_server.day_rollover import DayRollover
 from queue_server.db.database import Database
 from queue_server.live import EventHub
 
@@ -47,6 +48,7 @@ class Swq:
     hub: EventHub
     clock: Callable[[], datetime]
     principals: PrincipalCache
+    rollover: DayRollover = field(default_factory=DayRollover)
 
     def now(self) -> datetime:
         return self.clock()

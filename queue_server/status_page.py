@@ -19,6 +19,7 @@ from queue_server.api.errors import ApiError
 from queue_server.db import schema as t
 from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
+from queue_server.reports.feedback import is_rated
 
 pages = Blueprint("pages", __name__)
 FONTS = {"Sarabun-Regular.ttf", "Sarabun-Bold.ttf"}
@@ -70,7 +71,10 @@ def ticket_page(ticket_id: str) -> str:
     key = request.args.get("key", "")
     doc = public_status_document(ticket_id, key)
     lang = "en" if request.args.get("lang") == "en" else "th"
-    return render_template("status.html", ticket_id=ticket_id, key=key, doc=doc, lang=lang)
+    rated = is_rated(swq().db, ticket_id)
+    return render_template(
+        "status.html", ticket_id=ticket_id, key=key, doc=doc, lang=lang, rated=rated
+    )
 
 
 @pages.get("/fonts/<name>")

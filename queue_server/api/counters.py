@@ -11,7 +11,7 @@ from core.model import Counter
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for, own_counter
 from queue_server.api.models import CounterOut, Error, NoBody, PauseRequest, TicketOut
-from queue_server.api.present import ticket_response
+from queue_server.api.present import close_earlier_days, ticket_response
 from queue_server.auth import Principal, Role
 from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
@@ -51,6 +51,7 @@ def _counter_document(counter: Counter) -> Response:
 def call_next(who: Principal, code: str, body: NoBody) -> Response:
     office = office_for(who)
     own_counter(who, code)
+    close_earlier_days(office)
     ticket = services.call_next(
         SqlUnitOfWork(swq().db, office), office=office, counter=code, now=swq().now()
     )

@@ -50,3 +50,8 @@ def ticket_response(office: str, ticket: Ticket, status: int = 200) -> Response:
     response = jsonify(ticket_document(config, ticket, where))
     response.status_code = status
     return response
+
+
+def close_earlier_days(office: str) -> None:
+    """Before the first ticket of a new day is issued or called: yesterday's leftovers go."""
+    swq().rollover.close_earlier_days(swq().db, office_config(office), swq().now())

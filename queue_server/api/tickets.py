@@ -26,7 +26,12 @@ from queue_server.api.models import (
     TicketOut,
     TransferRequest,
 )
-from queue_server.api.present import office_config, ticket_document, ticket_response
+from queue_server.api.present import (
+    close_earlier_days,
+    office_config,
+    ticket_document,
+    ticket_response,
+)
 from queue_server.auth import Principal, Role
 from queue_server.db import schema as t
 from queue_server.db.uow import IdempotencyClaim, SqlUnitOfWork
@@ -131,6 +136,7 @@ def issue(who: Principal, body: IssueRequest) -> Response:
         if replay is not None:
             return replay
     _check_rate(who)
+    close_earlier_days(office)
     ticket_id = uuid.uuid4().hex
     uow = SqlUnitOfWork(swq().db, office)
     uow.issued_by = who.token_id

@@ -267,3 +267,45 @@ secrets = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(200), nullable=False),
 )
+
+# A report reads a day's events by ticket: without this it would scan the office's whole history.
+sa.Index("ix_events_ticket_id", events.c.ticket_id)
+
+# One citizen's rating of a finished visit, from the ticket's status page or the counter's tablet.
+# One per ticket (a second is refused); service and counter are the visit's at the time it ended.
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column(
+        "ticket_id",
+        sa.String(36),
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _office_fk(),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("day", sa.Date, nullable=False),  # the ticket's day: reports count it with its visit
+    sa.Column("rating", sa.SmallInteger, nullable=False),
+    sa.Column("comment", sa.String(500), nullable=False, server_default=""),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("service", sa.String(2), nullable=False),
+    sa.Column("counter", sa.String(32)),
+    sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+    sa.Index("ix_feedback_office_day", "office", "day"),
+)
+
+# Each run of `swq day close`: what it found still open on that local day and how it ended it.
+# Nothing is deleted; the ticket ids let a report tell these endings from the officers' own.
+day_closes = sa.Table(
+    "day_closes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _office_fk(),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("closed_at", UTCDateTime, nullable=False),
+    sa.Column("closed_by", sa.String(200), nullable=False),
+    sa.Column("cancelled", sa.Integer, nullable=False),
+    sa.Column("finished", sa.Integer, nullable=False),
+    sa.Column("ticket_ids", sa.JSON, nullable=False),
+    sa.Index("ix_day_closes_office_day", "office", "day"),
+)

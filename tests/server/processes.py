@@ -74,8 +74,8 @@ class ServerProcess:
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1).ok:
                     return self
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or the worker is still booting on a busy machine
             time.sleep(0.1)
         self.kill()
         raise RuntimeError("swq server did not become healthy")

@@ -1,0 +1,85 @@
+"""A report as CSV (one flat table) and as a spreadsheet (one sheet per part)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response
+
+from core.reports import COLUMNS, Report, date_range_label, flat_rows
+
+CSV_TYPE = "text/csv"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SECTIONS_TH = {
+    "total": "รวม",
+    "day": "รายวัน",
+    "agency": "หน่วยงาน",
+    "service": "บริการ",
+    "counter": "ช่องบริการ",
+    "officer": "เจ้าหน้าที่",
+    "hour": "รายชั่วโมง",
+}
+
+
+def to_csv(report: Report) -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs show the Thai names as Thai."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in flat_rows(report):
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(report: Report) -> bytes:
+    """A first sheet saying what the report is, then a sheet per section with only the columns
+    that section fills (same column names as the CSV)."""
+    # Loaded on first use, like the charts: a server start should not wait for it.
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    about = book.active
+    assert about is not None
+    about.title = "report"
+    for line in (
+        ("office", report.office.code, report.office.name_th, report.office.name_en),
+        ("first_day", report.first.isoformat()),
+        ("last_day", report.last.isoformat()),
+        ("ช่วงวันที่", date_range_label(report.first, report.last, "th")),
+        ("dates", date_range_label(report.first, report.last, "en")),
+    ):
+        about.append(list(line))
+    rows = flat_rows(report)
+    for section, title_th in SECTIONS_TH.items():
+        mine = [row for row in rows if row["section"] == section]
+        columns = [c for c in COLUMNS if c != "section" and any(r[c] is not None for r in mine)]
+        sheet = book.create_sheet(f"{section} {title_th}")
+        sheet.append(columns)
+        for row in mine:
+            sheet.append([_cell(row[c]) for c in columns])
+        for i, column in enumerate(columns, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(column) + 2))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def download(report: Report, kind: str) -> Response:
+    """The report as a file to save: `kind` is csv or xlsx."""
+    name = f"swq-{report.office.code}-{report.first.isoformat()}"
+    if report.last != report.first:
+        name += f"-{report.last.isoformat()}"
+    if kind == "csv":
+        response = Response(to_csv(report), mimetype=CSV_TYPE)
+        response.mimetype_params["charset"] = "utf-8"
+    else:
+        response = Response(to_xlsx(report), mimetype=XLSX_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
