@@ -10,6 +10,7 @@ from flask import Flask
 from queue_server.api import blueprint
 from queue_server.api.errors import register_error_handlers
 from queue_server.api.public import root
+from queue_server.board_page import board_page
 from queue_server.extension import init_app
 from queue_server.reports import register as register_reports
 from queue_server.settings import load_settings
@@ -34,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(blueprint())
     app.register_blueprint(root)
     app.register_blueprint(pages)
+    app.register_blueprint(board_page)
     app.register_blueprint(login)
     app.register_blueprint(console)
     app.register_blueprint(admin_blueprint())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -76,6 +77,11 @@ def prepare(database_url: str) -> dict[str, str]:
     finally:
         engine.dispose()
     return tokens
+
+
+def _can_open_windows() -> bool:
+    """A desktop session, or an SDL driver chosen on purpose (offscreen in tests)."""
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
 
 
 def _port_free(port: int) -> bool:
@@ -156,6 +162,13 @@ def demo_command(
 ) -> None:
     """The whole office on this machine: server, kiosk window, board window."""
     url = f"http://127.0.0.1:{port}"
+    if not headless and not _can_open_windows():
+        click.echo(
+            "swq demo: ไม่มีหน้าจอ (DISPLAY) จึงเปิดเฉพาะเว็บ / no display here: running "
+            "--headless (the board and console are in the browser)",
+            err=True,
+        )
+        headless = True
     if not _port_free(port):
         raise click.ClickException(
             f"พอร์ต {port} ถูกใช้งานอยู่ / port {port} is in use: try --port {port + 1}"

@@ -1,0 +1,295 @@
+"""The Kivy hall board: the layout is board.kv, the state is a BoardModel fed by a BoardFeed.
+
+The feed's thread only queues what it hears; everything else (model, announcer, signs, widgets)
+runs on Kivy's main thread, in `_tick`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.audio import SoundLoader
+from kivy.core.text import LabelBase
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
+
+from display import clock_text
+from display.announcer import Announcer
+from display.board_model import BoardModel, BoardState, Call
+from display.feed import BoardFeed
+from display.options import DisplayOptions
+from display.voice_pack import VoicePack, default_pack_path
+
+log = logging.getLogger(__name__)
+TICK_S = 0.05
+TICKER_SPEED = 0.12  # of the window's height per second
+FONT = "Sarabun"
+STATUS_TH = {"paused": "พักชั่วคราว", "closed": "ปิด"}
+STATUS_EN = {"paused": "Paused", "closed": "Closed"}
+NOTHING = "\N{EN DASH}"  # no number: nothing called yet, or the counter is free
+
+
+class KivyPlayer:
+    """Plays an announcement WAV through Kivy's audio (SDL2), from a temporary file."""
+
+    def __init__(self) -> None:
+        self._dir = Path(tempfile.mkdtemp(prefix="swq-voice-"))
+        self._sound: Any = None
+        self._count = 0
+
+    def start(self, wav: bytes) -> None:
+        self._release()
+        self._count += 1
+        path = self._dir / f"call-{self._count}.wav"
+        path.write_bytes(wav)
+        self._sound = SoundLoader.load(str(path))
+        if self._sound is None:
+            log.warning("no audio output: announcement not played")
+            return
+        self._sound.play()
+
+    def playing(self) -> bool:
+        return self._sound is not None and self._sound.state == "play"
+
+    def _release(self) -> None:
+        if self._sound is not None:
+            self._sound.unload()
+            self._sound = None
+        for old in self._dir.glob("*.wav"):
+            old.unlink()
+
+    def close(self) -> None:
+        self._release()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class CounterTile(BoxLayout):
+    name_th = StringProperty("")
+    name_en = StringProperty("")
+    number = StringProperty("")
+    active = BooleanProperty(False)
+
+
+class CallRow(BoxLayout):
+    number = StringProperty("")
+    counter = StringProperty("")
+
+
+class BoardScreen(Widget):
+    office_th = StringProperty("")
+    office_en = StringProperty("")
+    clock = StringProperty("")
+    date_th = StringProperty("")
+    date_en = StringProperty("")
+    newest_number = StringProperty("")
+    newest_counter_th = StringProperty("")
+    newest_counter_en = StringProperty("")
+    notice = StringProperty("")
+    online = BooleanProperty(False)
+    highlight = BooleanProperty(False)
+    ticker_x = NumericProperty(0)
+    counter_cols = NumericProperty(3)
+    panel_color = ListProperty([0.07, 0.33, 0.6, 1])
+
+
+class Listener:
+    """The feed's listener: hands everything over to the main thread."""
+
+    def __init__(self, inbox: queue.SimpleQueue[tuple[str, Any]]) -> None:
+        self._inbox = inbox
+
+    def on_event(self, event_id: int, event_type: str, data: dict[str, Any]) -> None:
+        self._inbox.put(("event", (event_id, event_type, data)))
+
+    def on_board(self, doc: dict[str, Any]) -> None:
+        self._inbox.put(("board", doc))
+
+    def on_office(self, doc: dict[str, Any]) -> None:
+        self._inbox.put(("office", doc))
+
+    def on_connection(self, connected: bool, detail: str) -> None:
+        self._inbox.put(("connection", connected))
+
+
+class BoardApp(App):
+    """Kivy loads board.kv (named after this class) before build()."""
+
+    title = "swq board"
+
+    def __init__(self, options: DisplayOptions, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.options = options
+        self.model = BoardModel(history=options.history + 1)
+        self.inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self.feed = BoardFeed(
+            options.server, Listener(self.inbox), office=options.office, token=options.token
+        )
+        self.announcer: Announcer | None = None
+        self.player: KivyPlayer | None = None
+        if options.languages:
+            self.player = KivyPlayer()
+            pack = VoicePack(options.voice_pack or default_pack_path(), options.languages)
+            self.announcer = Announcer(pack, self.player)
+        self.tz: Any = ZoneInfo("Asia/Bangkok")
+        self.server_offset = timedelta(0)
+        self.shown_version = -1
+        self.blink_until = 0.0
+        self.ticker_started = time.monotonic()
+        self.notice_text = ""
+
+    def build(self) -> BoardScreen:
+        files = resources.files("fontpkg_sarabun") / "files"
+        LabelBase.register(
+            FONT,
+            fn_regular=str(files / "Sarabun-Regular.ttf"),
+            fn_bold=str(files / "Sarabun-Bold.ttf"),
+        )
+        self.screen = BoardScreen()
+        self._show_clock()
+        Clock.schedule_interval(self._tick, TICK_S)
+        Clock.schedule_interval(lambda _dt: self._show_clock(), 1.0)
+        self.feed.start()
+        return self.screen
+
+    def on_stop(self) -> None:
+        self.feed.stop()
+        if self.player is not None:
+            self.player.close()
+        if self.options.signs is not None:
+            self.options.signs.close()
+
+    def _tick(self, _dt: float) -> None:
+        now = time.monotonic()
+        while True:
+            try:
+                kind, payload = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            self._take(kind, payload, now)
+        if self.model.version != self.shown_version:
+            self.shown_version = self.model.version
+            self._show(self.model.state())
+        if self.announcer is not None:
+            self.announcer.poll(now)
+        self._blink(now)
+        self._scroll(now)
+
+    def _take(self, kind: str, payload: Any, now: float) -> None:
+        if kind == "event":
+            call = self.model.apply(*payload)
+            if call is not None:
+                self._on_call(call, now)
+        elif kind == "board":
+            if self.model.resync(payload) and self.options.signs is not None:
+                self.options.signs.update(self.model.state())
+        elif kind == "office":
+            self._office(payload)
+        elif kind == "connection":
+            self.screen.online = bool(payload)
+
+    def _on_call(self, call: Call, now: float) -> None:
+        self.blink_until = now + self.options.blink_s
+        if self.announcer is not None:
+            self.announcer.announce(call, self._age_s(call))
+        if self.options.signs is not None:
+            self.options.signs.update(self.model.state(), call)
+
+    def _age_s(self, call: Call) -> float:
+        """How old the call is by the server's clock, so a display whose own clock is wrong
+        still announces what is new."""
+        try:
+            at = datetime.fromisoformat(call.at)
+        except ValueError:
+            return 0.0
+        if at.tzinfo is None:
+            return 0.0
+        return (datetime.now(UTC) + self.server_offset - at).total_seconds()
+
+    def _office(self, doc: dict[str, Any]) -> None:
+        try:
+            self.tz = ZoneInfo(str(doc.get("timezone") or "Asia/Bangkok"))
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("unknown timezone %r; keeping %s", doc.get("timezone"), self.tz)
+        try:
+            self.server_offset = datetime.fromisoformat(str(doc["now"])) - datetime.now(UTC)
+        except (KeyError, ValueError, TypeError):
+            self.server_offset = timedelta(0)
+        parts = [str(doc.get("notice_th") or "").strip(), str(doc.get("notice_en") or "").strip()]
+        notice = "      •      ".join(p for p in parts if p)
+        if notice != self.notice_text:
+            self.notice_text = notice
+            self.screen.notice = notice
+            self.ticker_started = time.monotonic()
+        self.screen.office_th = str(doc.get("name_th", self.screen.office_th))
+        self.screen.office_en = str(doc.get("name_en", self.screen.office_en))
+        self._show_clock()
+
+    def _show_clock(self) -> None:
+        now = datetime.now(UTC).astimezone(self.tz)
+        self.screen.clock = clock_text.clock(now)[:5]
+        self.screen.date_th = clock_text.date_th(now)
+        self.screen.date_en = clock_text.date_en(now)
+
+    def _show(self, state: BoardState) -> None:
+        screen = self.screen
+        if state.office_name_th:
+            screen.office_th = state.office_name_th
+            screen.office_en = state.office_name_en
+        names = {c.code: c for c in state.counters}
+        newest = state.newest
+        if newest is None:
+            screen.newest_number = NOTHING
+            screen.newest_counter_th = "รอเรียกคิว"
+            screen.newest_counter_en = "Waiting for the first call"
+        else:
+            counter = names.get(newest.counter)
+            screen.newest_number = newest.number
+            screen.newest_counter_th = f"เชิญที่ {counter.name_th if counter else newest.counter}"
+            screen.newest_counter_en = (
+                f"Please go to {counter.name_en if counter else 'Counter ' + newest.counter}"
+            )
+        rows = screen.ids.calls
+        rows.clear_widgets()
+        for call in state.calls[1:]:
+            rows.add_widget(CallRow(number=call.number, counter=call.counter))
+        tiles = screen.ids.counters
+        tiles.clear_widgets()
+        screen.counter_cols = max(1, min(6, (len(state.counters) + 1) // 2))
+        for counter in state.counters:
+            if counter.status in STATUS_TH and counter.number is None:
+                number = f"{STATUS_TH[counter.status]}\n{STATUS_EN[counter.status]}"
+            else:
+                number = counter.number or NOTHING
+            tiles.add_widget(
+                CounterTile(
+                    name_th=counter.name_th,
+                    name_en=counter.name_en,
+                    number=number,
+                    active=newest is not None and counter.code == newest.counter,
+                )
+            )
+
+    def _blink(self, now: float) -> None:
+        on = now < self.blink_until and int((self.blink_until - now) * 2) % 2 == 0
+        self.screen.highlight = on
+
+    def _scroll(self, now: float) -> None:
+        label = self.screen.ids.ticker
+        span = self.screen.width + label.width
+        speed = TICKER_SPEED * max(self.screen.height, 1)
+        # A new notice starts near the left edge, readable at once, then scrolls and wraps.
+        lead_in = self.screen.width * 0.97
+        travelled = ((now - self.ticker_started) * speed + lead_in) % max(span, 1)
+        self.screen.ticker_x = self.screen.width - travelled

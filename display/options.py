@@ -1,0 +1,22 @@
+"""What `swq display` was asked to do; read by the board app (kept free of Kivy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from display.counter_signs import CounterSigns
+
+BLINK_S = 6.0
+
+
+@dataclass
+class DisplayOptions:
+    server: str
+    office: str | None = None
+    token: str | None = None
+    history: int = 7
+    languages: tuple[str, ...] = ("th",)
+    voice_pack: Path | None = None
+    signs: CounterSigns | None = None
+    blink_s: float = BLINK_S

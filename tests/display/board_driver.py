@@ -1,0 +1,145 @@
+"""Runs the real Kivy board in its own process (one window per process) for the tests.
+
+`python -m tests.display.board_driver --server URL --size 1920x1080 --expect A001
+--screenshot out.png --announcements 0 [--voice th --voice-pack DIR] [--sign URL]`
+
+It waits until the board shows `--expect` as the newest call (and, with `--announcements N`,
+until N announcements have been played out), saves a screenshot, then prints one JSON line:
+what the widgets show, which labels do not fit their box, and what was announced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from display.cli import _languages, _size, configure_kivy
+from display.counter_signs import CounterSigns, SerialLine
+from display.options import DisplayOptions
+
+
+def overflowing(root: Any) -> list[str]:
+    """Labels whose full text (not shortened) is wider or taller than the label; the notice
+    line is left out: it scrolls, wider than the window on purpose."""
+    from kivy.core.text import Label as CoreLabel
+    from kivy.uix.label import Label
+
+    found = []
+    for widget in root.walk():
+        if not isinstance(widget, Label) or not widget.text or widget is root.ids.ticker:
+            continue
+        core = CoreLabel(
+            text=widget.text,
+            font_size=widget.font_size,
+            font_name=widget.font_name,
+            bold=widget.bold,
+            font_script_name=widget.font_script_name,
+        )
+        core.refresh()
+        width, height = core.texture.size
+        if width > widget.width + 1 or height > widget.height + 1:
+            found.append(
+                f"{widget.text!r}: {width}x{height} in {widget.width:.0f}x{widget.height:.0f}"
+            )
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", required=True)
+    parser.add_argument("--office")
+    parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--expect", required=True)
+    parser.add_argument("--screenshot", type=Path)
+    parser.add_argument("--announcements", type=int, default=0)
+    parser.add_argument("--voice", default="off")
+    parser.add_argument("--voice-pack", type=Path)
+    parser.add_argument("--sign")
+    parser.add_argument("--timeout", type=float, default=90.0)
+    args = parser.parse_args()
+    size = _size(args.size)
+    configure_kivy(False, size)
+
+    from kivy.clock import Clock
+
+    from display.board_app import BoardApp
+
+    signs = CounterSigns(SerialLine(args.sign)) if args.sign else None
+    options = DisplayOptions(
+        server=args.server,
+        office=args.office,
+        languages=_languages(args.voice),
+        voice_pack=args.voice_pack,
+        signs=signs,
+    )
+    app = BoardApp(options)
+    started = time.monotonic()
+    result: dict[str, Any] = {}
+
+    def check(_dt: float) -> None:
+        if time.monotonic() - started > args.timeout:
+            result["error"] = "timeout"
+            finish()
+            return
+        screen = app.screen
+        if screen.online and "online_after_s" not in result:
+            result["online_after_s"] = time.monotonic() - started
+            print("READY", flush=True)  # the test may now make calls that must be announced
+        if screen.newest_number != args.expect:
+            return
+        announcer = app.announcer
+        if args.announcements and (
+            announcer is None
+            or len(announcer.history) < args.announcements
+            or announcer.pending > 0
+        ):
+            return
+        Clock.unschedule(check)
+        result["shown_after_s"] = time.monotonic() - started
+        # Two frames more so the labels have drawn their new text.
+        Clock.schedule_once(lambda _dt: Clock.schedule_once(capture, 0.3), 0)
+
+    def capture(_dt: float) -> None:
+        screen = app.screen
+        result.update(
+            newest=screen.newest_number,
+            newest_counter=screen.ids.newest_counter.text,
+            office=screen.office_th,
+            date_th=screen.date_th,
+            notice=screen.notice,
+            online=screen.online,
+            calls=[(row.number, row.counter) for row in reversed(screen.ids.calls.children)],
+            tiles=[(t.name_en, t.number) for t in reversed(screen.ids.counters.children)],
+            overflow=overflowing(screen),
+            size=list(screen.size),
+        )
+        if app.announcer is not None:
+            result["announced"] = [
+                {
+                    "number": p.call.number,
+                    "counter": p.call.counter,
+                    "started_at": p.started_at,
+                    "seconds": p.seconds,
+                }
+                for p in app.announcer.history
+            ]
+        if args.screenshot is not None:
+            args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+            screen.export_to_png(str(args.screenshot))
+        finish()
+
+    def finish() -> None:
+        print("RESULT " + json.dumps(result, ensure_ascii=False), flush=True)
+        app.stop()
+
+    Clock.schedule_interval(check, 0.05)
+    app.run()
+    sys.exit(0 if "error" not in result else 1)
+
+
+if __name__ == "__main__":
+    main()
