@@ -29,6 +29,8 @@ from queue_server.demo.simulated_day import SimulatedDay
 from queue_server.offices import store_office
 
 SWQ = [sys.executable, "-m", "queue_server.cli"]
+NOTICE_TH = "กรุณาเตรียมบัตรประจำตัวประชาชนให้พร้อมก่อนถึงช่องบริการ"
+NOTICE_EN = "Please have your ID card ready before you reach the counter"
 TOKEN_PREFIX = "demo-"
 STOP_GRACE_S = 10.0
 
@@ -48,6 +50,11 @@ def prepare(database_url: str) -> dict[str, str]:
         now = datetime.now(UTC)
         with engine.begin() as conn:
             store_office(conn, spec)
+            conn.execute(  # the boards' scrolling line, until an admin writes their own
+                sa.update(t.offices)
+                .where(t.offices.c.code == code, t.offices.c.notice_th == "")
+                .values(notice_th=NOTICE_TH, notice_en=NOTICE_EN)
+            )
             conn.execute(
                 sa.update(t.tokens)
                 .where(
