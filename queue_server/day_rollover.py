@@ -1,6 +1,8 @@
-"""The daily close without anyone running it: the first ticket issued or called on a new local day
-closes the office's earlier days first, so yesterday's leftovers never sit in today's queues.
-`swq day close` (cron) does the same ahead of time; whichever runs first finds nothing left."""
+"""The daily close without anyone running it: in an office with opening hours, the first ticket
+issued or called on a new local day closes the earlier days first, so yesterday's leftovers never
+sit in today's queues. An office without hours may work through midnight (a ticket issued at
+23:50 is called at 00:10), so there only `swq day close` (cron) closes a day; where both run,
+whichever comes first finds nothing left."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ class DayRollover:
     def close_earlier_days(self, db: Database, config: OfficeConfig, now: datetime) -> None:
         office = config.office.code
         today = config.office.local_day(now)
-        if self._checked.get(office) == today:
+        if config.office.hours is None or self._checked.get(office) == today:
             return
         with self._lock:
             if self._checked.get(office) == today:

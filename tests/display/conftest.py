@@ -14,8 +14,6 @@ from tests.server.conftest import Office, load_test_office, sqlite_template, sql
 from tests.server.processes import ServerProcess
 
 __all__ = ["sqlite_template", "sqlite_url"]
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "build" / "screenshots"
 NOTICE_TH = "กรุณาเตรียมบัตรประจำตัวประชาชนให้พร้อมก่อนถึงช่องบริการ"
 NOTICE_EN = "Please have your ID card ready before you reach the counter"
 

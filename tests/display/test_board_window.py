@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from display.speech import CHIME, TH_WORDS, phrase
-from tests.display.conftest import NOTICE_EN, NOTICE_TH, ROOT, SCREENSHOTS, Hall
+from tests.browser import ROOT, SCREENSHOTS
+from tests.display.conftest import NOTICE_EN, NOTICE_TH, Hall
 
 RAW_RATE = 44100  # Kivy opens SDL audio as 44.1 kHz, 16-bit, stereo
 

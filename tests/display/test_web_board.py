@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from tests.display.conftest import NOTICE_TH, SCREENSHOTS, Hall
+from tests.browser import SCREENSHOTS
+from tests.display.conftest import NOTICE_TH, Hall
 from tests.server.conftest import SECOND_OFFICE_FILE, load_test_office
-from tests.server.test_status_page import CHROMIUM_ARGS
 
 NOTHING_YET = "\N{EN DASH}"  # what the board shows before the first call
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1366, 768)])

@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
+from tests.browser import SCREENSHOTS
 from tests.display.test_board_window import board_env
 from tests.kiosk.window import KioskProcess
 from tests.server.processes import SWQ, free_port
-from tests.server.test_status_page import CHROMIUM_ARGS, SCREENSHOTS
 
 ROOT = Path(__file__).resolve().parents[2]
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -70,14 +70,6 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
         assert process.returncode == 0
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def start_board(demo: Demo) -> subprocess.Popen[str]:

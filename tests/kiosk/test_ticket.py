@@ -20,10 +20,10 @@ from kiosk.texts import Lang
 from kiosk.ticket_escpos import ticket_bytes
 from kiosk.ticket_image import render_lines
 from kiosk.ticket_layout import Line, Size, buddhist_date, ticket_lines
+from tests.browser import SCREENSHOTS
 from tests.kiosk.escpos_decode import decode
 from tests.kiosk.fakes import BANGKOK
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 TICKET = sample_ticket(datetime(2026, 11, 26, 9, 5, tzinfo=BANGKOK))
 
 

@@ -10,12 +10,10 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import SCREENSHOTS
 from tests.server.conftest import Office, load_test_office
 from tests.server.people import add_user
 from tests.server.processes import ServerProcess
-from tests.server.test_status_page import SCREENSHOTS, browser
-
-__all__ = ["browser"]  # the module-scoped chromium fixture, shared with the status page tests
 
 ADMIN, PASSWORD = "boss", "boss-secret-77"
 LAPTOP = {"width": 1366, "height": 768}
