@@ -60,7 +60,9 @@ def error_response(
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError) -> Response:
+    def _api_error(exc: ApiError) -> Any:
+        if _wants_page():
+            return _page(exc.status, exc.message_th, exc.message)
         return error_response(exc.status, exc.code, exc.message, exc.message_th, exc.headers)
 
     @app.errorhandler(DomainError)
@@ -86,14 +88,16 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         code = (exc.name or "error").lower().replace(" ", "_")
         if _wants_page():
-            page = render_template(
-                "error.html",
-                status=status,
-                message_th=_TH.get(status, exc.name),
-                message_en=exc.description or exc.name,
-            )
-            return page, status
+            return _page(status, _TH.get(status, exc.name), exc.description or exc.name)
         return error_response(status, code, exc.description or exc.name, _TH.get(status, exc.name))
+
+
+def _page(status: int, message_th: str, message_en: str) -> tuple[str, int]:
+    staff = request.path.startswith(("/admin", "/console", "/login", "/logout"))
+    page = render_template(
+        "error.html", status=status, message_th=message_th, message_en=message_en, staff=staff
+    )
+    return page, status
 
 
 def _wants_page() -> bool:

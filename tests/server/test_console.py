@@ -110,3 +110,15 @@ def test_next_only_leads_to_this_server(client: FlaskClient, office: Office) -> 
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/console"
+
+
+def test_people_get_error_pages_and_programs_get_json(client: FlaskClient, office: Office) -> None:
+    page = client.get("/t/nope?key=x", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 404
+    assert page.content_type.startswith("text/html")
+    assert "ไม่พบบัตรคิว" in page.get_data(as_text=True)
+    assert "/login" not in page.get_data(as_text=True)  # a citizen has no sign-in to go back to
+    program = client.get("/t/nope?key=x")
+    assert program.status_code == 404 and program.json["error"]["code"] == "not_found"
+    api = client.get("/api/v1/office?office=nope", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json["error"]["code"] == "not_found"
