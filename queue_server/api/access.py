@@ -116,6 +116,6 @@ def own_counter(who: Principal, code: str) -> str | None:
             403,
             "not_your_counter",
             f"this officer is at counter {who.counter}, not {code}",
-            f"โทเคนนี้ใช้ได้กับช่องบริการ {who.counter} เท่านั้น ไม่ใช่ {code}",
+            f"ใช้ได้กับช่องบริการ {who.counter} เท่านั้น ไม่ใช่ช่องบริการ {code}",
         )
     return code

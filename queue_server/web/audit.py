@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request
+from flask import current_app, request
 
 from queue_server.db import schema as t
 from queue_server.extension import swq
@@ -24,16 +24,23 @@ def record(
     detail: Mapping[str, Any] | None = None,
 ) -> None:
     text = json.dumps(dict(detail or {}), ensure_ascii=False, default=str)[:DETAIL_LIMIT]
-    with swq().db.writing() as conn:
-        conn.execute(
-            sa.insert(t.audit_log).values(
-                office=office,
-                at=swq().now(),
-                actor=actor[:200],
-                role=role[:16],
-                action=action[:64],
-                target=target[:200],
-                detail=text,
-                address=(request.remote_addr or "")[:64],
+    try:
+        with swq().db.writing() as conn:
+            conn.execute(
+                sa.insert(t.audit_log).values(
+                    office=office,
+                    at=swq().now(),
+                    actor=actor[:200],
+                    role=role[:16],
+                    action=action[:64],
+                    target=target[:200],
+                    detail=text,
+                    address=(request.remote_addr or "")[:64],
+                )
             )
+    except sa.exc.SQLAlchemyError:
+        # The action itself has committed: failing its answer now would make the officer
+        # retry it (and call a second ticket). The server log keeps what the table missed.
+        current_app.logger.exception(
+            "audit row not written: %s %s %s %s", office, actor, action, target
         )
