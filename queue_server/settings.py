@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_CACHE_S": 5.0,
     # Signs the browsers' session cookies; unset, a key is made once and kept in the database.
     "SECRET_KEY": None,
+    # Wrong passwords for one account from one address before sign-in pauses for LOGIN_PAUSE_S.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_PAUSE_S": 900,
     # Browsers stay signed in this long after their last page (an officer's working day).
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
 }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from queue_server.auth import Role, hash_password, password_matches
@@ -33,6 +35,25 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+def _recent_failures(office: str, username: str) -> int:
+    """Failed sign-ins of this account from this address lately (the audit log keeps them).
+    Counted per address, so guessing from one PC cannot lock the officer out at another."""
+    since = swq().now() - timedelta(seconds=float(current_app.config["LOGIN_PAUSE_S"]))
+    c = t.audit_log.c
+    with swq().db.engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.select(sa.func.count()).where(
+                    c.office == office,
+                    c.actor == (username or "?"),
+                    c.action == "login.failed",
+                    c.address == (request.remote_addr or "")[:64],
+                    c.at > since,
+                )
+            ).scalar_one()
+        )
+
+
 def _home(role: Role) -> str:
     return url_for("admin.overview") if role is Role.ADMIN else url_for("console.console")
 
@@ -59,6 +80,13 @@ def login_page() -> Response | tuple[str, int] | str:
             "หน้าเข้าสู่ระบบหมดอายุ กรุณาลองใหม่อีกครั้ง", "The sign-in form expired; try again."
         )
         return render_template("login.html", **page), 400
+    if _recent_failures(office, username) >= int(current_app.config["LOGIN_MAX_FAILURES"]):
+        minutes = round(float(current_app.config["LOGIN_PAUSE_S"]) / 60)
+        page["error"] = pick(
+            f"ใส่รหัสผ่านผิดหลายครั้งเกินไป กรุณารอ {minutes} นาที หรือติดต่อผู้ดูแลระบบ",
+            f"Too many wrong passwords: wait {minutes} minutes or ask an administrator.",
+        )
+        return render_template("login.html", **page), 429
     with swq().db.engine.connect() as conn:
         row = (
             conn.execute(

@@ -122,3 +122,26 @@ def test_people_get_error_pages_and_programs_get_json(client: FlaskClient, offic
     assert program.status_code == 404 and program.json["error"]["code"] == "not_found"
     api = client.get("/api/v1/office?office=nope", headers={"Accept": "text/html"})
     assert api.status_code == 404 and api.json["error"]["code"] == "not_found"
+
+
+def test_guessing_a_password_pauses_that_account_from_that_address(
+    client: FlaskClient, office: Office
+) -> None:
+    token = csrf_of(client)
+
+    def attempt(password: str, address: str = "10.0.0.9") -> int:
+        return client.post(
+            "/login",
+            data={"username": "somchai", "password": password, "csrf_token": token},
+            environ_base={"REMOTE_ADDR": address},
+        ).status_code
+
+    assert [attempt(f"guess-{n}") for n in range(5)] == [401] * 5
+    paused = client.post(
+        "/login",
+        data={"username": "somchai", "password": "change-me", "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
+    assert paused.status_code == 429  # even the right password waits: the guesser learns nothing
+    assert "กรุณารอ 15 นาที" in paused.get_data(as_text=True)
+    assert attempt("change-me", address="10.0.0.20") == 302  # the officer's own PC still works
