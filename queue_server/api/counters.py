@@ -26,16 +26,18 @@ ERRORS = {
 }
 
 
-def _counter_document(counter: Counter) -> Response:
-    return jsonify(
-        CounterOut(
-            code=counter.code,
-            name_th=counter.name_th,
-            name_en=counter.name_en,
-            state=counter.state,
-            pause_reason=counter.pause_reason,
-        ).model_dump(mode="json")
+def counter_out(counter: Counter) -> CounterOut:
+    return CounterOut(
+        code=counter.code,
+        name_th=counter.name_th,
+        name_en=counter.name_en,
+        state=counter.state,
+        pause_reason=counter.pause_reason,
     )
+
+
+def _counter_document(counter: Counter) -> Response:
+    return jsonify(counter_out(counter).model_dump(mode="json"))
 
 
 @spec.route(

@@ -9,13 +9,12 @@ import sqlalchemy as sa
 from flask import Response, jsonify
 
 from core import services
-from core.model import Counter, OfficeConfig, TicketStatus, priority_class_name
+from core.model import OfficeConfig, TicketStatus, priority_class_name
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for, own_counter
-from queue_server.api.counters import ERRORS
+from queue_server.api.counters import ERRORS, counter_out
 from queue_server.api.models import (
     CallTicketRequest,
-    CounterOut,
     Desk,
     DeskQueue,
     DeskService,
@@ -31,16 +30,6 @@ from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
 
 WAITING_SHOWN = 30
-
-
-def _counter_out(counter: Counter) -> CounterOut:
-    return CounterOut(
-        code=counter.code,
-        name_th=counter.name_th,
-        name_en=counter.name_en,
-        state=counter.state,
-        pause_reason=counter.pause_reason,
-    )
 
 
 def _seconds(start: datetime | None, end: datetime) -> int:
@@ -136,7 +125,7 @@ def desk(who: Principal, code: str) -> Response:
         for s, weight in counter.profile.weights.items()
     ]
     document = Desk(
-        counter=_counter_out(counter),
+        counter=counter_out(counter),
         ticket=current,
         queues=queues,
         waiting=[
@@ -154,7 +143,7 @@ def desk(who: Principal, code: str) -> Response:
             DeskService(code=s.code, name_th=s.name_th, name_en=s.name_en, open=s.open)
             for s in config.services.values()
         ],
-        counters=[_counter_out(k) for k in counters],
+        counters=[counter_out(k) for k in counters],
     )
     return jsonify(document.model_dump(mode="json"))
 
