@@ -20,7 +20,7 @@ import click
 import sqlalchemy as sa
 
 from core.errors import DomainError
-from core.office_file import loads_office
+from core.office_file import OfficeFile, loads_office
 from queue_server.auth import Role, create_token
 from queue_server.db import schema as t
 from queue_server.db.engine import make_engine, normalise_url
@@ -39,10 +39,9 @@ def demo_office_text() -> str:
     return (resources.files("queue_server.demo") / "office.toml").read_text(encoding="utf-8")
 
 
-def prepare(database_url: str) -> dict[str, str]:
+def prepare(database_url: str, spec: OfficeFile) -> dict[str, str]:
     """Schema, the demo office, and fresh device tokens (the last run's are revoked: only their
     hashes were kept, so they cannot be shown again)."""
-    spec = loads_office(demo_office_text(), "demo office")
     code = spec.config.office.code
     engine = make_engine(database_url)
     try:
@@ -182,7 +181,8 @@ def demo_command(
         )
     printer = printer or f"file:{Path.cwd() / 'swq-demo-tickets'}/"
     try:
-        tokens = prepare(normalise_url(database_url))
+        spec = loads_office(demo_office_text(), "demo office")
+        tokens = prepare(normalise_url(database_url), spec)
     except DomainError as exc:
         raise click.ClickException(f"{exc.message_th}\n{exc.message_en}") from None
     except sa.exc.SQLAlchemyError as exc:
@@ -224,7 +224,6 @@ def demo_command(
                 )
             )
         if simulate:
-            spec = loads_office(demo_office_text(), "demo office")
             day = SimulatedDay(
                 server=url,
                 kiosk_token=tokens["kiosk"],
