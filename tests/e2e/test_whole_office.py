@@ -8,9 +8,7 @@ The README's screenshots of the kiosk, the board and the console are the ones th
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -21,15 +19,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests
 from playwright.sync_api import Browser, expect
 
-from tests.browser import SCREENSHOTS
+from tests.browser import ROOT, SCREENSHOTS
 from tests.display.test_board_window import board_env
 from tests.kiosk.window import KioskProcess
-from tests.server.processes import SWQ, free_port
+from tests.server.people import sign_in_over_http
+from tests.server.processes import free_port
+from tests.server.test_demo import read_banner, start_demo, stop
 
-ROOT = Path(__file__).resolve().parents[2]
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
@@ -49,27 +47,11 @@ class Demo:
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[Demo]:
     port = free_port()
-    with open(tmp_path / "demo.log", "w") as log:
-        process = subprocess.Popen(
-            [*SWQ, "demo", "--headless", "--port", str(port), "--db", f"sqlite:///{tmp_path}/o.db"],
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-            cwd=tmp_path,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    assert process.stdout is not None
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        if "Ctrl-C" in line:
-            break
+    process = start_demo(tmp_path, port)
     try:
-        yield Demo(process, f"http://127.0.0.1:{port}", "".join(lines), tmp_path)
+        yield Demo(process, f"http://127.0.0.1:{port}", read_banner(process), tmp_path)
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
-        assert process.returncode == 0
+        stop(process, port)
 
 
 def start_board(demo: Demo) -> subprocess.Popen[str]:
@@ -159,16 +141,7 @@ def test_a_citizen_is_served_from_kiosk_to_report(demo: Demo, browser: Browser) 
     console.keyboard.press("F4")
     expect(console.locator("#message")).to_contain_text("ปิดงานแล้ว A001")
 
-    admin = requests.Session()
-    page = admin.get(f"{demo.url}/login", timeout=10).text
-    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
-    assert csrf is not None
-    signed_in = admin.post(
-        f"{demo.url}/login",
-        data={"username": "admin", "password": "demo-admin", "csrf_token": csrf.group(1)},
-        timeout=10,
-    )
-    assert signed_in.status_code == 200
+    admin, _ = sign_in_over_http(demo.url, "admin", "demo-admin")
     today = datetime.now(BANGKOK).date().isoformat()
     deadline = time.monotonic() + 10
     while True:

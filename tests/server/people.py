@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import requests
 from flask.testing import FlaskClient
 
 from core.office_file import OfficerSpec
@@ -39,3 +42,19 @@ def sign_in(client: FlaskClient, username: str, password: str) -> str:
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return csrf_of(client, "/console")
+
+
+def sign_in_over_http(url: str, username: str, password: str) -> tuple[requests.Session, str]:
+    """Sign in to a running server through its form, as a browser would; the session and the
+    page the sign-in led to."""
+    session = requests.Session()
+    page = session.get(f"{url}/login", timeout=10).text
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert csrf is not None, page
+    landed = session.post(
+        f"{url}/login",
+        data={"username": username, "password": password, "csrf_token": csrf.group(1)},
+        timeout=10,
+    )
+    assert landed.status_code == 200, landed.text
+    return session, landed.text

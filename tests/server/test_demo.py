@@ -13,6 +13,7 @@ from pathlib import Path
 
 import requests
 
+from tests.server.people import sign_in_over_http
 from tests.server.processes import SWQ, free_port
 
 
@@ -82,16 +83,8 @@ def test_demo_runs_an_office_that_moves_and_stops_cleanly(tmp_path: Path) -> Non
             timeout=10,
         )
         assert ticket.status_code == 201
-        browser = requests.Session()
-        page = browser.get(f"{url}/login", timeout=10).text
-        csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
-        assert csrf is not None
-        signed_in = browser.post(
-            f"{url}/login",
-            data={"username": "officer1", "password": "demo1", "csrf_token": csrf.group(1)},
-            timeout=10,
-        )
-        assert signed_in.status_code == 200 and "ช่องบริการ 1" in signed_in.text
+        _, console = sign_in_over_http(url, "officer1", "demo1")
+        assert "ช่องบริการ 1" in console
     finally:
         stop(demo, port)
 
