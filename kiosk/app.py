@@ -66,8 +66,10 @@ class FitLabel(Label):
 
 
 class KioskScreen(Screen):
+    """A screen the app redraws from the presenter; every screen class says how."""
+
     def update(self, presenter: KioskPresenter) -> None:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must draw itself from the presenter")
 
 
 class BigButton(Button):
@@ -133,7 +135,8 @@ class _ChoicesScreen(KioskScreen):
     tap_name = ""
 
     def _choices(self, presenter: KioskPresenter) -> list[Any]:
-        raise NotImplementedError
+        """The buttons to offer: the priority classes, or the extra services."""
+        raise NotImplementedError(f"{type(self).__name__} must say which choices it offers")
 
     def update(self, presenter: KioskPresenter) -> None:
         app = App.get_running_app()
