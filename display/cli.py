@@ -35,7 +35,12 @@ def _size(value: str) -> tuple[int, int]:
 
 @click.command("display")
 @click.option("--server", required=True, help="The queue server, e.g. http://192.168.1.10:8000")
-@click.option("--token", default=None, help="A display token: the admin page then sees it alive")
+@click.option(
+    "--token",
+    default=None,
+    envvar="SWQ_DISPLAY_TOKEN",
+    help="A display token (also SWQ_DISPLAY_TOKEN): the admin page then sees it alive",
+)
 @click.option("--office", default=None, help="Office code, when the server hosts several")
 @click.option("--fullscreen", is_flag=True, help="Fill the screen (a TV in the hall)")
 @click.option("--size", default="1920x1080", show_default=True, help="Window size when windowed")

@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from queue_server.api import blueprint
 from queue_server.api.errors import register_error_handlers
 from queue_server.api.public import root
 from queue_server.extension import init_app
 from queue_server.reports import register as register_reports
-from queue_server.settings import load_settings
+from queue_server.settings import load_settings, trusted_proxy_count
 from queue_server.web.admin import admin_blueprint
 from queue_server.web.board_page import board_page
 from queue_server.web.console import console
@@ -39,4 +40,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(login)
     app.register_blueprint(console)
     app.register_blueprint(admin_blueprint())
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind nginx every request comes from 127.0.0.1: believe the last TRUSTED_PROXY_COUNT
+    X-Forwarded-For/-Proto entries, so per-address limits and the audit log see the citizen's
+    address and URLs built for the outside world say https. Never more: a client can write any
+    X-Forwarded-For it likes, only the proxies' own entries are true."""
+    count = trusted_proxy_count(app.config)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]

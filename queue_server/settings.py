@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_PAUSE_S": 900,
     # Browsers stay signed in this long after their last page (an officer's working day).
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    # Reverse proxies in front of the server whose X-Forwarded-For/-Proto are believed (nginx in
+    # deploy/nginx/swq.conf: 1). 0 believes no forwarded header: a client could forge its address.
+    "TRUSTED_PROXY_COUNT": 0,
 }
 
 
@@ -58,3 +61,16 @@ def current_settings() -> Mapping[str, Any]:
     app = Flask(__name__)
     load_settings(app, None)
     return app.config
+
+
+def trusted_proxy_count(settings: Mapping[str, Any]) -> int:
+    """TRUSTED_PROXY_COUNT as a number, or a ValueError that says what is wrong."""
+    count = settings["TRUSTED_PROXY_COUNT"]
+    if isinstance(count, str) and count.strip().isdigit():
+        count = int(count)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(
+            "TRUSTED_PROXY_COUNT (SWQ_TRUSTED_PROXY_COUNT) ต้องเป็นจำนวนพร็อกซีตั้งแต่ 0 / must be "
+            f"the number of proxies in front of the server, 0 or more, not {count!r}"
+        )
+    return count

@@ -127,6 +127,12 @@ def server_command(
             "--workers มากกว่า 1 ต้องใช้ PostgreSQL / --workers > 1 needs PostgreSQL "
             "(SQLite allows one writing process)"
         )
+    from queue_server.settings import current_settings, trusted_proxy_count
+
+    try:
+        trusted_proxy_count(current_settings())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     _upgrade(url)
     if workers > 1:
         _warn_if_connections_short(url, workers)

@@ -44,10 +44,13 @@ def sign_in(client: FlaskClient, username: str, password: str) -> str:
     return csrf_of(client, "/console")
 
 
-def sign_in_over_http(url: str, username: str, password: str) -> tuple[requests.Session, str]:
-    """Sign in to a running server through its form, as a browser would; the session and the
-    page the sign-in led to."""
-    session = requests.Session()
+def sign_in_over_http(
+    url: str, username: str, password: str, session: requests.Session | None = None
+) -> tuple[requests.Session, str]:
+    """Sign in to a running server through its form, as a browser would (in `session` when
+    given: a certificate to trust, an address to come from); the session and the page the
+    sign-in led to."""
+    session = session or requests.Session()
     page = session.get(f"{url}/login", timeout=10).text
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
     assert csrf is not None, page

@@ -7,6 +7,7 @@ import http.client
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -98,9 +99,15 @@ class ServerProcess:
 class EventClient:
     """Reads an event stream in a thread, as a display would, collecting every event."""
 
-    def __init__(self, url: str, last_event_id: str | None = None) -> None:
+    def __init__(
+        self, url: str, last_event_id: str | None = None, context: ssl.SSLContext | None = None
+    ) -> None:
         parts = urlsplit(url)
-        self._conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        self._conn: http.client.HTTPConnection = (
+            http.client.HTTPSConnection(parts.hostname, parts.port, timeout=60, context=context)
+            if parts.scheme == "https"
+            else http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        )
         self._conn.connect()
         self._sock = self._conn.sock
         headers = {"Accept": "text/event-stream"}
