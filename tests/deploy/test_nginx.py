@@ -8,7 +8,6 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
@@ -137,4 +136,3 @@ def test_the_event_stream_passes_each_event_through_at_once(site: Site) -> None:
         assert time.monotonic() - started < 1.0
     finally:
         board.close()
-
