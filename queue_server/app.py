@@ -17,6 +17,7 @@ from queue_server.settings import load_settings, trusted_proxy_count
 from queue_server.web.admin import admin_blueprint
 from queue_server.web.board_page import board_page
 from queue_server.web.console import console
+from queue_server.web.landing import landing
 from queue_server.web.language import init_language
 from queue_server.web.login import login
 from queue_server.web.session import init_sessions
@@ -37,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(root)
     app.register_blueprint(pages)
     app.register_blueprint(board_page)
+    app.register_blueprint(landing)
     app.register_blueprint(login)
     app.register_blueprint(console)
     app.register_blueprint(admin_blueprint())

@@ -37,8 +37,10 @@ def resolve_office(conn: sa.Connection, code: str | None) -> str:
         return codes[0]
     if not codes:
         raise NotFound(
-            "no office yet: run `swq office load FILE.toml` first",
-            "ยังไม่มีสำนักงาน: ใช้คำสั่ง swq office load FILE.toml ก่อน",
+            "no office yet: load one with `swq office load FILE.toml`; "
+            "`swq office example` prints a commented example file",
+            "ยังไม่มีสำนักงาน: โหลดด้วยคำสั่ง swq office load FILE.toml "
+            "(คำสั่ง swq office example แสดงตัวอย่างแฟ้มพร้อมคำอธิบาย)",
         )
     raise InvalidRequest(
         f"several offices ({', '.join(codes)}): say which with --office",

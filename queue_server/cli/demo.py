@@ -130,6 +130,22 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
+def _close_sqlite(database_url: str) -> None:
+    """The server's workers end without closing their SQLite connections, which leaves
+    `-wal` and `-shm` files beside the database. The last connection to close folds the log
+    into the database and removes both, so the demo's folder keeps only its database file."""
+    engine = make_engine(database_url)
+    # A database another process still has open keeps its files; nothing is lost either way.
+    try:
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sa.exc.OperationalError as exc:
+        click.echo(f"swq demo: {database_url}: {exc.orig}", err=True)
+    finally:
+        engine.dispose()
+
+
 def _announce(url: str, tokens: dict[str, str], printer: str, headless: bool) -> None:
     lines = [
         "",
@@ -246,3 +262,4 @@ def demo_command(
         if day is not None:
             day.stop.set()
         _stop(processes)
+        _close_sqlite(normalise_url(database_url))

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
 import click
@@ -14,8 +15,9 @@ from sqlalchemy.engine import make_url
 
 from core.errors import DomainError
 from queue_server.auth import Role, create_token
+from queue_server.db import schema as t
 from queue_server.db.engine import make_engine, normalise_url
-from queue_server.db.migrate import is_current, upgrade
+from queue_server.db.migrate import is_current, revisions, upgrade
 
 DB_OPTION = click.option(
     "--db",
@@ -64,14 +66,29 @@ def _database(database_url: str) -> Iterator[sa.Engine]:
         engine.dispose()
 
 
-def _upgrade(database_url: str) -> None:
+def _upgrade(database_url: str) -> str:
+    """Bring the schema to the newest revision; what was done, in Thai and English."""
     engine = make_engine(database_url)
     try:
+        before, heads = revisions(engine)
         upgrade(engine)
     except sa.exc.OperationalError as exc:
         raise click.ClickException(UNREACHABLE.format(exc.orig)) from None
     finally:
         engine.dispose()
+    newest = ", ".join(sorted(heads))
+    if not before:
+        return f"สร้างฐานข้อมูลรุ่น {newest} แล้ว / created the database schema (revision {newest})"
+    if before == heads:
+        return (
+            f"ฐานข้อมูลเป็นรุ่นล่าสุดอยู่แล้ว ({newest}) / "
+            f"the database schema is already up to date (revision {newest})"
+        )
+    older = ", ".join(sorted(before))
+    return (
+        f"ปรับฐานข้อมูลจากรุ่น {older} เป็น {newest} แล้ว / "
+        f"migrated the database schema from revision {older} to {newest}"
+    )
 
 
 def _warn_if_connections_short(url: str, workers: int) -> None:
@@ -156,13 +173,12 @@ def db_group() -> None:
 @DB_OPTION
 def db_upgrade(database_url: str) -> None:
     """Create or migrate the schema to the newest revision."""
-    _upgrade(database_url)
-    click.echo("ฐานข้อมูลเป็นรุ่นล่าสุดแล้ว / database schema is up to date", err=True)
+    click.echo(_upgrade(database_url), err=True)
 
 
 @click.group("office")
 def office_group() -> None:
-    """Offices: load from or dump to a TOML file."""
+    """Offices: load from or dump to a TOML file; `swq office example` prints one to start from."""
 
 
 @office_group.command("load")
@@ -175,15 +191,28 @@ def office_load(path: Path, database_url: str) -> None:
 
     try:
         office = load_office(path)
+        code = office.config.office.code
         with _database(database_url) as engine, engine.begin() as conn:
+            existed = conn.execute(
+                sa.select(t.offices.c.code).where(t.offices.c.code == code)
+            ).first()
             changed = store_office(conn, office)
     except DomainError as exc:
         raise _fail(exc) from None
-    code = office.config.office.code
-    click.echo(
-        f"office {code}: {'updated' if changed else 'unchanged'} / "
-        f"สำนักงาน {code}: {'ปรับปรุงแล้ว' if changed else 'ไม่มีการเปลี่ยนแปลง'}",
-        err=True,
+    if existed is None:
+        said = f"สร้างสำนักงาน {code} แล้ว / created office {code}"
+    elif changed:
+        said = f"ปรับปรุงสำนักงาน {code} แล้ว / updated office {code}"
+    else:
+        said = f"สำนักงาน {code} ไม่มีการเปลี่ยนแปลง / office {code} unchanged"
+    click.echo(said, err=True)
+
+
+@office_group.command("example")
+def office_example() -> None:
+    """Print a commented example office file: every key, with what it does."""
+    sys.stdout.write(
+        resources.files("queue_server.examples").joinpath("office.toml").read_text("utf-8")
     )
 
 

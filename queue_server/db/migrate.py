@@ -21,9 +21,16 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(conn), revision)
 
 
-def is_current(engine: sa.Engine) -> bool:
-    """Whether the database is at the newest revision this code knows."""
+def revisions(engine: sa.Engine) -> tuple[set[str], set[str]]:
+    """(the revisions the database is at, the newest this code knows); a new database is at
+    none."""
     with engine.connect() as conn:
         heads = set(ScriptDirectory.from_config(alembic_config(conn)).get_heads())
         current = set(MigrationContext.configure(conn).get_current_heads())
+    return current, heads
+
+
+def is_current(engine: sa.Engine) -> bool:
+    """Whether the database is at the newest revision this code knows."""
+    current, heads = revisions(engine)
     return current == heads

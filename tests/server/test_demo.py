@@ -1,5 +1,5 @@
 """`swq demo --headless`: the demo office comes up, moves on its own with --simulate, lets the
-printed accounts in, and Ctrl-C stops every process it started."""
+printed accounts in, and Ctrl-C stops every process it started and leaves only its database."""
 
 from __future__ import annotations
 
@@ -87,6 +87,8 @@ def test_demo_runs_an_office_that_moves_and_stops_cleanly(tmp_path: Path) -> Non
         assert "ช่องบริการ 1" in console
     finally:
         stop(demo, port)
+    # SQLite's write-ahead log is folded back in: only the database file stays behind.
+    assert sorted(path.name for path in tmp_path.glob("d.db*")) == ["d.db"]
 
 
 def test_demo_reuses_its_database_and_refuses_a_busy_port(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Example files shipped with swq (`swq office example` prints the office file)."""
