@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 import sqlalchemy as sa
+from playwright.sync_api import Browser, expect
 
 from queue_server.db import schema as t
 from queue_server.db.engine import make_engine
@@ -20,7 +21,9 @@ from tests.deploy.nginx import Nginx
 from tests.server.conftest import Office, load_test_office
 from tests.server.people import sign_in_over_http
 from tests.server.processes import EventClient, ServerProcess
+from tests.server.test_admin_browser import fits, shoot
 
+PHONE = {"width": 390, "height": 844}
 CITIZEN = "127.0.0.5"  # nginx itself connects to the server from 127.0.0.1
 
 
@@ -136,3 +139,23 @@ def test_the_event_stream_passes_each_event_through_at_once(site: Site) -> None:
         assert time.monotonic() - started < 1.0
     finally:
         board.close()
+
+
+def test_the_landing_page_in_a_browser_through_nginx(site: Site, browser: Browser) -> None:
+    for name, size in (("laptop", {"width": 1366, "height": 768}), ("phone", PHONE)):
+        context = browser.new_context(viewport=size, ignore_https_errors=True)
+        page = context.new_page()
+        page.goto(f"{site.nginx.url}/")
+        expect(page.locator("h1")).to_have_text("ระบบบัตรคิวศูนย์บริการร่วม")
+        fits(page)
+        shoot(page, f"landing-{name}.png")
+        context.close()
+    context = browser.new_context(ignore_https_errors=True)
+    page = context.new_page()
+    page.goto(f"{site.nginx.url}/?lang=en")
+    page.get_by_role("link", name="Udon Thani One-Stop Service Centre").click()
+    expect(page).to_have_url(f"{site.nginx.url}/board?office=udn")
+    page.go_back()
+    page.get_by_role("link", name="Officer console").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    context.close()
