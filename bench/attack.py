@@ -230,8 +230,10 @@ def prepare(database_url: str) -> str:
     try:
         upgrade(engine)
         with engine.begin() as conn:
-            # Without its opening hours, so the office takes tickets whenever the bench runs.
-            text = re.sub(r"^hours = .*$", "", OFFICE_FILE.read_text("utf-8"), flags=re.M)
+            # Without opening hours and quotas: the office takes every ticket, whenever it runs.
+            text = re.sub(
+                r"^(hours|daily_quota) = .*$", "", OFFICE_FILE.read_text("utf-8"), flags=re.M
+            )
             office = loads_office(text, str(OFFICE_FILE))
             store_office(conn, office)
             return create_token(
