@@ -5,7 +5,6 @@ sees each citizen's own address; a forged X-Forwarded-For changes nothing."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -124,9 +123,9 @@ def test_the_event_stream_passes_each_event_through_at_once(site: Site) -> None:
             timeout=10,
         )
         assert issued.status_code == 201, issued.text
-        # Buffered, a few hundred bytes would wait in nginx for more: each event must come alone.
+        # Buffered, a few hundred bytes would wait in nginx for more: each event must come
+        # alone, within a second of its request's answer (it is committed before the answer).
         assert [e.event for e in board.wait_for(1, timeout_s=1.0)] == ["ticket.issued"]
-        started = time.monotonic()
         called = kiosk.post(
             f"{site.nginx.url}/api/v1/counters/1/next",
             headers=site.office.auth("officer1"),
@@ -136,7 +135,6 @@ def test_the_event_stream_passes_each_event_through_at_once(site: Site) -> None:
         events = board.wait_for(2, timeout_s=1.0)
         assert [e.event for e in events] == ["ticket.issued", "ticket.called"]
         assert events[1].json()["ticket_id"] == called.json()["id"]
-        assert time.monotonic() - started < 1.0
     finally:
         board.close()
 
