@@ -5,6 +5,7 @@ sees each citizen's own address; a forged X-Forwarded-For changes nothing."""
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -157,3 +158,41 @@ def test_the_landing_page_in_a_browser_through_nginx(site: Site, browser: Browse
     page.get_by_role("link", name="Officer console").click()
     expect(page).to_have_url(re.compile(r"/login"))
     context.close()
+
+
+def test_slow_clients_wait_in_nginx_while_a_kiosk_is_served(site: Site) -> None:
+    """300 connections that never finish their headers stop a server that meets them alone;
+    nginx holds them and passes on only whole requests."""
+    context = site.nginx.ssl_context()
+    held = []
+    try:
+        for _ in range(300):
+            raw = socket.create_connection(("127.0.0.1", site.nginx.https_port), timeout=10)
+            sock = context.wrap_socket(raw, server_hostname="127.0.0.1")
+            sock.sendall(b"GET /api/v1/services HTTP/1.1\r\nHost: swq\r\n")
+            held.append(sock)
+        answer = site.nginx.session().post(
+            f"{site.nginx.url}/api/v1/tickets",
+            json={"service": "A"},
+            headers=site.office.auth("kiosk"),
+            timeout=10,
+        )
+        assert answer.status_code == 201, answer.text
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_sign_in_guesses_from_one_address_are_turned_away_by_nginx(site: Site) -> None:
+    session = site.nginx.session(source_address="127.0.0.9")
+    answers = [
+        session.post(
+            f"{site.nginx.url}/login",
+            data={"username": f"guess{n}", "password": "x", "csrf_token": "x"},
+            timeout=10,
+        ).status_code
+        for n in range(15)
+    ]
+    # A burst of 10 passes to the server (which refuses the missing CSRF token), then 429.
+    assert set(answers[:10]) == {400}
+    assert set(answers[11:]) == {429}
