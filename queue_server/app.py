@@ -20,6 +20,7 @@ from queue_server.web.console import console
 from queue_server.web.language import init_language
 from queue_server.web.login import login
 from queue_server.web.session import init_sessions
+from queue_server.web.supervisor import supervisor
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,5 +39,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(board_page)
     app.register_blueprint(login)
     app.register_blueprint(console)
+    app.register_blueprint(supervisor)
     app.register_blueprint(admin_blueprint())
     return app

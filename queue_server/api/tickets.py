@@ -21,6 +21,7 @@ from queue_server.api.models import (
     Error,
     IssueRequest,
     NoBody,
+    NoShowRequest,
     PublicStatus,
     StatusQuery,
     TicketOut,
@@ -250,11 +251,25 @@ def done(who: Principal, ticket_id: str, body: DoneRequest) -> Response:
     summary="The citizen did not come to the counter",
     tag="tickets",
     roles=[Role.OFFICER],
-    body=NoBody,
+    body=NoShowRequest,
     responses={200: (TicketOut, "the ticket"), **ERRORS},
 )
-def no_show(who: Principal, ticket_id: str, body: NoBody) -> Response:
-    return _act(who, ticket_id, "no_show")
+def no_show(who: Principal, ticket_id: str, body: NoShowRequest) -> Response:
+    return _act(who, ticket_id, "no_show", confirmed=body.confirm)
+
+
+@spec.route(
+    bp,
+    "POST",
+    "/tickets/<ticket_id>/undo-no-show",
+    summary="The citizen came after all: within the office's grace period, back to the counter",
+    tag="tickets",
+    roles=[Role.OFFICER],
+    body=NoBody,
+    responses={200: (TicketOut, "the ticket, called at its counter again"), **ERRORS},
+)
+def undo_no_show(who: Principal, ticket_id: str, body: NoBody) -> Response:
+    return _act(who, ticket_id, "undo_no_show")
 
 
 @spec.route(
