@@ -188,7 +188,7 @@ def call_next(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> T
 def _ticket(uow: UnitOfWork, office: str, ticket_id: str, counter: str | None) -> Ticket:
     ticket = uow.tickets.get(ticket_id)
     if ticket.office != office:
-        raise NotFound(f"no ticket {ticket_id!r}", f"ไม่พบบัตรคิว {ticket_id!r}")
+        raise NotFound("no such ticket here; reload the page", "ไม่พบบัตรคิวนี้ กรุณาโหลดหน้าใหม่")
     if counter is not None and ticket.status.at_counter and ticket.counter != counter:
         raise NotAtCounter(
             f"ticket {ticket.number} is at counter {ticket.counter}, not {counter}",

@@ -74,8 +74,11 @@ def _seconds(start: datetime | None, now: datetime) -> int | None:
     return max(0, int((now - start).total_seconds())) if start is not None else None
 
 
-def _minutes(seconds: int) -> int:
-    return max(1, round(seconds / 60))
+def _duration(seconds: int) -> tuple[str, str]:
+    """(Thai, English) words for a span: seconds under a minute, else minutes."""
+    if seconds < 60:
+        return f"{seconds} วินาที", f"{seconds} s"
+    return f"{round(seconds / 60)} นาที", f"{round(seconds / 60)} min"
 
 
 def hall(office: str) -> Hall:
@@ -141,23 +144,23 @@ def _alerts(counters: list[CounterNow], services: list[ServiceNow]) -> list[Aler
     alerts = []
     for s in services:
         if s.past_target and s.longest_wait_s is not None:
-            waited, target = _minutes(s.longest_wait_s), _minutes(s.target_wait_s)
+            waited, target = _duration(s.longest_wait_s), _duration(s.target_wait_s)
             alerts.append(
                 Alert(
                     "service_late",
-                    f"{s.code} {s.name_th}: มีผู้รอ {waited} นาที เกินเวลามาตรฐาน {target} นาที",
-                    f"{s.code} {s.name_en}: someone has waited {waited} min, "
-                    f"past the {target} min target",
+                    f"{s.code} {s.name_th}: มีผู้รอ {waited[0]} เกินเวลามาตรฐาน {target[0]}",
+                    f"{s.code} {s.name_en}: someone has waited {waited[1]}, "
+                    f"past the {target[1]} target",
                 )
             )
     for k in counters:
         if k.paused_too_long and k.since_s is not None:
-            paused = _minutes(k.since_s)
+            paused = _duration(k.since_s)
             alerts.append(
                 Alert(
                     "pause_long",
-                    f"{k.name_th} พักมาแล้ว {paused} นาที ({k.pause_reason})",
-                    f"{k.name_en} has been paused for {paused} min ({k.pause_reason})",
+                    f"{k.name_th} พักมาแล้ว {paused[0]} ({k.pause_reason})",
+                    f"{k.name_en} has been paused for {paused[1]} ({k.pause_reason})",
                 )
             )
     return alerts

@@ -304,7 +304,7 @@ def cancel(who: Principal, ticket_id: str, body: NoBody) -> Response:
                 sa.select(c.issued_by).where(c.id == ticket_id, c.office == who.office)
             ).one_or_none()
         if issued_by is None:
-            raise NotFound(f"no ticket {ticket_id!r}", f"ไม่พบบัตรคิว {ticket_id!r}")
+            raise NotFound("no such ticket here; reload the page", "ไม่พบบัตรคิวนี้ กรุณาโหลดหน้าใหม่")
         if issued_by[0] != who.token_id:
             raise ApiError(
                 403,

@@ -82,9 +82,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Ite
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(
-            sa.update(t.offices).values(
-                no_show_grace_s=GRACE_S, version=t.offices.c.version + 1
-            )
+            sa.update(t.offices).values(no_show_grace_s=GRACE_S, version=t.offices.c.version + 1)
         )
         # D is closed at the kiosk in the test office; open it with a target a test can pass.
         conn.execute(
@@ -164,9 +162,7 @@ class EventStream(threading.Thread):
             time.sleep(0.1)
 
 
-def test_choices_focus_and_what_is_sent_survive_thirty_events(
-    browser: Browser, hall: Hall
-) -> None:
+def test_choices_focus_and_what_is_sent_survive_thirty_events(browser: Browser, hall: Hall) -> None:
     visit = hall.issue("A", extra_services=["B"])
     waiting = hall.issue("A")
     page = console(browser, hall)
@@ -301,9 +297,7 @@ def test_no_show_asks_after_no_recall_and_undo_works_only_within_the_grace_perio
     page.close()
 
 
-def test_pause_with_a_listed_reason_after_the_current_ticket(
-    browser: Browser, hall: Hall
-) -> None:
+def test_pause_with_a_listed_reason_after_the_current_ticket(browser: Browser, hall: Hall) -> None:
     hall.issue("A")
     page = console(browser, hall)
     page.click("#next")
