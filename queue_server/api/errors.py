@@ -43,7 +43,7 @@ class ApiError(Exception):
         self.message = message
         self.message_th = message_th
         self.headers = headers or {}
-        self.fields: list[str] = []
+        self.fields: list[str] | None = None  # a refused body: the fields at fault
 
     @classmethod
     def from_validation(cls, exc: ValidationError) -> ApiError:
@@ -116,7 +116,7 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_page():
             return _page(exc.status, exc.message_th, exc.message)
         response = error_response(exc.status, exc.code, exc.message, exc.message_th, exc.headers)
-        if exc.fields:
+        if exc.fields is not None:
             doc = response.get_json()
             doc["error"]["fields"] = exc.fields
             response.set_data(json.dumps(doc, ensure_ascii=False))
