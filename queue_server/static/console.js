@@ -126,7 +126,15 @@
       const button = $("undo-no-show");
       act("POST", "/tickets/" + encodeURIComponent(button.dataset.ticket) + "/undo-no-show", {}, r => TXT.undone + " " + r.number);
     },
-    reprint: () => { const t = current(); if (t) act("POST", ticketPath(t, "/reprint"), {}, r => TXT.reprinted + " " + r.number); },
+    // Recorded by the API first, then printed on this PC's printer from a hidden frame.
+    reprint: () => {
+      const t = current();
+      if (!t) return;
+      act("POST", ticketPath(t, "/reprint"), {}, r => {
+        $("print-frame").src = "/console/print/" + encodeURIComponent(r.id);
+        return TXT.reprinted + " " + r.number;
+      });
+    },
     pause: () => {
       $("pause-form").reset();
       $("pause-error").textContent = "";

@@ -49,6 +49,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     ),
     f"{API}/tickets/<ticket_id>/cancel": ("ยกเลิกคิว {ticket}", "Cancelled {ticket}"),
     f"{API}/tickets/<ticket_id>/reprint": ("พิมพ์บัตรคิว {ticket} ซ้ำ", "Reprinted ticket {ticket}"),
+    "reprint": ("พิมพ์บัตรคิว {ticket} ซ้ำ", "Reprinted ticket {ticket}"),
     "login": ("เข้าสู่ระบบ", "Signed in"),
     "logout": ("ออกจากระบบ", "Signed out"),
     "login.failed": ("เข้าสู่ระบบไม่สำเร็จ", "Failed sign-in"),
@@ -124,7 +125,7 @@ def describe(row: Mapping[str, Any], ticket_numbers: Mapping[str, str]) -> tuple
         detail = {}
     detail = detail if isinstance(detail, dict) else {}
     target = row["target"] or ""
-    ticket = row.get("ticket") or ticket_numbers.get(target, "")
+    ticket = row.get("ticket") or detail.get("number") or ticket_numbers.get(target, "")
     service, to_counter = detail.get("service"), detail.get("counter")
     reason = detail.get("reason") or ""
     values = {

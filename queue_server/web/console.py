@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from core.model import priority_class_name
@@ -49,7 +49,6 @@ def _desk_context(office: str, code: str, counter_name: str) -> dict[str, Any]:
         "priority_names": {k: pick(*priority_class_name(k)) for k in config.priority.classes},
         "undo_until": undo_until,
         "minutes": minutes,
-        "reprint": "api.reprint" in current_app.view_functions,
     }
 
 

@@ -302,6 +302,19 @@ def test_pause_with_a_listed_reason_after_the_current_ticket(browser: Browser, h
     page = console(browser, hall)
     page.click("#next")
     expect(page.locator("#ticket")).to_be_visible()
+    number = page.locator("#ticket-number").inner_text()
+
+    # The citizen lost the paper: the same number printed again here, and recorded.
+    page.click("#reprint")
+    expect(page.locator("#message")).to_contain_text(f"พิมพ์บัตรคิวซ้ำแล้ว {number}")
+    expect(page.frame_locator("#print-frame").locator("#number")).to_have_text(number)
+    engine = make_engine(hall.database_url)
+    with engine.connect() as conn:
+        reprinted = conn.execute(
+            sa.select(t.audit_log.c.actor).where(t.audit_log.c.action == "reprint")
+        ).scalars()
+        assert list(reprinted) == ["somchai"]
+    engine.dispose()
 
     page.click("#pause")
     expect(page.locator("#pause-dialog")).to_be_visible()
