@@ -71,10 +71,17 @@ def report_page() -> tuple[str, int] | str:
     # matplotlib loads in a second or two: only the processes that draw a chart pay for it.
     from queue_server.reports.charts import arrivals_chart, service_level_chart, utilisation_chart
 
+    # A day without data gets a sentence, not empty axes.
     charts = {
-        "arrivals": Markup(arrivals_chart(report.hours, th)),
-        "service_level": Markup(service_level_chart(report.services, th)),
-        "utilisation": Markup(utilisation_chart(report.counters, th)),
+        "arrivals": Markup(arrivals_chart(report.hours, th))
+        if any(h.arrivals for h in report.hours)
+        else None,
+        "service_level": Markup(service_level_chart(report.services, th))
+        if any(s.figures.within_target.of for s in report.services)
+        else None,
+        "utilisation": Markup(utilisation_chart(report.counters, th))
+        if any(c.use.utilisation is not None for c in report.counters)
+        else None,
     }
     return render_template(
         "reports.html",

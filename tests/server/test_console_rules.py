@@ -207,3 +207,13 @@ def test_transfers_today_audit_in_words_and_the_supervisor(
     assert 'id="service-B"' in hall and "ช่องบริการ 2" in hall
     assert client.get("/console").status_code == 403
     assert client.get("/admin").status_code == 403
+
+
+def test_an_empty_day_has_no_empty_charts(
+    client: FlaskClient, office: Office, database_url: str
+) -> None:
+    add_user(database_url, office.code, "boss", "boss-pass-1", role="admin")
+    sign_in(client, "boss", "boss-pass-1")
+    page = client.get("/admin/reports?date=2024-01-02&lang=th").get_data(as_text=True)
+    assert page.count("ไม่มีข้อมูลในช่วงวันที่เลือก") == 3
+    assert "<svg" not in page
