@@ -144,17 +144,43 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
         code = (exc.name or "error").lower().replace(" ", "_")
+        # werkzeug's stock sentences are for developers; a view's own description stays.
+        own = exc.description if exc.description != type(exc).description else None
+        message = own or _EN.get(status) or exc.name
         if _wants_page():
-            return _page(status, _TH.get(status, exc.name), exc.description or exc.name)
-        return error_response(status, code, exc.description or exc.name, _TH.get(status, exc.name))
+            return _page(status, _TH.get(status, exc.name), message)
+        return error_response(status, code, message, _TH.get(status, exc.name))
 
 
 def _page(status: int, message_th: str, message_en: str) -> tuple[str, int]:
-    staff = request.path.startswith(("/admin", "/console", "/login", "/logout"))
+    staff = request.path.startswith(("/admin", "/console", "/supervisor", "/login", "/logout"))
     page = render_template(
-        "error.html", status=status, message_th=message_th, message_en=message_en, staff=staff
+        "error.html",
+        status=status,
+        message_th=message_th,
+        message_en=message_en,
+        staff=staff,
+        home=_home() if staff else None,
     )
     return page, status
+
+
+def _home() -> tuple[str, str, str] | None:
+    """Where a signed-in person goes next from an error: their own page (th, en, url)."""
+    from queue_server.auth import Role
+    from queue_server.web.session import current_user
+
+    try:
+        user = current_user()
+    except sa.exc.SQLAlchemyError:
+        return None  # the database is down: the sign-in link is all there is to offer
+    if user is None:
+        return None
+    if user.role is Role.SUPERVISOR:
+        return "กลับไปหน้าภาพรวมห้องบริการ", "Back to the hall overview", "/supervisor"
+    if user.role is Role.ADMIN and not request.path.startswith("/console"):
+        return "กลับไปหน้าผู้ดูแลระบบ", "Back to administration", "/admin"
+    return "กลับไปหน้าจอเจ้าหน้าที่", "Back to the console", "/console"
 
 
 def _wants_page() -> bool:
@@ -168,10 +194,20 @@ def _wants_page() -> bool:
 _TH = {
     400: "คำขอไม่ถูกต้อง",
     401: "ต้องยืนยันตัวตน",
-    403: "ไม่มีสิทธิ์",
-    404: "ไม่พบ",
+    403: "บัญชีนี้ไม่มีสิทธิ์เปิดหน้านี้",
+    404: "ไม่พบหน้าที่ต้องการ",
     405: "ไม่รองรับวิธีนี้",
     413: "ข้อมูลใหญ่เกินไป",
     415: "ชนิดข้อมูลไม่รองรับ",
     500: "ระบบขัดข้อง กรุณาติดต่อเจ้าหน้าที่",
+}
+_EN = {
+    400: "The request was not understood; reload the page and try again.",
+    401: "Please sign in first.",
+    403: "This account may not open this page.",
+    404: "There is nothing at this address.",
+    405: "This address does not take that kind of request.",
+    413: "What was sent is too large.",
+    415: "What was sent is of a kind this server does not take.",
+    500: "Something went wrong on the server; please tell the administrator.",
 }
