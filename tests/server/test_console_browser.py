@@ -91,7 +91,10 @@ def hall(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Ite
             .values(target_wait_s=LATE_TARGET_S, open=True)
         )
     engine.dispose()
-    server = ServerProcess(url, log_path=folder / "server.log").start()
+    # The hall issues more tickets a minute than one real kiosk may.
+    server = ServerProcess(
+        url, log_path=folder / "server.log", env={"SWQ_KIOSK_RATE_LIMIT": "10000"}
+    ).start()
     yield Hall(server, office, url)
     server.stop()
 
