@@ -33,6 +33,20 @@
     timer = setTimeout(refresh, Math.max(0, last + GAP - Date.now()));
   }
 
+  // Signed out meanwhile (the session ended, the password changed): go to the sign-in page
+  // rather than drawing it inside this one.
+  document.body.addEventListener("htmx:beforeSwap", e => {
+    const url = e.detail.xhr.responseURL;
+    if (url && new URL(url).pathname === "/login") {
+      e.detail.shouldSwap = false;
+      window.location.assign(url);
+    }
+  });
+  // The server out of reach: say so until a drawing succeeds again.
+  const offline = document.getElementById("offline");
+  document.body.addEventListener("htmx:sendError", () => { if (offline) offline.hidden = false; });
+  document.body.addEventListener("htmx:afterSettle", () => { if (offline) offline.hidden = true; });
+
   window.swqLive = { refresh: changed };
   const source = new EventSource(target.dataset.stream);
   for (const type of TYPES) source.addEventListener(type, changed);
