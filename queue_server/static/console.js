@@ -177,4 +177,5 @@
     const button = $(KEYS[e.key]);
     if (button && !button.disabled) actions[KEYS[e.key]]();
   });
+  document.body.dataset.ready = "console";  // what tests wait for before pressing anything
 })();

@@ -110,6 +110,7 @@ def console(browser: Browser, hall: Hall, viewport: dict[str, int] = DESKTOP) ->
     page = browser.new_page(viewport=viewport)
     sign_in(page, hall.url)
     expect(page.locator("#counter-name")).to_contain_text("ช่องบริการ 1")
+    page.wait_for_selector("body[data-ready=console]", state="attached")
     return page
 
 
