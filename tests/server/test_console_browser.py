@@ -79,6 +79,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Ite
     url = fresh_database("sqlite", folder, "", sqlite_template)
     office = load_test_office(url)
     add_user(url, office.code, "manee", "see-it-all", role="supervisor")
+    add_user(url, office.code, "boss", "runs-the-place", role="admin")
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(
@@ -437,3 +438,22 @@ def test_the_dashboard_follows_the_hall(browser: Browser, hall: Hall) -> None:
             expect(page).to_have_url(re.compile(r"/login\?next="))
         page.close()
     hall.post("officer2", "/counters/2/resume")
+
+
+def test_the_audit_log_reads_as_sentences(browser: Browser, hall: Hall) -> None:
+    page = browser.new_page(viewport=DESKTOP)
+    sign_in(page, hall.url, "boss", "runs-the-place")
+    page.goto(f"{hall.url}/admin/audit")
+    page.select_option("#counter", "1")
+    page.select_option("#action", "no-show")
+    page.click("#audit-filter button[type=submit]")
+    rows = page.locator("#audit tbody tr")
+    expect(rows.first).to_contain_text("ไม่มาแสดงตน ที่ช่อง 1")
+    for text in rows.all_inner_texts():
+        assert re.search(r"บันทึก [A-Z]\d{3} ไม่มาแสดงตน ที่ช่อง 1", text), text
+        assert not RAW.search(text), text
+    shot(page, "admin-audit-1366x768")
+    page.goto(f"{hall.url}/admin/console")
+    expect(page.locator("#reasons")).to_contain_text("lunch | พักกลางวัน | Lunch break")
+    shot(page, "admin-console-settings-1366x768")
+    page.close()
