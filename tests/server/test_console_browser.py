@@ -406,8 +406,19 @@ def test_refusals_from_the_api_read_as_thai_sentences(browser: Browser, hall: Ha
         assert not RAW.search(message), (path, message)
     hall.post("officer2", "/counters/2/open")
     hall.post("officer3", f"/tickets/{taken['id']}/done")
+
+    # In English, the server's refusals come in English, as sentences too.
+    page.goto(f"{hall.url}/console?lang=en")
+    page.wait_for_selector("body[data-ready=console]", state="attached")
+    expect(page.locator("#next")).to_contain_text("Call next")
+    page.click("#no-show")
+    expect(page.locator("#no-show-text")).to_contain_text("recall")
+    assert not RAW.search(page.locator("#no-show-text").inner_text())
+    shot(page, "console-english-1366x768")
+    page.click("#no-show-cancel")
     page.click("#done")
     expect(page.locator("#no-ticket")).to_be_visible()
+    page.goto(f"{hall.url}/console?lang=th")
     page.close()
 
 
