@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from core.reports import date_range_label, english_date, thai_date
 from queue_server.api.errors import ApiError
+from queue_server.api.present import office_config
 from queue_server.auth import Role
 from queue_server.extension import swq
 from queue_server.reports.api import make_report
@@ -94,6 +95,10 @@ def report_page() -> tuple[str, int] | str:
         day_label=thai_date if th else english_date,
         office_name=pick(report.office.name_th, report.office.name_en),
         args={"date": first.isoformat(), "to": last.isoformat()},
+        # A pause says its listed reason's Thai name; the English page shows the English one.
+        pause_name={}
+        if th
+        else {r.name_th: r.name_en for r in office_config(g.user.office).pause_reasons},
     )
 
 

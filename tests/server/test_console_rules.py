@@ -89,7 +89,7 @@ def test_undo_refused_while_the_counter_serves_someone_else(
 
 
 def test_pauses_from_the_list_after_the_ticket_and_in_the_report(
-    client: FlaskClient, office: Office, clock: Callable[[float], None]
+    client: FlaskClient, office: Office, clock: Callable[[float], None], database_url: str
 ) -> None:
     unknown = post(client, office, "officer1", "/counters/1/pause", reason_code="nap")
     assert unknown.status_code == 422 and "รายการ" in unknown.json["error"]["message_th"]
@@ -125,6 +125,10 @@ def test_pauses_from_the_list_after_the_ticket_and_in_the_report(
     counter = next(c for c in report["counters"] if c["code"] == "1")
     pauses = {p["reason"]: p["seconds"] for p in counter["use"]["pauses"]}
     assert pauses == {"พักกลางวัน": 600, "ไปธนาคาร": 300}
+    add_user(database_url, office.code, "boss", "boss-pass-1", role="admin")
+    sign_in(client, "boss", "boss-pass-1")
+    page = client.get(f"/admin/reports?date={day}&lang=en").get_data(as_text=True)
+    assert "Lunch break: 1 ×" in page and "ไปธนาคาร: 1 ×" in page
 
 
 def test_refusals_are_sentences_with_what_to_do(client: FlaskClient, office: Office) -> None:
