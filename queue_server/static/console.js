@@ -126,14 +126,16 @@
       const button = $("undo-no-show");
       act("POST", "/tickets/" + encodeURIComponent(button.dataset.ticket) + "/undo-no-show", {}, r => TXT.undone + " " + r.number);
     },
-    // Recorded by the API first, then printed on this PC's printer from a hidden frame.
+    // Recorded by the API first, then printed on this PC's printer from a window of its own
+    // (pages may not be framed); opened within the click, so no pop-up blocker stops it.
     reprint: () => {
       const t = current();
-      if (!t) return;
+      if (!t || busy) return;
+      const sheet = window.open("about:blank", "swq-print");
       act("POST", ticketPath(t, "/reprint"), {}, r => {
-        $("print-frame").src = "/console/print/" + encodeURIComponent(r.id);
+        if (sheet) sheet.location.replace("/console/print/" + encodeURIComponent(r.id));
         return TXT.reprinted + " " + r.number;
-      });
+      }, () => { if (sheet) sheet.close(); return false; });
     },
     pause: () => {
       $("pause-form").reset();

@@ -310,9 +310,13 @@ def test_pause_with_a_listed_reason_after_the_current_ticket(browser: Browser, h
     number = page.locator("#ticket-number").inner_text()
 
     # The citizen lost the paper: the same number printed again here, and recorded.
-    page.click("#reprint")
+    with page.context.expect_page() as opened:
+        page.click("#reprint")
     expect(page.locator("#message")).to_contain_text(f"พิมพ์บัตรคิวซ้ำแล้ว {number}")
-    expect(page.frame_locator("#print-frame").locator("#number")).to_have_text(number)
+    sheet = opened.value
+    expect(sheet.locator("#number")).to_have_text(number)
+    shot(sheet, "console-reprint-sheet")
+    sheet.close()
     engine = make_engine(hall.database_url)
     with engine.connect() as conn:
         reprinted = conn.execute(
