@@ -16,6 +16,7 @@ from queue_server.extension import swq
 
 # A pause longer than this is worth a look (a lunch break is shorter than an hour).
 PAUSE_ALERT_S = 45 * 60
+RECENT_TRANSFERS = 200
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,19 @@ def _last_changes(conn: sa.Connection, office: str) -> dict[str, datetime]:
         .group_by(e.counter)
     )
     rows = conn.execute(sa.select(e.counter, e.at).where(e.id.in_(newest.scalar_subquery())))
-    return {code: at for code, at in rows}
+    found = {code: at for code, at in rows}
+    # A transfer names the counter it left only in its data: the latest few are enough.
+    transfers = conn.execute(
+        sa.select(e.at, e.data)
+        .where(e.office == office, e.type == "ticket.transferred")
+        .order_by(e.id.desc())
+        .limit(RECENT_TRANSFERS)
+    )
+    for at, data in transfers:
+        code = json.loads(data).get("from_counter")
+        if code and (code not in found or found[code] < at):
+            found[code] = at
+    return found
 
 
 def _officers(conn: sa.Connection, office: str) -> dict[str, list[str]]:

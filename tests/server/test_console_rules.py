@@ -155,7 +155,7 @@ def test_refusals_are_sentences_with_what_to_do(client: FlaskClient, office: Off
 
 
 def test_transfers_today_audit_in_words_and_the_supervisor(
-    client: FlaskClient, office: Office, database_url: str
+    client: FlaskClient, office: Office, database_url: str, clock: Callable[[float], None]
 ) -> None:
     ticket = issue(client, office)
     call(client, office)
@@ -209,6 +209,13 @@ def test_transfers_today_audit_in_words_and_the_supervisor(
     assert sign_in_supervisor.headers["Location"].endswith("/supervisor")
     hall = client.get("/supervisor/hall").get_data(as_text=True)
     assert 'id="service-B"' in hall and "ช่องบริการ 2" in hall
+    assert "พักมาแล้ว" not in hall
+    paused = post(client, office, "officer3", "/counters/3/pause", reason_code="tea")
+    assert paused.status_code == 200, paused.json
+    clock(46 * 60)
+    hall = client.get("/supervisor/hall").get_data(as_text=True)
+    assert "ช่องบริการ 3 พักมาแล้ว 46 นาที (พักดื่มน้ำ)" in hall
+    assert "B บัตรประจำตัวประชาชน: มีผู้รอ 46 นาที เกินเวลามาตรฐาน 20 นาที" in hall
     assert client.get("/console").status_code == 403
     assert client.get("/admin").status_code == 403
 
