@@ -4,13 +4,16 @@ needs their attention (a service past its target wait, a counter paused too long
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
 from core.model import CounterState, OfficeConfig, TicketStatus
 from queue_server.db import schema as t
+from queue_server.db.database import Database
 from queue_server.db.uow import SqlUnitOfWork, last_event_id
 from queue_server.extension import swq
 
@@ -204,22 +207,49 @@ def _officers(conn: sa.Connection, office: str) -> dict[str, list[str]]:
     return found
 
 
+@dataclass
+class _CallTally:
+    """Calls of one office-local day as read so far: per service, (calls, within target)."""
+
+    day: date
+    last_id: int = 0
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+# Per database and office: the day's calls are read once and then only the events after the
+# last one read, so a dashboard redrawn every few seconds on a 20,000-visit day does not parse
+# them all again. (An office's events commit in id order: none appears behind one already read.)
+_tallies: weakref.WeakKeyDictionary[Database, dict[str, _CallTally]] = weakref.WeakKeyDictionary()
+_tallies_lock = threading.Lock()
+
+
 def _calls_today(
     conn: sa.Connection, config: OfficeConfig, now: datetime
 ) -> dict[str, tuple[int, int]]:
     """Per service: calls since the office's midnight, and how many within the target wait."""
+    office = config.office.code
     tz = config.office.tz
-    midnight = datetime.combine(now.astimezone(tz).date(), time(), tz)
+    today = now.astimezone(tz).date()
+    db = swq().db
+    with _tallies_lock:
+        kept = _tallies.setdefault(db, {}).get(office)
+        tally = kept if kept is not None and kept.day == today else _CallTally(today)
+        tally = _CallTally(tally.day, tally.last_id, dict(tally.counts))
     e = t.events.c
     rows = conn.execute(
-        sa.select(e.service, e.data).where(
-            e.office == config.office.code, e.type == "ticket.called", e.at >= midnight
+        sa.select(e.id, e.service, e.data).where(
+            e.office == office,
+            e.type == "ticket.called",
+            e.at >= datetime.combine(today, time(), tz),
+            e.id > tally.last_id,
         )
     )
-    found: dict[str, tuple[int, int]] = {}
-    for service, data in rows:
+    for event_id, service, data in rows:
         target = config.services[service].target_wait_s if service in config.services else 0
         within = json.loads(data).get("waited_s", 0) <= target
-        calls, ok = found.get(service, (0, 0))
-        found[service] = (calls + 1, ok + within)
-    return found
+        calls, ok = tally.counts.get(service, (0, 0))
+        tally.counts[service] = (calls + 1, ok + within)
+        tally.last_id = max(tally.last_id, event_id)
+    with _tallies_lock:
+        _tallies.setdefault(db, {})[office] = tally
+    return tally.counts

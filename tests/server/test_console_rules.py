@@ -216,6 +216,10 @@ def test_transfers_today_audit_in_words_and_the_supervisor(
     hall = client.get("/supervisor/hall").get_data(as_text=True)
     assert "ช่องบริการ 3 พักมาแล้ว 46 นาที (พักดื่มน้ำ)" in hall
     assert "B บัตรประจำตัวประชาชน: มีผู้รอ 46 นาที เกินเวลามาตรฐาน 20 นาที" in hall
+    assert "100% <small>(1/1)</small>" in hall  # A's one call today, within its target
+    issue(client, office)
+    call(client, office)  # read on top of the day's calls already counted
+    assert "100% <small>(2/2)</small>" in client.get("/supervisor/hall").get_data(as_text=True)
     assert client.get("/console").status_code == 403
     assert client.get("/admin").status_code == 403
 
