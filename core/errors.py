@@ -53,3 +53,13 @@ class OfficeClosed(DomainError):
 
 class NotAtCounter(DomainError):
     code = "not_at_counter"
+
+
+class NotRecalled(DomainError):
+    """A no-show before any recall: the officer must confirm (the citizen may not have heard)."""
+
+    code = "not_recalled"
+
+
+class GraceOver(DomainError):
+    code = "grace_over"

@@ -63,6 +63,14 @@ class TicketNoShow(TicketEvent):
 
 
 @dataclass(frozen=True)
+class TicketNoShowUndone(TicketEvent):
+    """The citizen came after all: within the grace period the ticket is back at its counter."""
+
+    type: ClassVar[str] = "ticket.no_show_undone"
+    counter: str = ""
+
+
+@dataclass(frozen=True)
 class TicketCancelled(TicketEvent):
     type: ClassVar[str] = "ticket.cancelled"
     counter: str | None = None
@@ -93,6 +101,7 @@ class CounterOpened(CounterEvent):
 class CounterPaused(CounterEvent):
     type: ClassVar[str] = "counter.paused"
     reason: str = ""
+    reason_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TicketServingStarted,
         TicketDone,
         TicketNoShow,
+        TicketNoShowUndone,
         TicketCancelled,
         TicketTransferred,
         CounterOpened,

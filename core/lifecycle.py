@@ -11,8 +11,15 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from core import events as ev
-from core.errors import CounterUnavailable, IllegalTransition, InvalidRequest
+from core.errors import (
+    CounterUnavailable,
+    GraceOver,
+    IllegalTransition,
+    InvalidRequest,
+    NotRecalled,
+)
 from core.model import (
+    OTHER_PAUSE,
     Counter,
     CounterState,
     OfficeConfig,
@@ -32,6 +39,7 @@ TICKET_MOVES: Mapping[str, tuple[tuple[TicketStatus, ...], TicketStatus | None]]
     ev.TicketServingStarted.type: ((S.CALLED,), S.SERVING),
     ev.TicketDone.type: ((S.CALLED, S.SERVING), S.DONE),
     ev.TicketNoShow.type: ((S.CALLED,), S.NO_SHOW),
+    ev.TicketNoShowUndone.type: ((S.NO_SHOW,), S.CALLED),
     ev.TicketCancelled.type: ((S.WAITING, S.CALLED), S.CANCELLED),
     ev.TicketTransferred.type: ((S.CALLED, S.SERVING), S.WAITING),
 }
@@ -179,14 +187,48 @@ def done(
     )
 
 
-def no_show(ticket: Ticket, now: datetime) -> ev.TicketNoShow:
+def no_show(ticket: Ticket, now: datetime, *, confirmed: bool = True) -> ev.TicketNoShow:
+    """The citizen did not come. Unless `confirmed`, only after the number was called again."""
     now = _not_before(ticket, now)
     _require(ticket, ev.TicketNoShow.type, "mark as no-show", "บันทึกว่าไม่มาแสดงตน")
+    if not confirmed and ticket.recalls == 0:
+        raise NotRecalled(
+            f"{ticket.number} has not been recalled yet: recall it first, or confirm the no-show",
+            f"ยังไม่ได้เรียกซ้ำบัตรคิว {ticket.number} กรุณากดเรียกซ้ำก่อน หรือยืนยันว่าไม่มาแสดงตน",
+        )
     counter = ticket.counter
     assert counter is not None
     ticket.status = S.NO_SHOW
     ticket.finished_at = now
     return ev.TicketNoShow(at=now, counter=counter, **_fields(ticket))
+
+
+def undo_no_show(
+    ticket: Ticket, counter: Counter, now: datetime, grace_s: int
+) -> ev.TicketNoShowUndone:
+    """Within `grace_s` of the no-show, the ticket goes back to the counter that gave it up."""
+    now = _not_before(ticket, now)
+    if ticket.finished_at is not None:
+        now = max(now, ticket.finished_at)
+    _require(ticket, ev.TicketNoShowUndone.type, "undo the no-show of", "ยกเลิกการบันทึกไม่มาแสดงตนของ")
+    if ticket.counter != counter.code:
+        raise IllegalTransition(
+            f"{ticket.number} was given up at counter {ticket.counter}, not {counter.code}",
+            f"บัตรคิว {ticket.number} ถูกบันทึกไม่มาแสดงตนที่ช่องบริการ {ticket.counter} "
+            f"ไม่ใช่ช่องบริการ {counter.code}",
+        )
+    assert ticket.finished_at is not None
+    if (now - ticket.finished_at).total_seconds() > grace_s:
+        minutes = max(1, round(grace_s / 60))
+        raise GraceOver(
+            f"the {minutes} min to undo the no-show of {ticket.number} are over; "
+            "the citizen takes a new ticket at the information desk",
+            f"เลยเวลา {minutes} นาทีที่ยกเลิกการบันทึกไม่มาแสดงตนของ {ticket.number} ได้แล้ว "
+            "ให้ผู้รับบริการติดต่อโต๊ะประชาสัมพันธ์เพื่อรับบัตรคิวใหม่",
+        )
+    ticket.status = S.CALLED
+    ticket.finished_at = None
+    return ev.TicketNoShowUndone(at=now, counter=counter.code, **_fields(ticket))
 
 
 def cancel(ticket: Ticket, now: datetime) -> ev.TicketCancelled:
@@ -261,7 +303,17 @@ def open_counter(counter: Counter, now: datetime) -> ev.CounterOpened:
     return ev.CounterOpened(office=counter.office, counter=counter.code, at=now)
 
 
-def pause_counter(counter: Counter, reason: str, now: datetime) -> ev.CounterPaused:
+def pause_text(config: OfficeConfig, code: str, text: str) -> str:
+    """What a pause says on boards and in reports: the listed reason's name, or the officer's own
+    words when the reason is "other" (they must give some)."""
+    reason = config.pause_reason(code)
+    words = text.strip()
+    if code == OTHER_PAUSE and not words:
+        raise InvalidRequest("say in a few words why the counter pauses", "กรุณาพิมพ์เหตุผลที่พักสั้น ๆ")
+    return words if code == OTHER_PAUSE else reason.name_th
+
+
+def pause_counter(counter: Counter, reason: str, now: datetime, code: str = "") -> ev.CounterPaused:
     _require_aware(now)
     if counter.state is not CounterState.OPEN:
         raise IllegalTransition(
@@ -270,9 +322,33 @@ def pause_counter(counter: Counter, reason: str, now: datetime) -> ev.CounterPau
         )
     counter.state = CounterState.PAUSED
     counter.pause_reason = reason.strip()
+    counter.pause_code = code
+    counter.pause_pending = False
     return ev.CounterPaused(
-        office=counter.office, counter=counter.code, at=now, reason=counter.pause_reason
+        office=counter.office,
+        counter=counter.code,
+        at=now,
+        reason=counter.pause_reason,
+        reason_code=code,
     )
+
+
+def pause_after_ticket(counter: Counter, reason: str, code: str = "") -> None:
+    """Pause once the counter's current ticket leaves it; nothing is announced until then."""
+    if counter.state is not CounterState.OPEN:
+        raise IllegalTransition(
+            f"only an open counter can pause; counter {counter.code} is {counter.state.value}",
+            f"พักได้เฉพาะช่องบริการที่เปิดอยู่ ช่องบริการ {counter.code} {counter.state.th}",
+        )
+    counter.pause_reason = reason.strip()
+    counter.pause_code = code
+    counter.pause_pending = True
+
+
+def cancel_pending_pause(counter: Counter) -> None:
+    counter.pause_reason = ""
+    counter.pause_code = ""
+    counter.pause_pending = False
 
 
 def resume_counter(counter: Counter, now: datetime) -> ev.CounterResumed:
@@ -282,7 +358,7 @@ def resume_counter(counter: Counter, now: datetime) -> ev.CounterResumed:
             f"counter {counter.code} is not paused", f"ช่องบริการ {counter.code} ไม่ได้พักอยู่"
         )
     counter.state = CounterState.OPEN
-    counter.pause_reason = ""
+    cancel_pending_pause(counter)
     return ev.CounterResumed(office=counter.office, counter=counter.code, at=now)
 
 
@@ -293,5 +369,5 @@ def close_counter(counter: Counter, now: datetime) -> ev.CounterClosed:
             f"counter {counter.code} is already closed", f"ช่องบริการ {counter.code} ปิดอยู่แล้ว"
         )
     counter.state = CounterState.CLOSED
-    counter.pause_reason = ""
+    cancel_pending_pause(counter)
     return ev.CounterClosed(office=counter.office, counter=counter.code, at=now)

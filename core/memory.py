@@ -128,7 +128,9 @@ class MemoryTicketRepository:
         try:
             ticket = self._store.tickets[ticket_id]
         except KeyError:
-            raise NotFound(f"no ticket {ticket_id!r}", f"ไม่พบบัตรคิว {ticket_id!r}") from None
+            raise NotFound(
+                "no such ticket here; reload the page", "ไม่พบบัตรคิวนี้ กรุณาโหลดหน้าใหม่"
+            ) from None
         if ticket_id not in self.seen:
             self.seen[ticket_id] = ticket
             self.snapshots[ticket_id] = copy.copy(ticket)

@@ -306,6 +306,28 @@ class Counter:
     profile: WorkProfile
     state: CounterState = CounterState.OPEN
     pause_reason: str = ""
+    pause_code: str = ""
+    # "Pause after this ticket": the counter pauses with `pause_reason` once its ticket leaves.
+    pause_pending: bool = False
+
+
+@dataclass(frozen=True)
+class PauseReason:
+    """A reason an officer picks when pausing; `other` asks for a few words of their own."""
+
+    code: str
+    name_th: str
+    name_en: str
+
+
+OTHER_PAUSE = "other"
+DEFAULT_PAUSE_REASONS: tuple[PauseReason, ...] = (
+    PauseReason("lunch", "พักกลางวัน", "Lunch break"),
+    PauseReason("meeting", "ประชุม", "Meeting"),
+    PauseReason("system", "ระบบขัดข้อง", "System problem"),
+    PauseReason(OTHER_PAUSE, "อื่น ๆ", "Other"),
+)
+DEFAULT_NO_SHOW_GRACE_S = 120
 
 
 @dataclass(frozen=True)
@@ -318,6 +340,18 @@ class OfficeConfig:
     priority: PrioritySettings = PrioritySettings()
     policy: str = "weighted"
     transfer_keeps_place: bool = True
+    # How long after a no-show its officer may undo it (the citizen turned up after all).
+    no_show_grace_s: int = DEFAULT_NO_SHOW_GRACE_S
+    pause_reasons: tuple[PauseReason, ...] = DEFAULT_PAUSE_REASONS
+
+    def pause_reason(self, code: str) -> PauseReason:
+        for reason in self.pause_reasons:
+            if reason.code == code:
+                return reason
+        raise InvalidRequest(
+            f"unknown pause reason {code!r}; choose one from the list",
+            "ไม่มีเหตุผลการพักนี้ในรายการ กรุณาเลือกจากรายการ",
+        )
 
     def service(self, code: str) -> Service:
         try:

@@ -40,7 +40,7 @@ from core.toml_table import (
     toml_section,
 )
 
-ROLES = ("officer", "admin")
+ROLES = ("officer", "supervisor", "admin")
 # Ticket numbers are printed and called out; more digits than this is a typo, not a busy office.
 MAX_NUMBER_WIDTH = 6
 # Counts and durations are stored in 32-bit integer columns (PostgreSQL `integer`).

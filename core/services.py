@@ -19,7 +19,7 @@ from core.errors import (
 )
 from core.estimate import CounterLoad, estimate_wait_s, mean_service_s
 from core.events import Event
-from core.model import Counter, OfficeConfig, Ticket, TicketStatus
+from core.model import Counter, CounterState, OfficeConfig, Ticket, TicketStatus
 from core.numbering import format_number, next_number
 from core.ports import UnitOfWork
 from core.routing import RoutingContext, get_policy
@@ -188,7 +188,7 @@ def call_next(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> T
 def _ticket(uow: UnitOfWork, office: str, ticket_id: str, counter: str | None) -> Ticket:
     ticket = uow.tickets.get(ticket_id)
     if ticket.office != office:
-        raise NotFound(f"no ticket {ticket_id!r}", f"ไม่พบบัตรคิว {ticket_id!r}")
+        raise NotFound("no such ticket here; reload the page", "ไม่พบบัตรคิวนี้ กรุณาโหลดหน้าใหม่")
     if counter is not None and ticket.status.at_counter and ticket.counter != counter:
         raise NotAtCounter(
             f"ticket {ticket.number} is at counter {ticket.counter}, not {counter}",
@@ -238,9 +238,20 @@ def _on_ticket(
     with uow:
         config = uow.config(office)
         ticket = _ticket(uow, office, ticket_id, counter)
-        uow.publish(transition(config, ticket))
+        held_by = ticket.counter if ticket.status.at_counter else None
+        event = transition(config, ticket)
+        uow.publish(event)
+        if held_by is not None and not ticket.status.at_counter:
+            _pause_if_pending(uow, office, held_by, event.at)
         uow.commit()
     return ticket
+
+
+def _pause_if_pending(uow: UnitOfWork, office: str, code: str, now: datetime) -> None:
+    """The officer asked to pause after this ticket: it has left, so the counter pauses now."""
+    desk = uow.counters.get(office, code)
+    if desk.pause_pending:
+        uow.publish(lifecycle.pause_counter(desk, desk.pause_reason, now, desk.pause_code))
 
 
 def start_serving(
@@ -264,9 +275,45 @@ def finish(
 
 
 def no_show(
+    uow: UnitOfWork,
+    *,
+    office: str,
+    ticket_id: str,
+    now: datetime,
+    counter: str | None = None,
+    confirmed: bool = True,
+) -> Ticket:
+    return _on_ticket(
+        uow,
+        office,
+        ticket_id,
+        counter,
+        lambda _, t: lifecycle.no_show(t, now, confirmed=confirmed),
+    )
+
+
+def undo_no_show(
     uow: UnitOfWork, *, office: str, ticket_id: str, now: datetime, counter: str | None = None
 ) -> Ticket:
-    return _on_ticket(uow, office, ticket_id, counter, lambda _, t: lifecycle.no_show(t, now))
+    """Within the office's grace period, a no-show goes back to its counter (which must be free;
+    a pause it started meanwhile is ended, since the officer is back at work)."""
+    with uow:
+        config = uow.config(office)
+        ticket = _ticket(uow, office, ticket_id, None)
+        code = ticket.counter or ""
+        if counter is not None and code != counter:
+            raise NotAtCounter(
+                f"ticket {ticket.number} was at counter {code}, not {counter}",
+                f"บัตรคิว {ticket.number} อยู่ที่ช่องบริการ {code} ไม่ใช่ {counter}",
+            )
+        desk = uow.counters.get(office, code)
+        _require_free(uow, office, code)
+        event = lifecycle.undo_no_show(ticket, desk, now, config.no_show_grace_s)
+        if desk.state is CounterState.PAUSED:
+            uow.publish(lifecycle.resume_counter(desk, event.at))
+        uow.publish(event)
+        uow.commit()
+    return ticket
 
 
 def cancel(
@@ -306,13 +353,40 @@ def _on_counter(
 
 
 def pause_counter(
-    uow: UnitOfWork, *, office: str, counter: str, reason: str, now: datetime
+    uow: UnitOfWork,
+    *,
+    office: str,
+    counter: str,
+    reason: str,
+    now: datetime,
+    reason_code: str | None = None,
+    after_ticket: bool = False,
 ) -> Counter:
-    return _on_counter(uow, office, counter, lambda d: lifecycle.pause_counter(d, reason, now))
+    """Pause now, or once the counter's ticket leaves it (`after_ticket`). With `reason_code`
+    the reason comes from the office's list (its own words for "other")."""
+    with uow:
+        config = uow.config(office)
+        desk = uow.counters.get(office, counter)
+        code = reason_code or ""
+        text = lifecycle.pause_text(config, code, reason) if code else reason
+        if after_ticket and uow.tickets.at_counter(office, counter) is not None:
+            lifecycle.pause_after_ticket(desk, text, code)
+        else:
+            uow.publish(lifecycle.pause_counter(desk, text, now, code))
+        uow.commit()
+    return desk
 
 
 def resume_counter(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Counter:
-    return _on_counter(uow, office, counter, lambda d: lifecycle.resume_counter(d, now))
+    """Resume a paused counter, or call off a pause that waited for the current ticket."""
+    with uow:
+        desk = uow.counters.get(office, counter)
+        if desk.pause_pending:
+            lifecycle.cancel_pending_pause(desk)
+        else:
+            uow.publish(lifecycle.resume_counter(desk, now))
+        uow.commit()
+    return desk
 
 
 def open_counter(uow: UnitOfWork, *, office: str, counter: str, now: datetime) -> Counter:

@@ -17,6 +17,8 @@ from typing import Any
 CALL_EVENTS = ("ticket.called", "ticket.recalled")
 # A counter's ticket leaves it with these events (a transfer names the counter as from_counter).
 LEAVE_EVENTS = ("ticket.done", "ticket.no_show", "ticket.cancelled", "ticket.transferred")
+# A no-show undone within its grace period: the ticket is back at its counter, not called again.
+RETURN_EVENT = "ticket.no_show_undone"
 COUNTER_STATES = {
     "counter.opened": "open",
     "counter.resumed": "open",
@@ -91,6 +93,9 @@ class BoardModel:
             self._show_call(call)
         elif event_type in LEAVE_EVENTS:
             self._leave(data)
+        elif event_type == RETURN_EVENT:
+            code = str(data.get("counter", ""))
+            self._counters[code] = replace(self._counter(code), number=str(data["number"]))
         elif event_type in COUNTER_STATES:
             self._set_status(str(data.get("counter", "")), COUNTER_STATES[event_type])
         else:

@@ -25,6 +25,7 @@ class Role(StrEnum):
     KIOSK = "kiosk"
     DISPLAY = "display"
     OFFICER = "officer"
+    SUPERVISOR = "supervisor"  # the office manager: watches the hall (/supervisor), acts on nothing
     ADMIN = "admin"
 
 

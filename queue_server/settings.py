@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     # A stuck kiosk button gets at most this many tickets per window, then 429.
     "KIOSK_RATE_LIMIT": 30,
     "KIOSK_RATE_WINDOW_S": 60,
+    # A kiosk may print its own ticket again (paper jam, torn slip) this long after issuing it.
+    "KIOSK_REPRINT_WINDOW_S": 600,
     # Streams hold a thread each; past this many per process a new one gets 503 + Retry-After,
     # so kiosks and officers always find a free thread.
     "MAX_STREAMS": 400,

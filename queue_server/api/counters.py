@@ -33,6 +33,8 @@ def counter_out(counter: Counter) -> CounterOut:
         name_en=counter.name_en,
         state=counter.state,
         pause_reason=counter.pause_reason,
+        pause_code=counter.pause_code,
+        pause_pending=counter.pause_pending,
     )
 
 
@@ -96,21 +98,28 @@ def _on_counter(
     bp,
     "POST",
     "/counters/<code>/pause",
-    summary="Pause the counter, with a reason",
+    summary="Pause the counter with a reason (from the office's list), now or after its ticket",
     tag="counters",
     roles=[Role.OFFICER],
     body=PauseRequest,
     responses={200: (CounterOut, "the counter"), **ERRORS},
 )
 def pause(who: Principal, code: str, body: PauseRequest) -> Response:
-    return _on_counter(who, code, services.pause_counter, reason=body.reason)
+    return _on_counter(
+        who,
+        code,
+        services.pause_counter,
+        reason=body.reason,
+        reason_code=body.reason_code,
+        after_ticket=body.after_ticket,
+    )
 
 
 @spec.route(
     bp,
     "POST",
     "/counters/<code>/resume",
-    summary="Resume a paused counter",
+    summary="Resume a paused counter (or call off a pause waiting for the current ticket)",
     tag="counters",
     roles=[Role.OFFICER],
     body=NoBody,

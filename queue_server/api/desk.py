@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import json
+from datetime import datetime, time, timedelta
 from statistics import fmean
 
 import sqlalchemy as sa
@@ -20,13 +21,15 @@ from queue_server.api.models import (
     DeskService,
     DeskTicket,
     DeskToday,
+    DeskUndo,
     DeskWaiting,
+    PauseReasonOut,
     TicketOut,
 )
 from queue_server.api.present import ticket_document, ticket_response
 from queue_server.auth import Principal, Role
 from queue_server.db import schema as t
-from queue_server.db.uow import SqlUnitOfWork
+from queue_server.db.uow import SqlUnitOfWork, last_event_id
 from queue_server.extension import swq
 
 WAITING_SHOWN = 30
@@ -51,20 +54,41 @@ def _today(conn: sa.Connection, config: OfficeConfig, code: str, now: datetime) 
         for r in served
         if r.called_at is not None
     ]
-    transferred = conn.execute(
-        sa.select(sa.func.count()).where(
+    # A transfer names the counter it left only in its data (its counter column is empty).
+    transfers = conn.execute(
+        sa.select(t.events.c.data).where(
             t.events.c.office == config.office.code,
             t.events.c.type == "ticket.transferred",
-            t.events.c.counter == code,
             t.events.c.at >= midnight,
         )
-    ).scalar_one()
+    ).scalars()
     return DeskToday(
         served=len(served),
         no_shows=sum(r.status == TicketStatus.NO_SHOW.value for r in rows),
-        transferred=int(transferred),
+        transferred=sum(json.loads(data).get("from_counter") == code for data in transfers),
         mean_service_s=round(fmean(durations)) if durations else None,
     )
+
+
+def _undo(conn: sa.Connection, config: OfficeConfig, code: str, now: datetime) -> DeskUndo | None:
+    """The counter's latest no-show, while its grace period lasts."""
+    c = t.tickets.c
+    since = now - timedelta(seconds=config.no_show_grace_s)
+    row = conn.execute(
+        sa.select(c.id, c.number, c.finished_at)
+        .where(
+            c.office == config.office.code,
+            c.counter == code,
+            c.status == TicketStatus.NO_SHOW.value,
+            c.finished_at >= since,
+        )
+        .order_by(c.finished_at.desc())
+        .limit(1)
+    ).one_or_none()
+    if row is None:
+        return None
+    left = config.no_show_grace_s - _seconds(row.finished_at, now)
+    return DeskUndo(ticket_id=row.id, number=row.number, seconds_left=max(0, left))
 
 
 @spec.route(
@@ -79,6 +103,11 @@ def _today(conn: sa.Connection, config: OfficeConfig, code: str, now: datetime) 
 def desk(who: Principal, code: str) -> Response:
     office = office_for(who)
     own_counter(who, code)
+    return jsonify(desk_document(office, code).model_dump(mode="json"))
+
+
+def desk_document(office: str, code: str) -> Desk:
+    """Everything an officer's console shows about one counter, read in one transaction."""
     now = swq().now()
     with SqlUnitOfWork(swq().db, office, write=False) as uow:
         config = uow.config(office)
@@ -92,6 +121,7 @@ def desk(who: Principal, code: str) -> Response:
             current = DeskTicket(
                 **ticket_document(config, ticket, where),
                 waited_s=_seconds(ticket.issued_at, ticket.called_at or now),
+                recalls=ticket.recalls,
                 priority_name_th=name_th,
                 priority_name_en=name_en,
             )
@@ -113,6 +143,8 @@ def desk(who: Principal, code: str) -> Response:
             .limit(WAITING_SHOWN)
         ).all()
         today = _today(conn, config, code, now)
+        undo = _undo(conn, config, code, now)
+        last_event = last_event_id(conn, office)
     queues = [
         DeskQueue(
             service=s,
@@ -124,7 +156,13 @@ def desk(who: Principal, code: str) -> Response:
         )
         for s, weight in counter.profile.weights.items()
     ]
-    document = Desk(
+    return Desk(
+        last_event_id=last_event,
+        pause_reasons=[
+            PauseReasonOut(code=r.code, name_th=r.name_th, name_en=r.name_en)
+            for r in config.pause_reasons
+        ],
+        undo=undo,
         counter=counter_out(counter),
         ticket=current,
         queues=queues,
@@ -145,7 +183,6 @@ def desk(who: Principal, code: str) -> Response:
         ],
         counters=[counter_out(k) for k in counters],
     )
-    return jsonify(document.model_dump(mode="json"))
 
 
 @spec.route(

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.model import CounterState, TicketStatus
+from queue_server.api.errors import Refusal
 
 ServiceCode = Annotated[str, Field(pattern=r"^[A-Z]{1,2}$", examples=["A"])]
 CounterCode = Annotated[str, Field(min_length=1, max_length=32)]
@@ -35,12 +36,25 @@ class TransferRequest(Strict):
     @model_validator(mode="after")
     def _somewhere(self) -> TransferRequest:
         if self.service is None and self.counter is None:
-            raise ValueError("give a service, a counter, or both")
+            raise Refusal(
+                "Choose where the ticket goes: a service, a counter, or both.",
+                "กรุณาเลือกบริการหรือช่องบริการที่จะโอนไป (หรือทั้งสองอย่าง)",
+            )
         return self
 
 
 class PauseRequest(Strict):
     reason: Annotated[str, Field(max_length=200)] = ""
+    # A reason from the office's list (GET /api/v1/counters/{code} lists them); "other" takes
+    # `reason` as the officer's own words.
+    reason_code: Annotated[str, Field(max_length=32)] | None = None
+    after_ticket: bool = False  # pause once the counter's current ticket leaves it
+
+
+class NoShowRequest(Strict):
+    # An officer who has not recalled the number yet is asked first: false refuses with 409
+    # `not_recalled` until then. Left out, the no-show is taken as confirmed.
+    confirm: bool = True
 
 
 class NoBody(Strict):
@@ -116,6 +130,8 @@ class CounterOut(BaseModel):
     name_en: str
     state: CounterState
     pause_reason: str
+    pause_code: str = ""
+    pause_pending: bool = False
 
 
 class BoardCall(BaseModel):
@@ -228,6 +244,7 @@ class DeskToday(BaseModel):
 
 class DeskTicket(TicketOut):
     waited_s: int
+    recalls: int = 0
     priority_name_th: str
     priority_name_en: str
 
@@ -239,8 +256,26 @@ class DeskService(BaseModel):
     open: bool
 
 
+class PauseReasonOut(BaseModel):
+    code: str
+    name_th: str
+    name_en: str
+
+
+class DeskUndo(BaseModel):
+    """The counter's latest no-show while it may still be undone."""
+
+    ticket_id: str
+    number: str
+    seconds_left: int
+
+
 class Desk(BaseModel):
     """What an officer's console shows about their counter."""
+
+    last_event_id: int = 0
+    pause_reasons: list[PauseReasonOut] = []
+    undo: DeskUndo | None = None
 
     counter: CounterOut
     ticket: DeskTicket | None

@@ -21,6 +21,7 @@ from queue_server.api.models import (
     Error,
     IssueRequest,
     NoBody,
+    NoShowRequest,
     PublicStatus,
     StatusQuery,
     TicketOut,
@@ -250,11 +251,25 @@ def done(who: Principal, ticket_id: str, body: DoneRequest) -> Response:
     summary="The citizen did not come to the counter",
     tag="tickets",
     roles=[Role.OFFICER],
-    body=NoBody,
+    body=NoShowRequest,
     responses={200: (TicketOut, "the ticket"), **ERRORS},
 )
-def no_show(who: Principal, ticket_id: str, body: NoBody) -> Response:
-    return _act(who, ticket_id, "no_show")
+def no_show(who: Principal, ticket_id: str, body: NoShowRequest) -> Response:
+    return _act(who, ticket_id, "no_show", confirmed=body.confirm)
+
+
+@spec.route(
+    bp,
+    "POST",
+    "/tickets/<ticket_id>/undo-no-show",
+    summary="The citizen came after all: within the office's grace period, back to the counter",
+    tag="tickets",
+    roles=[Role.OFFICER],
+    body=NoBody,
+    responses={200: (TicketOut, "the ticket, called at its counter again"), **ERRORS},
+)
+def undo_no_show(who: Principal, ticket_id: str, body: NoBody) -> Response:
+    return _act(who, ticket_id, "undo_no_show")
 
 
 @spec.route(
@@ -289,7 +304,7 @@ def cancel(who: Principal, ticket_id: str, body: NoBody) -> Response:
                 sa.select(c.issued_by).where(c.id == ticket_id, c.office == who.office)
             ).one_or_none()
         if issued_by is None:
-            raise NotFound(f"no ticket {ticket_id!r}", f"ไม่พบบัตรคิว {ticket_id!r}")
+            raise NotFound("no such ticket here; reload the page", "ไม่พบบัตรคิวนี้ กรุณาโหลดหน้าใหม่")
         if issued_by[0] != who.token_id:
             raise ApiError(
                 403,

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.model import (
+    DEFAULT_PAUSE_REASONS,
     Agency,
     Counter,
     CounterState,
@@ -13,6 +14,7 @@ from core.model import (
     Office,
     OfficeConfig,
     OpeningHours,
+    PauseReason,
     PrioritySettings,
     Service,
     Ticket,
@@ -77,6 +79,8 @@ def counter_from_row(row: Row) -> Counter:
         profile=WorkProfile(dict(row["profile"])),
         state=CounterState(row["state"]),
         pause_reason=row["pause_reason"],
+        pause_code=row["pause_code"],
+        pause_pending=bool(row["pause_pending"]),
     )
 
 
@@ -89,6 +93,8 @@ def counter_to_row(counter: Counter) -> dict[str, Any]:
         "profile": dict(counter.profile.weights),
         "state": counter.state.value,
         "pause_reason": counter.pause_reason,
+        "pause_code": counter.pause_code,
+        "pause_pending": counter.pause_pending,
     }
 
 
@@ -171,4 +177,16 @@ def config_from_rows(office: Row, agencies: Sequence[Row], services: Sequence[Ro
         priority=priority_from_json(office["priority"]),
         policy=office["policy"],
         transfer_keeps_place=office["transfer_keeps_place"],
+        no_show_grace_s=office["no_show_grace_s"],
+        pause_reasons=pause_reasons_from_json(office["pause_reasons"]),
     )
+
+
+def pause_reasons_from_json(doc: Sequence[Row] | None) -> tuple[PauseReason, ...]:
+    if not doc:
+        return DEFAULT_PAUSE_REASONS
+    return tuple(PauseReason(r["code"], r["name_th"], r["name_en"]) for r in doc)
+
+
+def pause_reasons_to_json(reasons: Sequence[PauseReason]) -> list[dict[str, str]]:
+    return [{"code": r.code, "name_th": r.name_th, "name_en": r.name_en} for r in reasons]

@@ -70,6 +70,10 @@ offices = sa.Table(
     # The kiosk's buttons: {"services": [codes in order], "ask_priority", "ask_extra_services"};
     # null shows every service in configured order.
     sa.Column("kiosk", sa.JSON),
+    # Seconds after a no-show during which its officer may undo it.
+    sa.Column("no_show_grace_s", sa.Integer, nullable=False, server_default="120"),
+    # [{"code", "name_th", "name_en"}] the officers pick from when pausing; null: the defaults.
+    sa.Column("pause_reasons", sa.JSON),
 )
 
 agencies = sa.Table(
@@ -113,6 +117,9 @@ counters = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("pause_reason", sa.String(500), nullable=False, server_default=""),
     sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("pause_code", sa.String(32), nullable=False, server_default=""),
+    # "Pause after this ticket" asked: pause_reason/pause_code apply once the ticket leaves.
+    sa.Column("pause_pending", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.PrimaryKeyConstraint("office", "code"),
 )
 
@@ -256,6 +263,9 @@ audit_log = sa.Table(
     sa.Column("target", sa.String(200), nullable=False, server_default=""),
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
     sa.Column("address", sa.String(64), nullable=False, server_default=""),
+    # The counter and ticket number an action was about, so people can read and filter by them.
+    sa.Column("counter", sa.String(32), nullable=False, server_default=""),
+    sa.Column("ticket", sa.String(16), nullable=False, server_default=""),
     sa.Index("ix_audit_log_office_id", "office", "id"),
     sqlite_autoincrement=True,
 )

@@ -112,7 +112,7 @@ class SqlTicketRepository:
             .one_or_none()
         )
         if row is None:
-            raise NotFound(f"no ticket {ticket_id!r}", f"ไม่พบบัตรคิว {ticket_id!r}")
+            raise NotFound("no such ticket here; reload the page", "ไม่พบบัตรคิวนี้ กรุณาโหลดหน้าใหม่")
         return self._track(row)
 
     def heads(self, office: str) -> list[QueueHead]:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from core.reports import date_range_label, english_date, thai_date
 from queue_server.api.errors import ApiError
+from queue_server.api.present import office_config
 from queue_server.auth import Role
 from queue_server.extension import swq
 from queue_server.reports.api import make_report
@@ -71,10 +72,17 @@ def report_page() -> tuple[str, int] | str:
     # matplotlib loads in a second or two: only the processes that draw a chart pay for it.
     from queue_server.reports.charts import arrivals_chart, service_level_chart, utilisation_chart
 
+    # A day without data gets a sentence, not empty axes.
     charts = {
-        "arrivals": Markup(arrivals_chart(report.hours, th)),
-        "service_level": Markup(service_level_chart(report.services, th)),
-        "utilisation": Markup(utilisation_chart(report.counters, th)),
+        "arrivals": Markup(arrivals_chart(report.hours, th))
+        if any(h.arrivals for h in report.hours)
+        else None,
+        "service_level": Markup(service_level_chart(report.services, th))
+        if any(s.figures.within_target.of for s in report.services)
+        else None,
+        "utilisation": Markup(utilisation_chart(report.counters, th))
+        if any(c.use.utilisation is not None for c in report.counters)
+        else None,
     }
     return render_template(
         "reports.html",
@@ -87,6 +95,10 @@ def report_page() -> tuple[str, int] | str:
         day_label=thai_date if th else english_date,
         office_name=pick(report.office.name_th, report.office.name_en),
         args={"date": first.isoformat(), "to": last.isoformat()},
+        # A pause says its listed reason's Thai name; the English page shows the English one.
+        pause_name={}
+        if th
+        else {r.name_th: r.name_en for r in office_config(g.user.office).pause_reasons},
     )
 
 

@@ -7,6 +7,7 @@ from flask import Blueprint
 from queue_server.web import (
     admin_agencies,
     admin_audit,
+    admin_console,
     admin_counters,
     admin_devices,
     admin_kiosk,
@@ -23,6 +24,7 @@ def admin_blueprint() -> Blueprint:
         admin_agencies,
         admin_services,
         admin_counters,
+        admin_console,
         admin_users,
         admin_devices,
         admin_kiosk,

@@ -33,11 +33,35 @@ def refuse(th: str, en: str) -> InvalidRequest:
     return InvalidRequest(en, th)
 
 
+# What the form calls the office file's keys, for a refusal that names one.
+FIELD_NAMES = {
+    "agency": ("หน่วยงาน", "Agency"),
+    "code": ("รหัส", "Code"),
+    "counter": ("ช่องบริการ", "Counter"),
+    "daily_quota": ("โควตารายวัน", "Daily quota"),
+    "hours": ("เวลาทำการ", "Opening hours"),
+    "long_wait_guard_at": ("จุดเรียกผู้รอนาน", "Long-wait guard"),
+    "max_priority_in_row": ("จำนวนผู้มีสิทธิ์ติดกัน", "Priority calls in a row"),
+    "name_en": ("ชื่อภาษาอังกฤษ", "English name"),
+    "name_th": ("ชื่อภาษาไทย", "Thai name"),
+    "number_start": ("เลขเริ่มต้น", "First number"),
+    "number_width": ("จำนวนหลัก", "Digits"),
+    "password": ("รหัสผ่าน", "Password"),
+    "policy": ("นโยบายการเรียกคิว", "Routing policy"),
+    "role": ("บทบาท", "Role"),
+    "target_wait_min": ("เวลารอมาตรฐาน", "Target wait"),
+    "timezone": ("เขตเวลา", "Timezone"),
+    "username": ("ชื่อผู้ใช้", "Username"),
+}
+
+
 def message(exc: DomainError) -> str:
-    """A refusal in the page's language; office-file key paths are kept, the file name is not
-    (the admin filled a form, not a file)."""
+    """A refusal in the page's language, naming the form's field rather than the office file's
+    key path (the admin filled a form, not a file)."""
     if isinstance(exc, KeyPathError):
-        where = f"{exc.key}: " if exc.key else ""
+        last = re.split(r"[.\[\]]", exc.key.rstrip("]"))[-1] if exc.key else ""
+        label = FIELD_NAMES.get(last)
+        where = f"{pick(*label)}: " if label else ""
         return where + pick(exc.problem_th, exc.problem_en)
     return pick(exc.message_th, exc.message_en)
 

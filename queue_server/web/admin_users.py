@@ -26,7 +26,7 @@ from queue_server.web.session import sign_in
 USERNAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 200
-ROLES = (Role.OFFICER, Role.ADMIN)
+ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _users() -> list[sa.Row[tuple[str, str, str | None]]]:

@@ -22,7 +22,11 @@ def record(
     action: str,
     target: str = "",
     detail: Mapping[str, Any] | None = None,
+    *,
+    counter: str = "",
+    ticket: str = "",
 ) -> None:
+    """One row; `counter` and `ticket` (its number) are what people read and filter by."""
     text = json.dumps(dict(detail or {}), ensure_ascii=False, default=str)[:DETAIL_LIMIT]
     try:
         with swq().db.writing() as conn:
@@ -36,6 +40,8 @@ def record(
                     target=target[:200],
                     detail=text,
                     address=(request.remote_addr or "")[:64],
+                    counter=(counter or "")[:32],
+                    ticket=(ticket or "")[:16],
                 )
             )
     except sa.exc.SQLAlchemyError:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from core.model import priority_class_name
+from queue_server.api.desk import desk_document
 from queue_server.api.present import office_config
 from queue_server.auth import Role
 from queue_server.db.uow import SqlUnitOfWork
@@ -22,6 +26,32 @@ def _counters(office: str) -> list[tuple[str, str]]:
         return [(k.code, pick(k.name_th, k.name_en)) for k in uow.counters.list(office)]
 
 
+def minutes(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds} " + pick("วินาที", "s")
+    return f"{round(seconds / 60)} " + pick("นาที", "min")
+
+
+def _desk_context(office: str, code: str, counter_name: str) -> dict[str, Any]:
+    """What console_desk.html draws: the desk document and the words around it."""
+    config = office_config(office)
+    desk = desk_document(office, code)
+    undo_until = ""
+    if desk.undo is not None:
+        until = swq().now() + timedelta(seconds=desk.undo.seconds_left)
+        undo_until = until.astimezone(config.office.tz).strftime("%H:%M:%S")
+    return {
+        "desk": desk,
+        "counter_name": counter_name,
+        "service_names": {s.code: pick(s.name_th, s.name_en) for s in desk.services},
+        "priority_names": {k: pick(*priority_class_name(k)) for k in config.priority.classes},
+        "undo_until": undo_until,
+        "minutes": minutes,
+    }
+
+
 @console.get("/console")
 @require_user(Role.OFFICER)
 def console_page() -> Response | str:
@@ -30,13 +60,25 @@ def console_page() -> Response | str:
     if user.counter not in dict(counters):
         return render_template("console_pick.html", counters=counters)
     config = office_config(user.office)
-    classes = {k: priority_class_name(k) for k in config.priority.classes}
     return render_template(
         "console.html",
         counter=user.counter,
-        counter_name=dict(counters)[user.counter],
         office_name=pick(config.office.name_th, config.office.name_en),
-        priority_names={k: pick(*names) for k, names in classes.items()},
+        pause_reasons=config.pause_reasons,
+        **_desk_context(user.office, user.counter, dict(counters)[user.counter]),
+    )
+
+
+@console.get("/console/desk")
+@require_user(Role.OFFICER)
+def desk_fragment() -> Response | str:
+    """The console's live part alone, for htmx to morph into the page."""
+    user = g.user
+    counters = dict(_counters(user.office))
+    if user.counter not in counters:
+        return Response(status=286)  # htmx: stop polling; the page itself asks for a counter
+    return render_template(
+        "console_desk.html", **_desk_context(user.office, user.counter, counters[user.counter])
     )
 
 

@@ -55,6 +55,8 @@ def _recent_failures(office: str, username: str) -> int:
 
 
 def _home(role: Role) -> str:
+    if role is Role.SUPERVISOR:
+        return url_for("supervisor.dashboard")
     return url_for("admin.overview") if role is Role.ADMIN else url_for("console.console")
 
 

@@ -11,10 +11,12 @@ from core import services
 from core.errors import (
     CounterBusy,
     CounterUnavailable,
+    GraceOver,
     IllegalTransition,
     InvalidRequest,
     NotAtCounter,
     NotFound,
+    NotRecalled,
     OfficeClosed,
     ServiceClosed,
 )
@@ -362,3 +364,44 @@ def test_an_unknown_timezone_is_refused_not_crashed(zone: str) -> None:
 def test_service_codes_must_be_exactly_one_or_two_capitals(code: str) -> None:
     with pytest.raises(InvalidRequest):
         Service(code, "dopa", "ทะเบียน", "Registration")
+
+
+def test_no_show_before_a_recall_needs_confirming_and_undo_ends_with_the_grace(
+    uow: MemoryUnitOfWork, issue: Issue
+) -> None:
+    ticket = issue("A", at(0))
+    call(uow, "1", 1)
+    with pytest.raises(NotRecalled, match="recall"):
+        services.no_show(uow, office="udn", ticket_id=ticket.id, now=at(2), confirmed=False)
+    services.recall(uow, office="udn", counter="1", now=at(2))
+    services.no_show(uow, office="udn", ticket_id=ticket.id, now=at(3), confirmed=False)
+    # The default grace is 120 s: at exactly two minutes the undo still works.
+    back = services.undo_no_show(uow, office="udn", ticket_id=ticket.id, now=at(5))
+    assert (back.status, back.counter, back.finished_at) == (S.CALLED, "1", None)
+    assert events_of(uow)[-1].type == "ticket.no_show_undone"
+    services.no_show(uow, office="udn", ticket_id=ticket.id, now=at(6))
+    with pytest.raises(GraceOver):
+        services.undo_no_show(uow, office="udn", ticket_id=ticket.id, now=at(8.1))
+    assert uow.store.tickets[ticket.id].status is S.NO_SHOW
+
+
+def test_pause_after_the_ticket_waits_for_it_to_leave(uow: MemoryUnitOfWork, issue: Issue) -> None:
+    ticket = issue("A", at(0))
+    call(uow, "1", 1)
+    desk = services.pause_counter(
+        uow, office="udn", counter="1", reason="", reason_code="lunch", now=at(2), after_ticket=True
+    )
+    assert (desk.state, desk.pause_pending, desk.pause_reason) == (
+        CounterState.OPEN,
+        True,
+        "พักกลางวัน",
+    )
+    services.transfer(uow, office="udn", ticket_id=ticket.id, now=at(3), service="B")
+    paused = events_of(uow)[-1]
+    assert isinstance(paused, ev.CounterPaused)
+    assert (paused.reason, paused.reason_code) == ("พักกลางวัน", "lunch")
+    assert uow.store.counters[("udn", "1")].state is CounterState.PAUSED
+    with pytest.raises(InvalidRequest):
+        services.pause_counter(
+            uow, office="udn", counter="2", reason=" ", reason_code="other", now=at(4)
+        )

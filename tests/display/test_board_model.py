@@ -84,6 +84,15 @@ def test_done_no_show_and_cancel_clear_the_counter_but_keep_the_call_listed(
     assert [c.number for c in model.state().calls] == ["A003", "A002", "A001"]
 
 
+def test_an_undone_no_show_puts_the_number_back_without_a_new_call(model: BoardModel) -> None:
+    model.apply(11, *called("A001", "1"))
+    model.apply(12, "ticket.no_show", {"number": "A001", "counter": "1"})
+    undone = {"number": "A001", "counter": "1"}
+    assert model.apply(13, "ticket.no_show_undone", undone) is None  # nothing to announce
+    assert numbers(model)["1"] == "A001"
+    assert [c.number for c in model.state().calls] == ["A001"]
+
+
 def test_a_done_for_an_older_ticket_leaves_the_counters_new_call(model: BoardModel) -> None:
     model.apply(11, *called("A001", "1"))
     model.apply(12, *called("A002", "1"))

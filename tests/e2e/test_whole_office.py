@@ -126,6 +126,7 @@ def test_a_citizen_is_served_from_kiosk_to_report(demo: Demo, browser: Browser) 
     console.fill("#password", "demo1")
     console.click("#sign-in")
     expect(console.locator("#queues")).to_contain_text("1")
+    console.wait_for_selector("body[data-ready=console]", state="attached")
     console.click("#next")
     expect(console.locator("#ticket-number")).to_have_text("A001")
 

@@ -395,16 +395,17 @@ def test_audit_log_is_newest_first_paged_and_filtered(admin: Admin, db: Db) -> N
         admin.ok("/admin/notice", notice_th=f"ประกาศ {i}", notice_en=f"notice {i}")
     admin.ok("/admin/agencies", code="dlt", name_th="ขนส่ง", name_en="Transport")
     first = admin.page("/admin/audit")
-    assert first.index("agency.add") < first.index("office.notice")
+    assert first.index("<td>เพิ่มหน่วยงาน dlt</td>") < first.index("<td>แก้ไขข้อความประกาศ</td>")
     assert first.count("<tr>") == 51  # the header and a page of 50
     older = first[first.index('id="older" href="') + 17 :]
     second = admin.page(older[: older.index('"')].replace("&amp;", "&"))
-    assert "ประกาศ 0" in second and "<td>agency.add</td>" not in second
+    assert "<td>เข้าสู่ระบบ</td>" in second and "<td>เพิ่มหน่วยงาน dlt</td>" not in second
     assert second.count("<tr>") == 13  # the header, 60 notices + sign-in + agency - 50
     only = admin.page("/admin/audit?action=agency")
-    assert "<td>agency.add</td>" in only and "<td>office.notice</td>" not in only
-    assert "login" in admin.page(f"/admin/audit?actor={ADMIN}&action=login")
+    assert "<td>เพิ่มหน่วยงาน dlt</td>" in only and "<td>แก้ไขข้อความประกาศ</td>" not in only
+    assert "<td>เข้าสู่ระบบ</td>" in admin.page(f"/admin/audit?actor={ADMIN}&action=login")
     assert "ไม่มีรายการ" in admin.page("/admin/audit?actor=nobody")
+    assert "Added agency dlt" in admin.page("/admin/audit?lang=en")
 
 
 BAD_INPUT = [

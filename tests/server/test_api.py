@@ -167,6 +167,8 @@ def test_pause_and_resume(client: FlaskClient, office: Office) -> None:
         "name_en": "Counter 1",
         "state": "paused",
         "pause_reason": "พักเที่ยง",
+        "pause_code": "",
+        "pause_pending": False,
     }
     refused = client.post("/api/v1/counters/1/next", headers=office.auth("officer1"))
     assert refused.status_code == 409 and error_code(refused) == "counter_unavailable"

@@ -1,0 +1,54 @@
+// Live pages (officer console, supervisor dashboard): the element marked data-live is drawn by
+// the server and refreshed by htmx, morphed in place by idiomorph, whenever the office's event
+// stream says something happened. Refreshes are spaced at least GAP ms apart, the last event
+// always leads to one, and htmx keeps at most one request in flight (hx-sync).
+//
+// What the person is doing is theirs: inside [data-keep] the morph never touches a field's
+// value, a box's tick, an option's selection or an open <details>; focus stays where it is.
+(function () {
+  "use strict";
+  const GAP = 200;
+  const KEPT = new Set(["value", "checked", "selected", "open"]);
+  const TYPES = ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.serving", "ticket.done",
+                 "ticket.no_show", "ticket.no_show_undone", "ticket.transferred", "ticket.cancelled",
+                 "counter.opened", "counter.paused", "counter.resumed", "counter.closed"];
+
+  Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (name, element) {
+    return !(KEPT.has(name) && element.closest("[data-keep]"));
+  };
+
+  const target = document.querySelector("[data-live]");
+  if (!target) return;
+  let last = 0;
+  let timer = null;
+
+  function refresh() {
+    timer = null;
+    last = Date.now();
+    htmx.trigger(target, "live");
+  }
+
+  function changed() {
+    if (timer !== null) return;
+    timer = setTimeout(refresh, Math.max(0, last + GAP - Date.now()));
+  }
+
+  // Signed out meanwhile (the session ended, the password changed): go to the sign-in page
+  // rather than drawing it inside this one.
+  document.body.addEventListener("htmx:beforeSwap", e => {
+    const url = e.detail.xhr.responseURL;
+    if (url && new URL(url).pathname === "/login") {
+      e.detail.shouldSwap = false;
+      window.location.assign(url);
+    }
+  });
+  // The server out of reach: say so until a drawing succeeds again.
+  const offline = document.getElementById("offline");
+  document.body.addEventListener("htmx:sendError", () => { if (offline) offline.hidden = false; });
+  document.body.addEventListener("htmx:afterSettle", () => { if (offline) offline.hidden = true; });
+
+  window.swqLive = { refresh: changed };
+  const source = new EventSource(target.dataset.stream);
+  for (const type of TYPES) source.addEventListener(type, changed);
+  source.onopen = changed;  // after a reconnect, whatever was missed is drawn again
+})();
