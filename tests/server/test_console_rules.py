@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from queue_server.check import find_problems
+from queue_server.db.check import find_problems
 from queue_server.db.engine import make_engine
 from tests.server.conftest import Office
 from tests.server.people import add_user, sign_in
