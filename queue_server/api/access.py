@@ -9,7 +9,7 @@ from flask import current_app, request
 from queue_server.api.errors import ApiError
 from queue_server.auth import Principal, Role, principal_for
 from queue_server.extension import swq
-from queue_server.web.session import CSRF_HEADER, csrf_ok, current_user
+from queue_server.web.session import CSRF_HEADER, csrf_ok, current_user, province_of
 
 
 def authenticate(roles: Sequence[Role]) -> Principal:
@@ -74,14 +74,14 @@ def office_for(who: Principal | None = None) -> str:
     """The office a request is about: the token's, or ?office=, or the only/default one."""
     asked = request.args.get("office")
     if who is not None:
-        if asked is not None and asked != who.office:
+        if asked is not None and asked != who.office and not _in_my_province(who, asked):
             raise ApiError(
                 403,
                 "forbidden",
                 f"this token belongs to office {who.office}, not {asked}",
                 f"โทเคนนี้เป็นของสำนักงาน {who.office} ไม่ใช่ {asked}",
             )
-        return who.office
+        return asked or who.office
     office = public_office()
     if office is None:
         codes = ", ".join(swq().db.office_codes())
@@ -92,6 +92,15 @@ def office_for(who: Principal | None = None) -> str:
             f"เซิร์ฟเวอร์นี้มีหลายสำนักงาน กรุณาระบุ ?office= ({codes})",
         )
     return office
+
+
+def _in_my_province(who: Principal, office: str) -> bool:
+    """A signed-in province admin may name any office of their province."""
+    user = current_user() if who.token_id is None else None
+    if user is None or user.province is None:
+        return False
+    with swq().db.engine.connect() as conn:
+        return province_of(conn, office) == user.province
 
 
 def public_office() -> str | None:
