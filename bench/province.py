@@ -501,7 +501,8 @@ def main() -> None:
         "--max-seconds",
         type=float,
         default=150.0,
-        help=f"the run's budget; the load stops {AFTER_LOAD_RESERVE_S:g} s before its end",
+        help="the run's budget once the offices are stored (storing 100 offices takes a"
+        f" minute); the load stops {AFTER_LOAD_RESERVE_S:g} s before its end",
     )
     parser.add_argument("--workers", type=int, default=4, help="worker processes per node")
     parser.add_argument(
@@ -532,13 +533,14 @@ def main() -> None:
             "",
         ]
     )
-    deadline = began + args.max_seconds - AFTER_LOAD_RESERVE_S
     workdir = Path(tempfile.mkdtemp(prefix="swq-province-"))
     url = pg_url(args.pg)
     progress("fresh database, loading offices")
     # bench.api's reset: drop and recreate swq_bench's public schema, then migrate.
     fresh_database(Config("pg", args.workers), workdir, url, "province")
     offices = load_offices(url, args.offices, args.visits)
+    loaded = time.perf_counter()
+    deadline = loaded + args.max_seconds - AFTER_LOAD_RESERVE_S
     day: DayResult | None = None
     check: CheckResult | None = None
     failed = False
@@ -568,8 +570,8 @@ def main() -> None:
         print_lines(
             [
                 f"database size: {size / 1e6:.1f} MB (pg_database_size of {PG_DATABASE})",
-                f"total wall time: {time.perf_counter() - began:.1f} s"
-                f" (budget {args.max_seconds:g} s)",
+                f"total wall time: {time.perf_counter() - began:.1f} s, of which storing the"
+                f" offices {loaded - began:.1f} s (budget after that {args.max_seconds:g} s)",
             ]
         )
         errors = day is None or any(
