@@ -66,10 +66,18 @@ class OfficerSpec:
     role: str = "officer"
     password: str | None = None
     password_hash: str | None = None
+    # An admin of every office of this office's province: signs in here, switches to the others.
+    province_admin: bool = False
 
     def __post_init__(self) -> None:
         if _blank(self.username):
             raise OfficeFileError("username", "cannot be empty", "ต้องไม่ว่าง")
+        if self.province_admin and self.role != "admin":
+            raise OfficeFileError(
+                "province_admin",
+                "only an admin can be a province admin",
+                "เฉพาะผู้ดูแลระบบ (admin) เท่านั้นที่เป็นผู้ดูแลระดับจังหวัดได้",
+            )
         if self.role not in ROLES:
             raise OfficeFileError(
                 "role",
@@ -92,12 +100,34 @@ class OfficerSpec:
 
 
 @dataclass(frozen=True)
+class Province:
+    """The province (or region) an office belongs to; its offices share province admins and
+    the province report."""
+
+    code: str
+    name_th: str
+    name_en: str
+
+    def __post_init__(self) -> None:
+        if not OFFICE_CODE.fullmatch(self.code):
+            raise OfficeFileError(
+                "code",
+                f"must be lower-case letters, digits or '-', got {self.code!r}",
+                f"ต้องเป็น a-z 0-9 หรือ - เท่านั้น แต่ได้ {self.code!r}",
+            )
+        for key in ("name_th", "name_en"):
+            if _blank(getattr(self, key)):
+                raise OfficeFileError(key, "cannot be empty", "ต้องไม่ว่าง")
+
+
+@dataclass(frozen=True)
 class OfficeFile:
     """An office as `swq office load` sets it up. Counters are listed in their opening state."""
 
     config: OfficeConfig
     counters: tuple[Counter, ...] = ()
     officers: tuple[OfficerSpec, ...] = ()
+    province: Province | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counters", tuple(self.counters))
@@ -169,6 +199,12 @@ class OfficeFile:
         _no_repeats("officers", (o.username for o in self.officers), field="username")
         counters = {c.code for c in self.counters}
         for i, officer in enumerate(self.officers):
+            if officer.province_admin and self.province is None:
+                raise OfficeFileError(
+                    f"officers[{i}].province_admin",
+                    "a province admin needs the file's [province]",
+                    "ผู้ดูแลระดับจังหวัดต้องมีหัวข้อ [province] ในแฟ้ม",
+                )
             if officer.counter is not None and officer.counter not in counters:
                 raise _unknown(f"officers[{i}].counter", "counter", "ช่องบริการ", officer.counter)
 
@@ -352,10 +388,24 @@ def _officer(table: TomlTable) -> OfficerSpec:
         role=table.get_str("role", "officer"),
         password=table.get_str("password", None),
         password_hash=table.get_str("password_hash", None),
+        province_admin=table.get_bool("province_admin", False),
     )
     table.finish()
     with _at(table.path):
         return OfficerSpec(**values)
+
+
+def _province(table: TomlTable | None) -> Province | None:
+    if table is None:
+        return None
+    values = dict(
+        code=table.get_str("code"),
+        name_th=table.get_str("name_th"),
+        name_en=table.get_str("name_en"),
+    )
+    table.finish()
+    with _at(table.path):
+        return Province(**values)
 
 
 def _priority(table: TomlTable | None) -> PrioritySettings:
@@ -390,6 +440,7 @@ def parse_office(data: Mapping[str, Any]) -> OfficeFile:
     counters = tuple(_counter(t, office.code) for t in root.tables("counters", required=False))
     officers = tuple(_officer(t) for t in root.tables("officers", required=False))
     priority = _priority(root.table("priority", required=False))
+    province = _province(root.table("province", required=False))
     root.finish()
     config = OfficeConfig(
         office=office,
@@ -399,7 +450,7 @@ def parse_office(data: Mapping[str, Any]) -> OfficeFile:
         policy=policy,
         transfer_keeps_place=keeps_place,
     )
-    return OfficeFile(config, counters, officers)
+    return OfficeFile(config, counters, officers, province)
 
 
 def loads_office(text: str, source: str = "office file") -> OfficeFile:
@@ -485,7 +536,15 @@ def _officer_section(officer: OfficerSpec) -> str:
             "counter": officer.counter,
             "password": officer.password,
             "password_hash": officer.password_hash,
+            "province_admin": officer.province_admin or None,
         },
+    )
+
+
+def _province_section(province: Province) -> str:
+    return toml_section(
+        "[province]",
+        {"code": province.code, "name_th": province.name_th, "name_en": province.name_en},
     )
 
 
@@ -516,4 +575,6 @@ def dumps_office(office: OfficeFile) -> str:
         *(_officer_section(o) for o in office.officers),
         _priority_section(config.priority),
     ]
+    if office.province is not None:
+        sections.append(_province_section(office.province))
     return "\n".join(sections)

@@ -693,3 +693,109 @@ COLUMNS: tuple[str, ...] = (
     "arrivals",
     "hour_mean_wait_s",
 )
+
+
+# Province: every office side by side -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeLine:
+    """One office's day(s) in a province report, or the province's total."""
+
+    code: str
+    name_th: str
+    name_en: str
+    visits: int
+    served: int
+    no_shows: int
+    waits: int  # tickets called, whose wait is known
+    wait_mean_s: float | None
+    within_target: Share
+    feedback_count: int
+    feedback_mean: float | None
+
+
+def office_line(report: Report) -> OfficeLine:
+    f = report.totals
+    return OfficeLine(
+        report.office.code,
+        report.office.name_th,
+        report.office.name_en,
+        f.visits,
+        f.served,
+        f.no_shows,
+        f.wait.count,
+        f.wait.mean_s,
+        f.within_target,
+        f.feedback.count,
+        f.feedback.mean,
+    )
+
+
+def province_total(lines: Sequence[OfficeLine], province: NamedItem) -> OfficeLine:
+    """The offices added up: means weighted by how many each office's mean is of."""
+    waits = sum(line.waits for line in lines)
+    rated = sum(line.feedback_count for line in lines)
+    within = sum(line.within_target.count for line in lines)
+    of = sum(line.within_target.of for line in lines)
+    return OfficeLine(
+        province.code,
+        province.name_th,
+        province.name_en,
+        sum(line.visits for line in lines),
+        sum(line.served for line in lines),
+        sum(line.no_shows for line in lines),
+        waits,
+        _weighted([(line.wait_mean_s, line.waits) for line in lines], waits),
+        Share(within, of, within / of if of else None),
+        rated,
+        _weighted([(line.feedback_mean, line.feedback_count) for line in lines], rated),
+    )
+
+
+def _weighted(pairs: Iterable[tuple[float | None, int]], total: int) -> float | None:
+    if not total:
+        return None
+    return sum(mean * n for mean, n in pairs if mean is not None) / total
+
+
+PROVINCE_COLUMNS: tuple[str, ...] = (
+    "section",
+    "office",
+    "name_th",
+    "name_en",
+    "visits",
+    "served",
+    "no_shows",
+    "waits",
+    "wait_mean_s",
+    "within_target",
+    "within_target_of",
+    "within_target_share",
+    "feedback_count",
+    "feedback_mean",
+)
+
+
+def province_rows(lines: Sequence[OfficeLine], total: OfficeLine) -> list[dict[str, object]]:
+    """Each office, then the total, as flat rows of PROVINCE_COLUMNS (CSV, spreadsheet)."""
+    return [_province_row("office", line) for line in lines] + [_province_row("total", total)]
+
+
+def _province_row(section: str, line: OfficeLine) -> dict[str, object]:
+    return {
+        "section": section,
+        "office": line.code,
+        "name_th": line.name_th,
+        "name_en": line.name_en,
+        "visits": line.visits,
+        "served": line.served,
+        "no_shows": line.no_shows,
+        "waits": line.waits,
+        "wait_mean_s": line.wait_mean_s,
+        "within_target": line.within_target.count,
+        "within_target_of": line.within_target.of,
+        "within_target_share": line.within_target.share,
+        "feedback_count": line.feedback_count,
+        "feedback_mean": line.feedback_mean,
+    }

@@ -118,10 +118,18 @@ class BoardFeed:
             query["office"] = self._office
         return f"{self._prefix}{path}" + (f"?{urlencode(query)}" if query else "")
 
+    def _headers(self, accept: str) -> dict[str, str]:
+        """The token, when the board has one, tells the server the board's office: a board
+        started without --office stays on its office when the server gains others."""
+        headers = {"Accept": accept}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        return headers
+
     def get_json(self, path: str) -> Any:
         conn = self._connection(10.0)
         try:
-            conn.request("GET", self._path(path), headers={"Accept": "application/json"})
+            conn.request("GET", self._path(path), headers=self._headers("application/json"))
             response = conn.getresponse()
             body = response.read()
         finally:
@@ -152,7 +160,7 @@ class BoardFeed:
         conn = self._connection(READ_TIMEOUT_S)
         self._stream = conn
         try:
-            headers = {"Accept": "text/event-stream"}
+            headers = self._headers("text/event-stream")
             if self.last_event_id is not None:
                 headers["Last-Event-ID"] = str(self.last_event_id)
             conn.request("GET", self._path("/api/v1/events"), headers=headers)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from core.errors import InvalidRequest, NotFound
 from core.model import Counter
-from core.office_file import OfficeFile, OfficerSpec
+from core.office_file import OfficeFile, OfficerSpec, Province
 from queue_server.auth import hash_password, password_matches
 from queue_server.db import schema as t
 from queue_server.db.database import read_config
@@ -64,10 +64,61 @@ def read_office(conn: sa.Connection, code: str) -> OfficeFile:
                 counter=u["counter"],
                 role=u["role"],
                 password_hash=u["password_hash"],
+                province_admin=u["province_admin"],
             )
             for u in users
         ),
+        province=read_province(conn, code),
     )
+
+
+def read_province(conn: sa.Connection, office: str) -> Province | None:
+    p = t.provinces.c
+    row = conn.execute(
+        sa.select(p.code, p.name_th, p.name_en)
+        .join_from(t.offices, t.provinces, t.offices.c.province == p.code)
+        .where(t.offices.c.code == office)
+    ).first()
+    return None if row is None else Province(*row)
+
+
+def province_offices(conn: sa.Connection, province: str) -> list[tuple[str, str, str]]:
+    """(code, name_th, name_en) of every office of the province, by code."""
+    o = t.offices.c
+    return [
+        (code, th, en)
+        for code, th, en in conn.execute(
+            sa.select(o.code, o.name_th, o.name_en).where(o.province == province).order_by(o.code)
+        )
+    ]
+
+
+def _write_province(conn: sa.Connection, code: str, province: Province | None) -> bool:
+    """The office's province (created, or its names updated, as the file gives them)."""
+    changed = False
+    if province is not None:
+        values = {"name_th": province.name_th, "name_en": province.name_en}
+        stored = conn.execute(
+            sa.select(t.provinces.c.name_th, t.provinces.c.name_en).where(
+                t.provinces.c.code == province.code
+            )
+        ).first()
+        if stored is None:
+            conn.execute(sa.insert(t.provinces).values(code=province.code, **values))
+            changed = True
+        elif tuple(stored) != (province.name_th, province.name_en):
+            conn.execute(
+                sa.update(t.provinces).where(t.provinces.c.code == province.code).values(values)
+            )
+            changed = True
+    wanted = None if province is None else province.code
+    current = conn.execute(
+        sa.select(t.offices.c.province).where(t.offices.c.code == code)
+    ).scalar_one()
+    if current == wanted:
+        return changed
+    conn.execute(sa.update(t.offices).where(t.offices.c.code == code).values(province=wanted))
+    return True
 
 
 def _as_configured(counter: Counter) -> Counter:
@@ -99,6 +150,11 @@ def _check_lengths(office: OfficeFile) -> None:
         (f"officers[{o.username}]", t.users, {"username": o.username, "counter": o.counter})
         for o in office.officers
     ]
+    if office.province is not None:
+        p = office.province
+        rows.append(
+            ("province", t.provinces, {"code": p.code, "name_th": p.name_th, "name_en": p.name_en})
+        )
     for where, table, row in rows:
         for name, value in row.items():
             limit = getattr(table.c[name].type, "length", None) if name in table.c else None
@@ -117,6 +173,7 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
     if exists is None:
         conn.execute(sa.insert(t.offices).values({**office_to_row(office.config), "version": 1}))
         _write_configuration(conn, office, previous=None)
+        _write_province(conn, code, office.province)
         write_officers(conn, code, office.officers)
         return True
     previous = read_office(conn, code)
@@ -129,7 +186,8 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
             .values({**office_to_row(office.config), "version": t.offices.c.version + 1})
         )
         _write_configuration(conn, office, previous)
-    return write_officers(conn, code, office.officers) or config_changed
+    province_changed = _write_province(conn, code, office.province)
+    return write_officers(conn, code, office.officers) or config_changed or province_changed
 
 
 def _check_removals(
@@ -233,7 +291,12 @@ def write_officers(conn: sa.Connection, code: str, officers: Sequence[OfficerSpe
             password_hash = row["password_hash"]  # same password: keep its hash, write nothing
         else:
             password_hash = hash_password(officer.password or "")
-        values = {"password_hash": password_hash, "role": officer.role, "counter": officer.counter}
+        values = {
+            "password_hash": password_hash,
+            "role": officer.role,
+            "counter": officer.counter,
+            "province_admin": officer.province_admin,
+        }
         if row is None:
             conn.execute(
                 sa.insert(t.users).values({**values, "office": code, "username": officer.username})

@@ -9,7 +9,7 @@ from flask import current_app, request
 from queue_server.api.errors import ApiError
 from queue_server.auth import Principal, Role, principal_for
 from queue_server.extension import swq
-from queue_server.web.session import CSRF_HEADER, csrf_ok, current_user
+from queue_server.web.session import CSRF_HEADER, csrf_ok, current_user, province_of
 
 
 def authenticate(roles: Sequence[Role]) -> Principal:
@@ -74,19 +74,48 @@ def office_for(who: Principal | None = None) -> str:
     """The office a request is about: the token's, or ?office=, or the only/default one."""
     asked = request.args.get("office")
     if who is not None:
-        if asked is not None and asked != who.office:
+        if asked is not None and asked != who.office and not _in_my_province(who, asked):
             raise ApiError(
                 403,
                 "forbidden",
                 f"this token belongs to office {who.office}, not {asked}",
                 f"โทเคนนี้เป็นของสำนักงาน {who.office} ไม่ใช่ {asked}",
             )
-        return who.office
+        return asked or who.office
+    office = public_office()
+    if office is None:
+        codes = ", ".join(swq().db.office_codes())
+        raise ApiError(
+            400,
+            "office_required",
+            f"this server hosts several offices; add ?office= one of {codes}",
+            f"เซิร์ฟเวอร์นี้มีหลายสำนักงาน กรุณาระบุ ?office= ({codes})",
+        )
+    return office
+
+
+def _in_my_province(who: Principal, office: str) -> bool:
+    """A signed-in province admin may name any office of their province."""
+    user = current_user() if who.token_id is None else None
+    if user is None or user.province is None:
+        return False
+    with swq().db.engine.connect() as conn:
+        return province_of(conn, office) == user.province
+
+
+def public_office() -> str | None:
+    """The office a public read is about: ?office=, else the office of the caller's token or
+    session (a device keeps its office however many offices the server gains), else the default
+    or only office; None when several offices leave the choice to the reader."""
     codes = swq().db.office_codes()
+    asked = request.args.get("office")
     if asked is not None:
         if asked not in codes:
             raise ApiError(404, "not_found", f"no office {asked!r}", f"ไม่พบสำนักงาน {asked!r}")
         return asked
+    caller = _caller()
+    if caller is not None:
+        return caller.office
     default = current_app.config["DEFAULT_OFFICE"]
     if default:
         return str(default)
@@ -99,12 +128,17 @@ def office_for(who: Principal | None = None) -> str:
             "no office is set up yet: run `swq office load FILE.toml`",
             "ยังไม่มีสำนักงาน: ใช้คำสั่ง swq office load FILE.toml",
         )
-    raise ApiError(
-        400,
-        "office_required",
-        f"this server hosts several offices; add ?office= one of {', '.join(codes)}",
-        f"เซิร์ฟเวอร์นี้มีหลายสำนักงาน กรุณาระบุ ?office= ({', '.join(codes)})",
-    )
+    return None
+
+
+def _caller() -> Principal | None:
+    """Who a public read comes from, when it says: a bearer token (an unknown one is no reason
+    to refuse what anyone may read) or a signed-in person."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return swq().principals.get(token.strip(), _look_up)
+    user = current_user()
+    return None if user is None else Principal(None, user.office, user.role, user.username, None)
 
 
 def own_counter(who: Principal, code: str) -> str | None:

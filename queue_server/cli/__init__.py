@@ -79,6 +79,7 @@ def simulate_command(
 
 
 def _register_server_commands() -> None:
+    from queue_server.cli.backup import db_backup, db_restore
     from queue_server.cli.day import day_group
     from queue_server.cli.demo import demo_command
     from queue_server.cli.server import (
@@ -99,6 +100,8 @@ def _register_server_commands() -> None:
         demo_command,
     ):
         main.add_command(command)
+    db_group.add_command(db_backup)
+    db_group.add_command(db_restore)
 
 
 def _register_plugin_commands() -> None:

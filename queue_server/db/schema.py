@@ -74,6 +74,16 @@ offices = sa.Table(
     sa.Column("no_show_grace_s", sa.Integer, nullable=False, server_default="120"),
     # [{"code", "name_th", "name_en"}] the officers pick from when pausing; null: the defaults.
     sa.Column("pause_reasons", sa.JSON),
+    # The province (or region) grouping this office with others; a code in `provinces`.
+    sa.Column("province", sa.String(32), index=True),
+)
+
+provinces = sa.Table(
+    "provinces",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("name_th", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200), nullable=False),
 )
 
 agencies = sa.Table(
@@ -131,6 +141,8 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(256), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("counter", sa.String(32)),
+    # An admin of every office in this office's province, not only this one.
+    sa.Column("province_admin", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.PrimaryKeyConstraint("office", "username"),
 )
 

@@ -11,6 +11,8 @@ def register(app: Flask) -> None:
     from queue_server.reports import api  # noqa: F401  (its routes register on the API blueprint)
     from queue_server.reports.feedback import tablet
     from queue_server.reports.pages import reports_pages
+    from queue_server.reports.province import province_pages
 
     app.register_blueprint(tablet)
     app.register_blueprint(reports_pages)
+    app.register_blueprint(province_pages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Response
@@ -24,13 +25,41 @@ SECTIONS_TH = {
 
 
 def to_csv(report: Report) -> bytes:
+    return rows_csv(COLUMNS, flat_rows(report))
+
+
+def rows_csv(columns: Sequence[str], rows: Sequence[dict[str, object]]) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet programs show the Thai names as Thai."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
-    for row in flat_rows(report):
+    for row in rows:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def rows_xlsx(
+    about: Sequence[Sequence[object]],
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[dict[str, object]],
+) -> bytes:
+    """A first sheet saying what it is, then one table (same column names as the CSV)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "report"
+    for line in about:
+        sheet.append(list(line))
+    table = book.create_sheet(title)
+    table.append(list(columns))
+    for row in rows:
+        table.append([_cell(row[c]) for c in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def to_xlsx(report: Report) -> bytes:
@@ -76,10 +105,15 @@ def download(report: Report, kind: str) -> Response:
     name = f"swq-{report.office.code}-{report.first.isoformat()}"
     if report.last != report.first:
         name += f"-{report.last.isoformat()}"
+    return attachment(to_csv(report) if kind == "csv" else to_xlsx(report), kind, name)
+
+
+def attachment(body: bytes, kind: str, name: str) -> Response:
+    """A CSV or XLSX file to save as NAME.KIND."""
     if kind == "csv":
-        response = Response(to_csv(report), mimetype=CSV_TYPE)
+        response = Response(body, mimetype=CSV_TYPE)
         response.mimetype_params["charset"] = "utf-8"
     else:
-        response = Response(to_xlsx(report), mimetype=XLSX_TYPE)
+        response = Response(body, mimetype=XLSX_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     return response

@@ -22,7 +22,7 @@ from queue_server.web.session import require_user
 reports_pages = Blueprint("reports", __name__)
 
 
-def _dates() -> tuple[date, date]:
+def report_dates() -> tuple[date, date]:
     """?date= and ?to= (default: the office's today); a bad one is a 422 with the reason."""
     config = swq().db.cached_config(g.user.office)
     today = config.office.local_day(swq().now()) if config else swq().now().date()
@@ -60,7 +60,7 @@ def report_page() -> tuple[str, int] | str:
     lang = current_language()
     th = lang == "th"
     try:
-        first, last = _dates()
+        first, last = report_dates()
         report, _tz = make_report(g.user.office, first, last)
     except ApiError as exc:
         return render_template(
@@ -107,6 +107,6 @@ def report_page() -> tuple[str, int] | str:
 def report_export(kind: str) -> Response:
     if kind not in ("csv", "xlsx"):
         raise ApiError(404, "not_found", f"no export {kind!r}", "ไม่พบรูปแบบไฟล์นี้")
-    first, last = _dates()
+    first, last = report_dates()
     report, _tz = make_report(g.user.office, first, last)
     return download(report, kind)

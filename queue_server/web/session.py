@@ -55,11 +55,13 @@ def _stored_secret(name: str) -> str:
 
 @dataclass(frozen=True)
 class SignedInUser:
-    office: str
+    office: str  # the office they work on now (a province admin switches between several)
     username: str
     role: Role
     counter: str | None  # where they work now
     home_counter: str | None  # the counter their account is bound to, if any
+    home: str = ""  # the office their account belongs to
+    province: str | None = None  # the province they administer, for a province admin
 
 
 def fingerprint(password_hash: str) -> str:
@@ -74,6 +76,7 @@ def sign_in(office: str, username: str, role: Role, counter: str | None, pw_hash
         "username": username,
         "role": role.value,
         "counter": counter,
+        "home": office,
         "fp": fingerprint(pw_hash),
     }
     session["csrf"] = secrets.token_urlsafe(24)
@@ -82,6 +85,15 @@ def sign_in(office: str, username: str, role: Role, counter: str | None, pw_hash
 def set_counter(counter: str | None) -> None:
     user = dict(session["user"])
     user["counter"] = counter
+    session["user"] = user
+
+
+def switch_office(office: str) -> None:
+    """A province admin now works on another office of their province (checked by the
+    caller and again on every request)."""
+    user = dict(session["user"])
+    user["office"] = office
+    user["counter"] = None
     session["user"] = user
 
 
@@ -97,20 +109,46 @@ def current_user() -> SignedInUser | None:
     g.swq_user = None
     stored = session.get("user")
     if isinstance(stored, dict):
+        home = str(stored.get("home") or stored.get("office"))
+        u = t.users.c
         with swq().db.engine.connect() as conn:
             row = conn.execute(
-                sa.select(t.users.c.password_hash, t.users.c.role, t.users.c.counter).where(
-                    t.users.c.office == stored.get("office"),
-                    t.users.c.username == stored.get("username"),
+                sa.select(u.password_hash, u.role, u.counter, u.province_admin).where(
+                    u.office == home, u.username == stored.get("username")
                 )
             ).first()
-        if row is not None and hmac.compare_digest(fingerprint(row[0]), str(stored.get("fp"))):
-            role, home = Role(row[1]), row[2]
-            counter = home if role is Role.OFFICER and home else stored.get("counter")
-            g.swq_user = SignedInUser(stored["office"], stored["username"], role, counter, home)
+            province = province_of(conn, home) if row is not None and row[3] else None
+            # Another office than their own only for a province admin, and only in the province.
+            allowed = stored.get("office") == home or (
+                province is not None and province_of(conn, str(stored.get("office"))) == province
+            )
+        if (
+            row is not None
+            and allowed
+            and hmac.compare_digest(fingerprint(row[0]), str(stored.get("fp")))
+        ):
+            role, home_counter = Role(row[1]), row[2]
+            counter = (
+                home_counter if role is Role.OFFICER and home_counter else stored.get("counter")
+            )
+            g.swq_user = SignedInUser(
+                stored["office"],
+                stored["username"],
+                role,
+                counter,
+                home_counter,
+                home,
+                province if role is Role.ADMIN else None,
+            )
         else:
             session.clear()
     return cast(SignedInUser | None, g.swq_user)
+
+
+def province_of(conn: sa.Connection, office: str) -> str | None:
+    return conn.execute(
+        sa.select(t.offices.c.province).where(t.offices.c.code == office)
+    ).scalar_one_or_none()
 
 
 def csrf_token() -> str:

@@ -560,3 +560,32 @@ def test_any_document_is_refused_cleanly(doc: dict[str, Any]) -> None:
 def test_any_text_is_refused_cleanly(text: str) -> None:
     with pytest.raises(OfficeFileError):
         loads_office(text)
+
+
+PROVINCE = '\n[province]\ncode = "isan"\nname_th = "ภาคอีสาน"\nname_en = "North-East"\n'
+PROVINCE_ADMIN = (
+    '\n[[officers]]\nusername = "boss"\nrole = "admin"\npassword = "x"\nprovince_admin = true\n'
+)
+
+
+def test_a_province_and_its_admin_round_trip() -> None:
+    office = loads_office(EXAMPLE + PROVINCE_ADMIN + PROVINCE)
+
+    assert office.province is not None and office.province.code == "isan"
+    assert [o.province_admin for o in office.officers][-1] is True
+    assert loads_office(dumps_office(office)) == office
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (EXAMPLE + PROVINCE_ADMIN, "officers[1].province_admin"),
+        (
+            EXAMPLE + PROVINCE_ADMIN.replace('"admin"', '"officer"\ncounter = "1"') + PROVINCE,
+            "officers[1].province_admin",
+        ),
+        (EXAMPLE + PROVINCE.replace('"isan"', '"Isan!"'), "province.code"),
+    ],
+)
+def test_a_bad_province_is_refused_by_key(text: str, key: str) -> None:
+    assert refusal(text).key == key

@@ -10,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,15 +41,25 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
 
 
 def render_site(
-    *, https_port: int, http_port: int, upstream_port: int, cert: Path, key: Path
+    *,
+    https_port: int,
+    http_port: int,
+    upstream_port: int,
+    cert: Path,
+    key: Path,
+    more_upstreams: Sequence[int] = (),
 ) -> str:
-    """The site file with only its ports and certificate paths replaced; each replaced text must
-    be there exactly once, so the test notices when the shipped file changes shape."""
+    """The site file with only its ports and certificate paths replaced (and a `server` line
+    for each further node); each replaced text must be there exactly once, so the test notices
+    when the shipped file changes shape."""
     text = SITE_FILE.read_text(encoding="utf-8")
+    servers = "\n    ".join(
+        f"server 127.0.0.1:{port};" for port in (upstream_port, *more_upstreams)
+    )
     replacements = {
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
         "listen 80;": f"listen 127.0.0.1:{http_port};",
-        "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream_port};",
+        "server 127.0.0.1:8000;": servers,
         "/etc/ssl/swq/fullchain.pem": str(cert),
         "/etc/ssl/swq/privkey.pem": str(key),
     }
@@ -83,10 +94,12 @@ http {{
 
 @dataclass
 class Nginx:
-    """nginx in the foreground with the shipped site in front of `upstream_port`."""
+    """nginx in the foreground with the shipped site in front of `upstream_port` (and of
+    `more_upstreams`: several server nodes)."""
 
     folder: Path
     upstream_port: int
+    more_upstreams: tuple[int, ...] = ()
     https_port: int = field(default_factory=free_port)
     http_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
@@ -122,6 +135,7 @@ class Nginx:
                 upstream_port=self.upstream_port,
                 cert=cert,
                 key=key,
+                more_upstreams=self.more_upstreams,
             ),
             encoding="utf-8",
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import Browser, expect
 
 from tests.browser import SCREENSHOTS
@@ -70,12 +69,12 @@ def test_the_web_board_catches_up_after_the_server_restarts(browser: Browser, ha
 
 def test_each_office_has_its_own_web_board(browser: Browser, hall: Hall, tmp_path: Path) -> None:
     second = load_test_office(hall.server.database_url, SECOND_OFFICE_FILE)
-    response = requests.get(f"{hall.url}/board", timeout=10)
-    assert response.status_code == 400  # two offices now: the board must say which
     hall.issue("A")
     hall.call_next("1")
     page = browser.new_page()
-    page.goto(f"{hall.url}/board?office={second.code}")
+    page.goto(f"{hall.url}/board")  # two offices now: the page offers each office's board
+    expect(page.locator("#offices a")).to_have_count(2)
+    page.locator(f"#offices a[href='/board?office={second.code}']").click()
     expect(page.locator("#newest-number")).to_have_text(NOTHING_YET)
     page.goto(f"{hall.url}/board?office={hall.office.code}")
     expect(page.locator("#newest-number")).to_have_text("A001")

@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import ssl
 import subprocess
 import threading
 import time
@@ -126,9 +127,14 @@ class Board:
     """A display connected throughout: when its stream ends it reconnects with Last-Event-ID,
     as a browser's EventSource does, and keeps every event it was sent."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, cafile: Path | None = None) -> None:
         self.url = f"{url}/api/v1/events"
-        start = requests.get(f"{url}/api/v1/board", timeout=10).json()["last_event_id"]
+        # A server behind TLS with a test certificate: trusted by the board and its first read.
+        self._context = ssl.create_default_context(cafile=str(cafile)) if cafile else None
+        verify = str(cafile) if cafile else True
+        start = requests.get(f"{url}/api/v1/board", timeout=10, verify=verify).json()[
+            "last_event_id"
+        ]
         self.connections = 0
         self.refusals: list[str] = []
         self._past: list[ServerSentEvent] = []  # what ended connections received
@@ -142,7 +148,7 @@ class Board:
 
     def _connect(self) -> bool:
         try:
-            client = EventClient(self.url, last_event_id=self._last)
+            client = EventClient(self.url, last_event_id=self._last, context=self._context)
         except (OSError, http.client.HTTPException) as exc:
             self.refusals.append(repr(exc))
             return False

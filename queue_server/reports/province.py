@@ -1,0 +1,120 @@
+"""`/admin/province`: a province admin's offices side by side (visits, waits, share within
+target, no-shows, ratings) with the province's totals, CSV / XLSX, and switching the office the
+admin pages work on. An office admin has no province page and never reaches another office."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+
+from core.reports import (
+    PROVINCE_COLUMNS,
+    NamedItem,
+    OfficeLine,
+    date_range_label,
+    office_line,
+    province_rows,
+    province_total,
+)
+from queue_server.api.errors import ApiError
+from queue_server.auth import Role
+from queue_server.db import schema as t
+from queue_server.extension import swq
+from queue_server.offices import province_offices
+from queue_server.reports.api import make_report
+from queue_server.reports.export import attachment, rows_csv, rows_xlsx
+from queue_server.reports.pages import minutes, percent, report_dates
+from queue_server.web import audit
+from queue_server.web.language import current_language, pick
+from queue_server.web.session import require_user, switch_office
+
+province_pages = Blueprint("province", __name__)
+
+
+def _province() -> NamedItem:
+    """The signed-in admin's province; 403 for an office admin."""
+    code = g.user.province
+    if code is None:
+        abort(403)
+    with swq().db.engine.connect() as conn:
+        row = conn.execute(t.provinces.select().where(t.provinces.c.code == code)).first()
+    if row is None:
+        abort(403)
+    return NamedItem(row.code, row.name_th, row.name_en)
+
+
+def _offices(province: str) -> list[tuple[str, str, str]]:
+    with swq().db.engine.connect() as conn:
+        return province_offices(conn, province)
+
+
+def province_report(
+    province: NamedItem, first: date, last: date
+) -> tuple[list[OfficeLine], OfficeLine]:
+    lines = [office_line(make_report(code, first, last)[0]) for code, *_ in _offices(province.code)]
+    return lines, province_total(lines, province)
+
+
+@province_pages.get("/admin/province")
+@require_user(Role.ADMIN)
+def province_page() -> tuple[str, int] | str:
+    province = _province()
+    try:
+        first, last = report_dates()
+        lines, total = province_report(province, first, last)
+    except ApiError as exc:
+        return render_template(
+            "province.html",
+            province=province,
+            error=pick(exc.message_th, exc.message),
+            lines=None,
+            args=request.args,
+        ), 422
+    return render_template(
+        "province.html",
+        province=province,
+        error=None,
+        lines=lines,
+        total=total,
+        label=date_range_label(first, last, current_language()),
+        minutes=minutes,
+        percent=percent,
+        args={"date": first.isoformat(), "to": last.isoformat()},
+    )
+
+
+@province_pages.get("/admin/province/export.<kind>")
+@require_user(Role.ADMIN)
+def province_export(kind: str) -> Response:
+    if kind not in ("csv", "xlsx"):
+        raise ApiError(404, "not_found", f"no export {kind!r}", "ไม่พบรูปแบบไฟล์นี้")
+    province = _province()
+    first, last = report_dates()
+    lines, total = province_report(province, first, last)
+    rows = province_rows(lines, total)
+    name = f"swq-province-{province.code}-{first.isoformat()}"
+    if last != first:
+        name += f"-{last.isoformat()}"
+    if kind == "csv":
+        return attachment(rows_csv(PROVINCE_COLUMNS, rows), kind, name)
+    about = [
+        ("province", province.code, province.name_th, province.name_en),
+        ("first_day", first.isoformat()),
+        ("last_day", last.isoformat()),
+        ("ช่วงวันที่", date_range_label(first, last, "th")),
+        ("dates", date_range_label(first, last, "en")),
+    ]
+    return attachment(rows_xlsx(about, "offices สำนักงาน", PROVINCE_COLUMNS, rows), kind, name)
+
+
+@province_pages.post("/admin/province/switch")
+@require_user(Role.ADMIN)
+def switch() -> Response:
+    province = _province()
+    office = request.form.get("office", "")
+    if office not in {code for code, *_ in _offices(province.code)}:
+        abort(403)
+    switch_office(office)
+    audit.record(office, g.user.username, g.user.role.value, "province.switch", g.user.home)
+    return redirect(url_for("admin.overview"))

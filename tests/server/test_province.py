@@ -1,0 +1,175 @@
+"""A province groups offices: its admin signs in once and works on each of them, and sees them
+side by side; an office's admin sees only their own office, in the pages and the API."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+
+from queue_server import create_app
+from tests.server.conftest import OFFICE_FILE, SECOND_OFFICE_FILE, Office, load_test_office
+from tests.server.people import csrf_of
+
+PROVINCE_NAME_TH = "กลุ่มจังหวัดภาคตะวันออกเฉียงเหนือ"
+PROVINCE = f"""
+[province]
+code = "isan"
+name_th = "{PROVINCE_NAME_TH}"
+name_en = "North-East"
+"""
+
+
+def admin(username: str, *, province: bool = False) -> str:
+    return (
+        f'\n[[officers]]\nusername = "{username}"\npassword = "pw-{username}"\nrole = "admin"\n'
+        + ("province_admin = true\n" if province else "")
+    )
+
+
+@pytest.fixture
+def offices(database_url: str, tmp_path: Path) -> dict[str, Office]:
+    """udn and kkn in the province isan (udn has the province admin), lpg on its own."""
+    files = {
+        "udn": OFFICE_FILE.read_text(encoding="utf-8")
+        + PROVINCE
+        + admin("boss", province=True)
+        + admin("udn-admin"),
+        "kkn": SECOND_OFFICE_FILE.read_text(encoding="utf-8") + PROVINCE + admin("kkn-admin"),
+        "lpg": SECOND_OFFICE_FILE.read_text(encoding="utf-8").replace(
+            'code = "kkn"', 'code = "lpg"'
+        )
+        + admin("lpg-admin"),
+    }
+    loaded = {}
+    for code, text in files.items():
+        path = tmp_path / f"{code}.toml"
+        path.write_text(text, encoding="utf-8")
+        loaded[code] = load_test_office(database_url, path)
+    return loaded
+
+
+@pytest.fixture
+def web(database_url: str, offices: dict[str, Office]) -> Iterator[FlaskClient]:
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    yield app.test_client()
+    ext = app.extensions["swq"]
+    ext.hub.stop()
+    ext.hub.join()
+    ext.db.dispose()
+
+
+def sign_in(client: FlaskClient, office: str, username: str) -> str:
+    response = client.post(
+        "/login",
+        data={
+            "office": office,
+            "username": username,
+            "password": f"pw-{username}",
+            "csrf_token": csrf_of(client),
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return csrf_of(client, "/admin")
+
+
+def page(client: FlaskClient, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def test_a_province_admin_switches_between_the_province_offices_only(
+    web: FlaskClient, offices: dict[str, Office]
+) -> None:
+    csrf = sign_in(web, "udn", "boss")
+    province = page(web, "/admin/province?lang=en")
+    assert 'data-office="udn"' in province and 'data-office="kkn"' in province
+    assert 'data-office="lpg"' not in province
+    assert "Udon Thani" in page(web, "/admin?lang=en")
+
+    switched = web.post("/admin/province/switch", data={"office": "kkn", "csrf_token": csrf})
+    assert switched.status_code == 302
+    assert "Khon Kaen" in page(web, "/admin?lang=en")
+    assert 'id="current">kkn<' in page(web, "/admin/province")
+    api = {"X-CSRF-Token": csrf}
+    assert (
+        web.get("/api/v1/reports/summary?date=2026-11-30", headers=api).json["office"]["code"]
+        == "kkn"
+    )
+    assert (
+        web.get("/api/v1/reports/summary?date=2026-11-30&office=udn", headers=api).status_code
+        == 200
+    )
+    assert (
+        web.get("/api/v1/reports/summary?date=2026-11-30&office=lpg", headers=api).status_code
+        == 403
+    )
+
+    outside = web.post("/admin/province/switch", data={"office": "lpg", "csrf_token": csrf})
+    assert outside.status_code == 403
+    assert "Khon Kaen" in page(web, "/admin?lang=en")
+
+
+def test_an_office_admin_sees_only_their_office(
+    web: FlaskClient, offices: dict[str, Office]
+) -> None:
+    csrf = sign_in(web, "udn", "udn-admin")
+    assert web.get("/admin/province").status_code == 403
+    assert "province-link" not in page(web, "/admin")
+    refused = web.post("/admin/province/switch", data={"office": "kkn", "csrf_token": csrf})
+    assert refused.status_code == 403
+    assert "Udon Thani" in page(web, "/admin?lang=en")
+    api = {"X-CSRF-Token": csrf}
+    assert (
+        web.get("/api/v1/reports/summary?date=2026-11-30&office=kkn", headers=api).status_code
+        == 403
+    )
+    assert (
+        web.get("/api/v1/reports/summary?date=2026-11-30", headers=api).json["office"]["code"]
+        == "udn"
+    )
+    # An admin token is its office's too.
+    token = offices["kkn"].auth("admin")
+    assert (
+        web.get("/api/v1/reports/summary?date=2026-11-30&office=udn", headers=token).status_code
+        == 403
+    )
+
+
+def test_province_report_sets_the_offices_side_by_side(
+    web: FlaskClient, offices: dict[str, Office]
+) -> None:
+    for code, visits in (("udn", 2), ("kkn", 1), ("lpg", 4)):
+        for _ in range(visits):
+            issued = web.post(
+                "/api/v1/tickets", json={"service": "A"}, headers=offices[code].auth("kiosk")
+            )
+            assert issued.status_code == 201
+    called = web.post("/api/v1/counters/1/next", headers=offices["udn"].auth("officer1"))
+    assert called.status_code == 200
+    no_show = web.post(
+        f"/api/v1/tickets/{called.json['id']}/no-show", headers=offices["udn"].auth("officer1")
+    )
+    assert no_show.status_code == 200, no_show.json
+
+    sign_in(web, "udn", "boss")
+    shown = page(web, "/admin/province?lang=en")
+    assert "Province total" in shown
+    exported = web.get("/admin/province/export.csv")
+    assert exported.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    figures = {r["office"]: (r["section"], r["visits"], r["no_shows"]) for r in rows}
+    assert figures == {
+        "kkn": ("office", "1", "0"),
+        "udn": ("office", "2", "1"),
+        "isan": ("total", "3", "1"),
+    }
+    book = load_workbook(io.BytesIO(web.get("/admin/province/export.xlsx").data))
+    sheet = book["offices สำนักงาน"]
+    assert [c.value for c in sheet[4]][:5] == ["total", "isan", PROVINCE_NAME_TH, "North-East", 3]
