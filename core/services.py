@@ -17,7 +17,13 @@ from core.errors import (
     OfficeClosed,
     ServiceClosed,
 )
-from core.estimate import CounterLoad, estimate_wait_s, mean_service_s
+from core.estimate import (
+    CounterLoad,
+    counter_paces,
+    estimate_wait_s,
+    mean_service_s,
+    wait_range_s,
+)
 from core.events import Event
 from core.model import Counter, OfficeConfig, Ticket, TicketStatus
 from core.numbering import format_number, next_number
@@ -31,6 +37,8 @@ SERVICE_TIME_SAMPLES = 20
 class Position:
     people_ahead: int
     estimated_wait_s: int | None
+    # The wait a citizen should plan for, (soonest, latest); None when there is no estimate.
+    wait_range_s: tuple[int, int] | None = None
 
 
 def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
@@ -42,10 +50,21 @@ def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
         uow,
         config,
         ticket.service,
-        uow.tickets.people_ahead(ticket),
+        uow.tickets.people_ahead(ticket, ahead_shifts(config, ticket.service, ticket.priority)),
         uow.tickets.waiting_counts(office),
         _counter_loads(uow, office),
     )
+
+
+def ahead_shifts(config: OfficeConfig, service: str, klass: str) -> dict[str, float]:
+    """Who goes before a `klass` ticket of `service` under the office's policy (see
+    `RoutingPolicy.ahead_shift_s`): what makes "people ahead" class-aware."""
+    policy = get_policy(config.policy)
+    target = config.service(service).target_wait_s
+    return {
+        other: policy.ahead_shift_s(config.priority, target, klass, other)
+        for other in config.priority.classes
+    }
 
 
 def settled_position(ticket: Ticket) -> Position:
@@ -83,14 +102,18 @@ def _queue_position(
         config.office.code, service_code, SERVICE_TIME_SAMPLES
     )
     service = config.service(service_code)
+    mean_s = mean_service_s([s for _, s in samples], service.default_service_s)
+    paces = counter_paces(samples, mean_s)
     # Only those ahead compete with this ticket for its service; the estimate adds the ticket
     # itself, so counting it among the waiting too would change the answer once it is queued.
     waiting = {**waiting_counts, service_code: ahead}
-    serving = [load for load in loads if load.counter.profile.serves(service_code)]
-    wait = estimate_wait_s(
-        service_code, ahead, mean_service_s(samples, service.default_service_s), serving, waiting
-    )
-    return Position(ahead, wait)
+    serving = [
+        CounterLoad(load.counter, load.busy, paces.get(load.counter.code, 1.0))
+        for load in loads
+        if load.counter.profile.serves(service_code)
+    ]
+    wait = estimate_wait_s(service_code, ahead, mean_s, serving, waiting)
+    return Position(ahead, wait, None if wait is None else wait_range_s(wait, ahead))
 
 
 def issue_ticket(
@@ -168,6 +191,7 @@ def routing_context(
             office, desk.code, config.priority.max_priority_in_row
         ),
         now=now,
+        service_s={code: s.default_service_s for code, s in config.services.items()},
     )
 
 
