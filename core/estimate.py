@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from core.model import Counter, CounterState
 
-
 # A counter's own pace counts as this many samples at the service's mean pace, so that one
 # slow case does not halve its estimated speed.
 PACE_PRIOR_SAMPLES = 5

@@ -194,7 +194,7 @@ class _Day:
         self.records[visitor.index].no_show = visitor.no_show
         self.last_s = now_s
         if counter in self.pausing:
-            self.pause(now_s, counter, self.pausing.pop(counter))
+            self.start_pause(now_s, counter, self.pausing.pop(counter))
         else:
             self.try_call(now_s, counter)
 
@@ -203,6 +203,9 @@ class _Day:
             self.pausing[counter] = reason
             return
         del self.idle[counter]
+        self.start_pause(now_s, counter, reason)
+
+    def start_pause(self, now_s: int, counter: str, reason: str) -> None:
         services.pause_counter(
             self.uow,
             office=self.office,

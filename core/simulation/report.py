@@ -59,16 +59,18 @@ class GroupWaits:
     mean_wait_s: float | None
     max_wait_s: int | None
     within_target: float | None
+    p90_wait_s: int | None = None
 
 
 def _group(key: str, records: Sequence[TicketRecord]) -> GroupWaits:
-    waits = [r.wait_s for r in records if r.wait_s is not None]
+    waits = sorted(r.wait_s for r in records if r.wait_s is not None)
     return GroupWaits(
         key,
         len(records),
         fmean(waits) if waits else None,
         max(waits, default=None),
         _within_target(records),
+        nearest_rank(waits, 90) if waits else None,
     )
 
 
