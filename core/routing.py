@@ -142,10 +142,10 @@ class WeightedPolicy:
        so nobody waits past about twice the target;
     3. after `max_priority_in_row` priority calls in a row here, a waiting normal ticket is called;
     4. otherwise the earliest *due* ticket: due = queued + target, where a priority class's target
-       is `PRIORITY_TARGET_SHARE` of the service's; a short service is due a little later (three
-       times its expected service time, at most 0.6 of its target: serving quick cases first lets
-       more people be served within target) and a counter's own services a little earlier
-       (one minute per work-profile weight above 1).
+       is `PRIORITY_TARGET_SHARE` of the service's; a long service is due later by three times
+       its expected service time (at most 0.6 of its target: serving quick cases first lets more
+       people be served within target) and a counter's own services a little earlier (one
+       minute per work-profile weight above 1).
     """
 
     name = "weighted"

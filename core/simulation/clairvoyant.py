@@ -2,8 +2,8 @@
 
 It knows every visitor's service time (including who will not show up) and may call any waiting
 ticket, not only the head of a queue. It follows the weighted policy's rules with that knowledge:
-the long-wait guard first, then the earliest due ticket, where a short case is due later by three
-times its true length. It is an offline heuristic, not a proof of the optimum: a policy may beat it
+the long-wait guard first, then the earliest due ticket, where a case is due later by three times
+its true length. It is an offline heuristic, not a proof of the optimum: a policy may beat it
 on one measure, but where it misses a promise, no dispatcher of the same rules would keep it
 without more staff. Counters, pauses and no-show waits are the same as in `engine`.
 """

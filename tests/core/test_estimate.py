@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from core import services
-from core.estimate import CounterLoad, counter_share, estimate_wait_s, mean_service_s
+from core.estimate import (
+    CounterLoad,
+    counter_paces,
+    counter_share,
+    estimate_wait_s,
+    mean_service_s,
+)
 from core.memory import MemoryUnitOfWork
 from core.model import Counter, CounterState, Service, WorkProfile
 from tests.core.conftest import Issue
@@ -62,8 +70,11 @@ def test_issued_ticket_carries_people_ahead_and_estimate(
     config = uow.config("udn")
     assert services.position(uow, config, first) == services.Position(0, 0)
     # Only counter 3 serves C, it is busy; the default service time is 300 s.
-    assert services.position(uow, config, second) == services.Position(0, 150)
-    assert services.position(uow, config, third) == services.Position(1, 450)
+    second_at, third_at = (services.position(uow, config, t) for t in (second, third))
+    assert (second_at.people_ahead, second_at.estimated_wait_s) == (0, 150)
+    assert (third_at.people_ahead, third_at.estimated_wait_s) == (1, 450)
+    # The printed range brackets the estimate on whole minutes.
+    assert second_at.wait_range_s == (60, 360)
 
 
 def test_finished_tickets_have_no_place_in_line(uow: MemoryUnitOfWork, issue: Issue) -> None:
@@ -86,4 +97,34 @@ def test_recent_service_times_drive_the_estimate() -> None:
         elif minute == 20:
             services.call_next(uow, office="udn", counter="3", now=at(minute))
     # Two services of 120 s each: half of one is left before the last ticket's turn.
-    assert where == services.Position(0, 60)
+    assert (where.people_ahead, where.estimated_wait_s) == (0, 60)
+
+
+def test_a_counter_that_is_quicker_than_the_others_counts_for_more() -> None:
+    samples = [("1", 60.0)] * 10 + [("2", 180.0)] * 10
+    paces = counter_paces(samples, 120.0)
+    assert paces["1"] > 1 > paces["2"]
+    # Few samples move the pace only a little: one slow case is not a slow counter.
+    assert 0.8 < counter_paces([("3", 240.0)], 120.0)["3"] < 1
+    quick = [CounterLoad(counter("1", {"A": 1}), busy=True, pace=2.0)]
+    usual = [CounterLoad(counter("1", {"A": 1}), busy=True)]
+    assert estimate_wait_s("A", 3, 300, quick, {"A": 3}) * 2 == estimate_wait_s(
+        "A", 3, 300, usual, {"A": 3}
+    )
+
+
+def test_people_ahead_counts_who_the_policy_calls_first(
+    uow: MemoryUnitOfWork, issue: Issue
+) -> None:
+    normal = issue("A", at(0))
+    monk = issue("A", at(1), priority="monk")
+    config = uow.config("udn")
+    # Weighted: the monk is due at 40% of the target, long before the normal ticket.
+    assert services.position(uow, config, monk).people_ahead == 0
+    assert services.position(uow, config, normal).people_ahead == 1
+    fifo = dataclasses.replace(config, policy="fifo")
+    assert services.position(uow, fifo, monk).people_ahead == 1
+    assert services.position(uow, fifo, normal).people_ahead == 0
+    # A normal ticket that has waited past 60% of the target is due before a fresh monk.
+    late_monk = issue("A", at(10), priority="monk")
+    assert services.position(uow, config, late_monk).people_ahead == 2
