@@ -1,15 +1,15 @@
-"""Wait estimates from recent service times and the counters that serve a service.
+"""Wait estimates: the work due before a ticket on the counters that can serve it.
 
-A counter serving several services is shared between them in proportion to weight x demand, so a
-service that only one busy multi-service counter touches gets a fraction of that counter. Each
-counter's pace is learned from its own recent service times of the service, shrunk towards the
-service's mean while it has few of them.
+Those counters work together through every ticket the routing policy calls before this one: of
+its own service, and of other services they share, each counted for the share of that service's
+counters they are (by work-profile weight). Each counter's pace is learned from its own recent
+service times of the service, shrunk towards the service's mean while it has few of them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core.model import Counter, CounterState
@@ -17,9 +17,9 @@ from core.model import Counter, CounterState
 # A counter's own pace counts as this many samples at the service's mean pace, so that one
 # slow case does not halve its estimated speed.
 PACE_PRIOR_SAMPLES = 5
-RANGE_LOW = 0.6
-RANGE_HIGH = 1.4
-RANGE_PAD_S = 120
+RANGE_LOW = 0.7
+RANGE_HIGH = 1.3
+RANGE_PAD_S = 60
 
 
 @dataclass(frozen=True)
@@ -47,47 +47,48 @@ def counter_paces(samples: Sequence[tuple[str, float]], mean_s: float) -> dict[s
     return paces
 
 
-def counter_share(counter: Counter, service: str, waiting: Mapping[str, int]) -> float:
-    """The fraction of this counter's time that `service` can expect."""
-    weight = counter.profile.weight(service)
-    if weight == 0 or counter.state is not CounterState.OPEN:
-        return 0.0
-    demand = {
-        code: w * (waiting.get(code, 0) + (1 if code == service else 0))
-        for code, w in counter.profile.weights.items()
-    }
-    return demand[service] / sum(demand.values())
-
-
-def estimate_wait_s(
-    service: str,
-    people_ahead: int,
-    mean_s: float,
-    counters: Iterable[CounterLoad],
-    waiting: Mapping[str, int],
-) -> int | None:
-    """Seconds until a ticket with `people_ahead` before it is called; None if no counter serves it.
-
-    The ticket needs `people_ahead + 1` free slots; idle counters give theirs at once, busy ones
-    every `mean_s / capacity` seconds, the first after about half a service time.
-    """
-    capacity = 0.0
-    free = 0.0
-    for load in counters:
-        share = counter_share(load.counter, service, waiting) * load.pace
-        capacity += share
-        if not load.busy:
-            free += share
-    if capacity <= 0:
-        return None
-    slots = people_ahead + 1 - free
-    if slots <= 0:
-        return 0
-    return max(0, math.ceil((slots - 0.5) * mean_s / capacity))
-
-
-def wait_range_s(wait_s: int, people_ahead: int) -> tuple[int, int]:
+def wait_range_s(wait_s: int) -> tuple[int, int]:
     """The range printed around an estimate: (soonest, latest) seconds."""
     low = RANGE_LOW * wait_s
     high = RANGE_HIGH * wait_s + RANGE_PAD_S
     return (int(low // 60 * 60), int(-(-high // 60) * 60))
+
+
+def estimate_wait_s(
+    service: str,
+    ahead: float,
+    mean_s: float,
+    service_s: Mapping[str, float],
+    loads: Sequence[CounterLoad],
+    due_first: Mapping[str, float],
+) -> int | None:
+    """Seconds until a ticket is called: the work due before it on the counters that serve its
+    service, worked off by those counters together."""
+    mine = [
+        load
+        for load in loads
+        if load.counter.state is CounterState.OPEN and load.counter.profile.serves(service)
+    ]
+    capacity = sum(load.pace for load in mine)
+    if capacity <= 0:
+        return None
+    work = ahead * mean_s
+    tickets = ahead
+    for other, count in due_first.items():
+        if other == service or count <= 0:
+            continue
+        everyone = sum(
+            load.counter.profile.weight(other)
+            for load in loads
+            if load.counter.state is CounterState.OPEN
+        )
+        ours = sum(load.counter.profile.weight(other) for load in mine)
+        if everyone > 0 and ours > 0:
+            share = ours / everyone
+            work += count * share * service_s.get(other, mean_s)
+            tickets += count * share
+    idle = sum(1 for load in mine if not load.busy)
+    if tickets < idle:
+        return 0
+    residual = sum(mean_s / 2 for load in mine if load.busy)
+    return max(0, math.ceil((work + residual) / capacity))

@@ -80,6 +80,11 @@ class MemoryStore:
         default_factory=lambda: defaultdict(lambda: deque(maxlen=SERVICE_TIMES_KEPT))
     )
 
+    # (issued_at, service, class) of every ticket, in the order they were committed.
+    issued: dict[str, list[tuple[datetime, str, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
     def install(self, config: OfficeConfig, counters: Sequence[Counter]) -> None:
         """Set up (or replace) an office's configuration and counters."""
         self.configs[config.office.code] = config
@@ -171,6 +176,30 @@ class MemoryTicketRepository:
             counts[service] += len(queue)
         return dict(counts)
 
+    def waiting_before(
+        self, office: str, cutoffs: Mapping[tuple[str, str], datetime | None]
+    ) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for (service, klass, _), queue in self._store.queues[office].items():
+            if (service, klass) not in cutoffs:
+                continue
+            cutoff = cutoffs[(service, klass)]
+            counts[service] += (
+                len(queue) if cutoff is None else queue.count_before((cutoff, "", ""))
+            )
+        return dict(counts)
+
+    def issued_counts(
+        self, office: str, start: datetime, end: datetime
+    ) -> dict[tuple[str, str], int]:
+        log = self._store.issued[office]
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for at, service, klass in log[bisect_left(log, (start, "", "")) :]:
+            if at >= end:
+                break
+            counts[(service, klass)] += 1
+        return dict(counts)
+
     def last_number(self, office: str, service: str, day: date) -> int | None:
         key = (office, service, day)
         return self.numbers.get(key, self._store.numbers.get(key))
@@ -253,6 +282,7 @@ class MemoryUnitOfWork:
         store, tickets = self.store, self.tickets
         for ticket in tickets.added.values():
             store.tickets[ticket.id] = ticket
+            insort(store.issued[ticket.office], (ticket.issued_at, ticket.service, ticket.priority))
         for ticket in (*tickets.added.values(), *tickets.seen.values()):
             store.reindex(ticket)
         store.counters.update(self.counters.added)

@@ -42,6 +42,19 @@ class TicketRepository(Protocol):
 
     def waiting_counts(self, office: str) -> dict[str, int]: ...
 
+    def waiting_before(
+        self, office: str, cutoffs: Mapping[tuple[str, str], datetime | None]
+    ) -> dict[str, int]:
+        """Per service, the waiting tickets of each (service, class) in `cutoffs` queued before
+        its cutoff (None: all of them); queues not in `cutoffs` count nothing."""
+        ...
+
+    def issued_counts(
+        self, office: str, start: datetime, end: datetime
+    ) -> dict[tuple[str, str], int]:
+        """Tickets issued in [start, end), by (service, priority class)."""
+        ...
+
     def last_number(self, office: str, service: str, day: date) -> int | None:
         """The highest sequence number issued for service on day; reserves it for this unit."""
         ...

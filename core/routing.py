@@ -52,18 +52,26 @@ class RoutingContext:
         ]
 
 
+@dataclass(frozen=True)
+class QueueKind:
+    """What a policy knows of a queue to order it against another: its service's target wait and
+    expected service time, and its priority class."""
+
+    target_s: int
+    service_s: int
+    klass: str
+
+
 class RoutingPolicy(Protocol):
     name: str
 
     def choose(self, ctx: RoutingContext) -> QueueHead | None: ...
 
-    def ahead_shift_s(
-        self, settings: PrioritySettings, target_s: int, klass: str, other: str
-    ) -> float:
-        """Within one service: a ticket of class `other` queued before a `klass` ticket's place in
-        time plus this many seconds is called before it (+inf: always, -inf: never). What
-        "people ahead" counts; it leaves out the guard and the interleave, which rarely change
-        the order inside one service."""
+    def ahead_shift_s(self, settings: PrioritySettings, mine: QueueKind, other: QueueKind) -> float:
+        """A ticket of kind `other` queued before a `mine` ticket's place in time plus this many
+        seconds is called before it (+inf: always, -inf: never). What "people ahead" and the wait
+        estimate count; it leaves out the guard, the interleave and work-profile preferences,
+        which rarely change the order."""
         ...
 
 
@@ -90,9 +98,7 @@ class FifoPolicy:
         candidates = ctx.direct() or ctx.eligible()
         return min(candidates, key=fifo_key, default=None)
 
-    def ahead_shift_s(
-        self, settings: PrioritySettings, target_s: int, klass: str, other: str
-    ) -> float:
+    def ahead_shift_s(self, settings: PrioritySettings, mine: QueueKind, other: QueueKind) -> float:
         return 0.0
 
 
@@ -111,11 +117,9 @@ class StrictPriorityPolicy:
             default=None,
         )
 
-    def ahead_shift_s(
-        self, settings: PrioritySettings, target_s: int, klass: str, other: str
-    ) -> float:
-        mine, theirs = settings.weight(klass), settings.weight(other)
-        return 0.0 if mine == theirs else math.inf if theirs > mine else -math.inf
+    def ahead_shift_s(self, settings: PrioritySettings, mine: QueueKind, other: QueueKind) -> float:
+        own, theirs = settings.weight(mine.klass), settings.weight(other.klass)
+        return 0.0 if own == theirs else math.inf if theirs > own else -math.inf
 
 
 # The tuning below was measured with `swq simulate --suite` (README, "Routing"): it keeps every
@@ -168,10 +172,16 @@ class WeightedPolicy:
                 eligible = normal
         return min(eligible, key=lambda h: (self.slack_s(ctx, h), fifo_key(h)))
 
-    def ahead_shift_s(
-        self, settings: PrioritySettings, target_s: int, klass: str, other: str
-    ) -> float:
-        return class_target_s(settings, klass, target_s) - class_target_s(settings, other, target_s)
+    def ahead_shift_s(self, settings: PrioritySettings, mine: QueueKind, other: QueueKind) -> float:
+        return self.due_after_s(settings, mine) - self.due_after_s(settings, other)
+
+    @staticmethod
+    def due_after_s(settings: PrioritySettings, kind: QueueKind) -> float:
+        """Seconds after its place in time at which a ticket of this kind is due."""
+        credit = SHORT_SERVICE_CREDIT * min(
+            kind.service_s, SHORT_SERVICE_CREDIT_CAP * kind.target_s
+        )
+        return class_target_s(settings, kind.klass, kind.target_s) + credit
 
     @staticmethod
     def target_s(ctx: RoutingContext, head: QueueHead) -> float:
@@ -180,11 +190,11 @@ class WeightedPolicy:
     @classmethod
     def slack_s(cls, ctx: RoutingContext, head: QueueHead) -> float:
         """Seconds until the ticket is due; negative once it is late."""
-        target = ctx.target_wait_s[head.service]
-        service_s = ctx.service_s.get(head.service, 0)
-        short_credit = SHORT_SERVICE_CREDIT * min(service_s, SHORT_SERVICE_CREDIT_CAP * target)
+        kind = QueueKind(
+            ctx.target_wait_s[head.service], ctx.service_s.get(head.service, 0), head.priority
+        )
         profile_credit = PROFILE_CREDIT_S * (ctx.profile.weight(head.service) - 1)
-        return cls.target_s(ctx, head) - ctx.waited_s(head) + short_credit - profile_credit
+        return cls.due_after_s(ctx.priority, kind) - ctx.waited_s(head) - profile_credit
 
     @classmethod
     def _latest(cls, ctx: RoutingContext, heads: Sequence[QueueHead]) -> QueueHead | None:

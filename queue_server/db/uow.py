@@ -13,7 +13,7 @@ import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from types import TracebackType
 from typing import Any
@@ -194,6 +194,40 @@ class SqlTicketRepository:
             .group_by(c.service)
         )
         return {service: int(n) for service, n in self._conn.execute(query)}
+
+    def waiting_before(
+        self, office: str, cutoffs: Mapping[tuple[str, str], datetime | None]
+    ) -> dict[str, int]:
+        if not cutoffs:
+            return {}
+        c = t.tickets.c
+        wanted = []
+        for (service, klass), cutoff in cutoffs.items():
+            queue = sa.and_(c.service == service, c.priority == klass)
+            if cutoff is not None:
+                queue = sa.and_(queue, c.queued_at < sa.literal(cutoff, t.UTCDateTime()))
+            wanted.append(queue)
+        query = (
+            sa.select(c.service, sa.func.count())
+            .where(c.office == office, c.status == t.WAITING, sa.or_(*wanted))
+            .group_by(c.service)
+        )
+        return {service: int(n) for service, n in self._conn.execute(query)}
+
+    def issued_counts(
+        self, office: str, start: datetime, end: datetime
+    ) -> dict[tuple[str, str], int]:
+        c = t.tickets.c
+        query = (
+            sa.select(c.service, c.priority, sa.func.count())
+            .where(
+                c.office == office,
+                c.issued_at >= sa.literal(start, t.UTCDateTime()),
+                c.issued_at < sa.literal(end, t.UTCDateTime()),
+            )
+            .group_by(c.service, c.priority)
+        )
+        return {(service, klass): int(n) for service, klass, n in self._conn.execute(query)}
 
     def last_number(self, office: str, service: str, day: date) -> int | None:
         key = (office, service, day)
