@@ -46,11 +46,12 @@ def monday_rush(base: Scenario) -> Scenario:
     return _rename(base, "Monday rush", arrival_profile=profile)
 
 
-def officers_absent(base: Scenario, absent: int = 2) -> Scenario:
-    """The last counters that can be missed without leaving a service unserved stay closed."""
+def officers_absent(base: Scenario, absent: int = 2) -> Scenario | None:
+    """The last counters that can be missed without leaving a service unserved stay closed; None
+    when no counter can be missed."""
     counters = list(base.counters)
     for counter in reversed(base.counters):
-        if absent == 0:
+        if len(base.counters) - len(counters) == absent:
             break
         rest = [c for c in counters if c is not counter]
         if rest and all(
@@ -58,8 +59,11 @@ def officers_absent(base: Scenario, absent: int = 2) -> Scenario:
             for s in base.services
         ):
             counters = rest
-            absent -= 1
-    return _rename(base, "two officers absent", counters=tuple(counters))
+    missing = len(base.counters) - len(counters)
+    if missing == 0:
+        return None
+    name = "two officers absent" if missing == 2 else f"{missing} officer(s) absent"
+    return _rename(base, name, counters=tuple(counters))
 
 
 def agency_surge(base: Scenario) -> Scenario:

@@ -69,6 +69,7 @@ def test_the_suite_derives_its_variants_from_the_scenario() -> None:
     names = [s.name for s in suite_scenarios(base)]
     assert names[0] == base.name and len(names) == 7
     absent = officers_absent(base)
+    assert absent is not None and absent.name == "two officers absent"
     assert len(absent.counters) == len(base.counters) - 2
     assert all(any(s.code in c.services for c in absent.counters) for s in base.services)
     assert len(lunch_pauses(base).pauses) == len(base.counters)
