@@ -218,10 +218,13 @@ class SqlTicketRepository:
         self, office: str, start: datetime, end: datetime
     ) -> dict[tuple[str, str], int]:
         c = t.tickets.c
+        # Today's tickets only: the (office, day, number) index keeps this to one day's rows.
+        today = self._uow.config(office).office.local_day(end)
         query = (
             sa.select(c.service, c.priority, sa.func.count())
             .where(
                 c.office == office,
+                c.day == today,
                 c.issued_at >= sa.literal(start, t.UTCDateTime()),
                 c.issued_at < sa.literal(end, t.UTCDateTime()),
             )
