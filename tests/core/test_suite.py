@@ -1,6 +1,6 @@
 """The office's promises, checked over the scenario suite's seeds (a reduced set: one simulated
-day of the provincial centre takes about half a second per policy, so these tests run about
-30 days; `swq simulate --suite` runs the full 20 seeds)."""
+day of the provincial centre takes about a second of CPU per policy, so these tests run about a
+dozen days, 15-30 s; `swq simulate --suite` runs the full 20 seeds)."""
 
 from __future__ import annotations
 
