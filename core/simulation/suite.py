@@ -129,14 +129,15 @@ def suite_scenarios(base: Scenario) -> list[Scenario]:
 
 @dataclass(frozen=True)
 class Promises:
-    """What an office promises, checked over one scenario's days, in the order the default
-    policy gives them up when staff is short: the within-target share first, the worst wait last.
-    """
+    """What an office promises: on how many of a scenario's days each was kept, in the order the
+    default policy gives them up when staff is short (the within-target share first, the worst
+    wait last)."""
 
-    within_target: bool  # at least 90% of tickets called within their target, every day
-    p90_vs_fifo: bool  # p90 wait no worse than FIFO's on the same visitors, every day
-    priority_half: bool  # each priority class's mean wait at most half the normal one, every day
-    twice_target: bool  # no normal ticket waited past twice its target, any day
+    days: int
+    within_target: int  # days with at least 90% of tickets called within their target
+    p90_vs_fifo: int  # days whose p90 wait is no worse than FIFO's on the same visitors
+    priority_half: int  # days each priority class's mean wait was at most half the normal one
+    twice_target: int  # days no normal ticket waited past twice its target
 
     ORDER: ClassVar[tuple[str, ...]] = (
         "within_target",
@@ -152,7 +153,15 @@ class Promises:
     }
 
     def broken(self) -> list[str]:
-        return [name for name in self.ORDER if not getattr(self, name)]
+        """The promises missed on at least one day, the first to go first."""
+        return [name for name in self.ORDER if getattr(self, name) < self.days]
+
+    def describe(self) -> str:
+        """E.g. `>=90% in target 0/20, p90 <= FIFO 3/20`; `kept` when nothing broke."""
+        broken = self.broken()
+        if not broken:
+            return "kept"
+        return ", ".join(f"{self.LABELS[n]} {getattr(self, n)}/{self.days}" for n in broken)
 
 
 def priority_ratio(result: PolicyResult, normal: str) -> float | None:
@@ -169,12 +178,13 @@ def check_promises(
 ) -> Promises:
     ratios = [priority_ratio(day, normal) for day in days]
     return Promises(
-        within_target=all(day.within_target >= 0.9 for day in days),
-        p90_vs_fifo=all(
+        days=len(days),
+        within_target=sum(day.within_target >= 0.9 for day in days),
+        p90_vs_fifo=sum(
             day.p90_wait_s <= fifo.p90_wait_s for day, fifo in zip(days, fifo_days, strict=True)
         ),
-        priority_half=all(r is None or r <= 0.5 for r in ratios),
-        twice_target=all(day.normal_past_twice_target == 0 for day in days),
+        priority_half=sum(r is None or r <= 0.5 for r in ratios),
+        twice_target=sum(day.normal_past_twice_target == 0 for day in days),
     )
 
 
@@ -286,7 +296,8 @@ def format_suite(rows: Sequence[SuiteRow]) -> str:
     """One plain-text table: a line per scenario and policy, means over the seeds.
 
     Per class: mean/p90 wait in minutes. `of best`: the within-target share over the
-    clairvoyant reference's. `broken`: promises missed on some day, the first to go first.
+    clairvoyant reference's. `broken`: promises missed on some day, the first to go first, with
+    the days they were kept.
     """
     if not rows:
         return "(no results)"
@@ -297,11 +308,7 @@ def format_suite(rows: Sequence[SuiteRow]) -> str:
     ]  # fmt: skip
     table = [header]
     for row in rows:
-        broken = (
-            "-"
-            if row.promises is None
-            else ", ".join(Promises.LABELS[name] for name in row.promises.broken()) or "none"
-        )
+        broken = "-" if row.promises is None else row.promises.describe()
         table.append(
             [
                 row.scenario,
