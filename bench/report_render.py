@@ -46,8 +46,8 @@ from core.office_file import loads_office
 from core.reports import build_report
 from queue_server import create_app
 from queue_server.auth import Role, create_token
-from queue_server.check import check
 from queue_server.db import schema as t
+from queue_server.db.check import check
 from queue_server.db.engine import make_engine
 from queue_server.db.migrate import upgrade
 from queue_server.db.rows import ticket_to_row

@@ -10,16 +10,16 @@ from flask import Flask
 from queue_server.api import blueprint
 from queue_server.api.errors import register_error_handlers
 from queue_server.api.public import root
-from queue_server.board_page import board_page
 from queue_server.extension import init_app
 from queue_server.reports import register as register_reports
 from queue_server.settings import load_settings
-from queue_server.status_page import pages
 from queue_server.web.admin import admin_blueprint
+from queue_server.web.board_page import board_page
 from queue_server.web.console import console
 from queue_server.web.language import init_language
 from queue_server.web.login import login
 from queue_server.web.session import init_sessions
+from queue_server.web.status_page import pages
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from flask import Flask, current_app
 
 from queue_server.auth import Principal
-from queue_server.day_rollover import DayRollover
+from queue_server.days.rollover import DayRollover
 from queue_server.db.database import Database
-from queue_server.live import EventHub
+from queue_server.live.hub import EventHub
 
 EXTENSION = "swq"
 

@@ -15,10 +15,10 @@ from queue_server.api import bp, spec
 from queue_server.api.access import office_for
 from queue_server.api.errors import ApiError
 from queue_server.api.models import Board, Error, EventsQuery, Health, OfficeQuery, ServiceOut
-from queue_server.board import board_document
 from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
-from queue_server.live import StreamsFull
+from queue_server.live.board import board_document
+from queue_server.live.hub import StreamsFull
 
 root = Blueprint("root", __name__)
 OFFICE_ERRORS = {400: (Error, "several offices: say which"), 404: (Error, "no such office")}

@@ -36,7 +36,7 @@ from queue_server.auth import Principal, Role
 from queue_server.db import schema as t
 from queue_server.db.uow import IdempotencyClaim, SqlUnitOfWork
 from queue_server.extension import swq
-from queue_server.status_page import public_status_document
+from queue_server.web.status_page import public_status_document
 
 ERRORS = {
     400: (Error, "bad request"),

@@ -1,1 +1,2 @@
-"""`swq demo`: a whole office on one machine, for a first look."""
+"""`swq demo`'s office file and the simulated citizens and officers (the command is
+`queue_server.cli.demo`)."""

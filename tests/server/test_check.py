@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
 
-from queue_server.check import find_problems
 from queue_server.cli import main
 from queue_server.db import schema as t
+from queue_server.db.check import find_problems
 from queue_server.db.engine import make_engine
 from queue_server.db.schema import metadata
 from tests.server.conftest import Office, count_rows

@@ -7,7 +7,7 @@ event log and two live event streams must tell one consistent story: unique gapl
 ticket at two counters, every ticket issued once, called once, done once.
 
 The helpers here (the busy office, tokens, reading the tables) are shared with test_crash.py; the
-invariants themselves are `swq check`'s (queue_server/check.py).
+invariants themselves are `swq check`'s (queue_server/db/check.py).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from sqlalchemy.engine import make_url
 
 from core.office_file import load_office
 from queue_server.auth import Role, create_token
-from queue_server.check import find_problems
 from queue_server.db import schema as t
+from queue_server.db.check import find_problems
 from queue_server.db.engine import make_engine
 from queue_server.offices import store_office
 from tests.server.processes import EventClient, ServerProcess

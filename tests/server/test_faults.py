@@ -27,8 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from core.sse import ServerSentEvent
-from queue_server.check import find_problems
 from queue_server.db import schema as t
+from queue_server.db.check import find_problems
 from queue_server.db.engine import make_engine
 from tests.server.conftest import Office, count_rows, fresh_database, load_test_office
 from tests.server.processes import EventClient, ServerProcess

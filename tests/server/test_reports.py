@@ -25,9 +25,9 @@ from pydantic import TypeAdapter
 
 from core.reports import Report, build_report
 from queue_server import create_app
-from queue_server.check import check
-from queue_server.day_close import close_day
+from queue_server.days.close import close_day
 from queue_server.db import schema as t
+from queue_server.db.check import check
 from queue_server.db.engine import make_engine
 from tests.core.test_reports import scripted_day
 from tests.server.conftest import Office

@@ -10,7 +10,7 @@ import threading
 from datetime import date, datetime
 
 from core.model import OfficeConfig
-from queue_server.day_close import close_day, days_left_open
+from queue_server.days.close import close_day, days_left_open
 from queue_server.db.database import Database
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from queue_server.api.access import office_for
-from queue_server.board import board_document
 from queue_server.extension import swq
+from queue_server.live.board import board_document
 
 board_page = Blueprint("board_page", __name__)
 

@@ -18,21 +18,18 @@ still has open tickets.
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-import click
 import sqlalchemy as sa
 
 from core import lifecycle
-from core.errors import DomainError, InvalidRequest
+from core.errors import InvalidRequest
 from core.model import TicketStatus
 from core.reports import local_window, thai_date
 from queue_server.db import schema as t
 from queue_server.db.database import Database
 from queue_server.db.uow import SqlUnitOfWork
-from queue_server.server_cli import DB_OPTION, _database, _fail
 
 OPEN = (TicketStatus.WAITING.value, *t.AT_COUNTER)
 
@@ -108,42 +105,3 @@ def days_left_open(db: Database, office: str, now: datetime) -> list[date]:
                 .order_by(c.day)
             ).scalars()
         )
-
-
-@click.group("day")
-def day_group() -> None:
-    """The office day: close it (history is kept)."""
-
-
-@day_group.command("close")
-@click.option("--office", "code", help="Office code (default: the only office).")
-@click.option(
-    "--date",
-    "day",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="The local day to close (default: every earlier day with open tickets).",
-)
-@DB_OPTION
-def day_close_command(code: str | None, day: datetime | None, database_url: str) -> None:
-    """End the tickets a day left open (waiting/called: cancelled, serving: done) and record it.
-
-    Nothing is deleted; numbering restarts by itself each local day."""
-    from queue_server.offices import resolve_office
-
-    now = datetime.now(UTC)
-    try:
-        with _database(database_url) as engine:
-            with engine.connect() as conn:
-                office = resolve_office(conn, code)
-            db = Database(database_url)
-            try:
-                days = [day.date()] if day else days_left_open(db, office, now)
-                results = [close_day(db, office, d, now, f"cli:{getpass.getuser()}") for d in days]
-            finally:
-                db.dispose()
-    except DomainError as exc:
-        raise _fail(exc) from None
-    if not results:
-        click.echo("ไม่มีวันที่ค้างปิด / no earlier day has open tickets")
-    for result in results:
-        click.echo(result.line())

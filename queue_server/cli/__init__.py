@@ -1,4 +1,4 @@
-"""The `swq` command line."""
+"""The `swq` command line: click commands on top of the services, which never import it."""
 
 from __future__ import annotations
 
@@ -139,9 +139,9 @@ def run_suite_command(
 
 
 def _register_server_commands() -> None:
-    from queue_server.day_close import day_group
-    from queue_server.demo.command import demo_command
-    from queue_server.server_cli import (
+    from queue_server.cli.day import day_group
+    from queue_server.cli.demo import demo_command
+    from queue_server.cli.server import (
         check_command,
         db_group,
         office_group,
@@ -171,7 +171,3 @@ def _register_plugin_commands() -> None:
 
 _register_server_commands()
 _register_plugin_commands()
-
-
-if __name__ == "__main__":
-    main()

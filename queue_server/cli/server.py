@@ -243,7 +243,7 @@ def token_create(
 def check_command(database_url: str) -> None:
     """Verify the stored invariants: unique numbers, no double calls, events consistent with
     ticket states. Exit 0 when clean, 1 with one line per problem otherwise."""
-    from queue_server.check import check
+    from queue_server.db.check import check
 
     sqlite = make_url(normalise_url(database_url)).get_backend_name() == "sqlite"
     with _database(database_url) as engine:

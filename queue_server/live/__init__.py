@@ -1,0 +1,1 @@
+"""The live side: the event stream hub and the board document it keeps current."""
