@@ -113,7 +113,8 @@ def run_suite_command(
     progress: bool,
     chart: Path | None,
 ) -> None:
-    from queue_server.suite_chart import draw_suite_chart
+    # matplotlib only when the suite runs, so that every other swq command starts quickly.
+    from queue_server.cli.suite_chart import draw_suite_chart
 
     try:
         base = load_scenario(scenario_path) if scenario_path else builtin_scenario()
