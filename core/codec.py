@@ -46,7 +46,10 @@ def ticket_to_json(
     estimated_wait_s: int | None,
     status_url: str,
     tz: tzinfo | None = None,
+    wait_range_s: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
+    """The contract's ticket document; `estimated_wait_range_s` ([soonest, latest] seconds, or
+    null) is an extension beside the contract's `estimated_wait_s`."""
     return {
         "id": ticket.id,
         "number": ticket.number,
@@ -56,6 +59,7 @@ def ticket_to_json(
         "transactions": [{"service": t.service, "done": t.done} for t in ticket.transactions],
         "people_ahead": people_ahead,
         "estimated_wait_s": estimated_wait_s,
+        "estimated_wait_range_s": list(wait_range_s) if wait_range_s is not None else None,
         "issued_at": iso(ticket.issued_at, tz),
         "called_at": iso(ticket.called_at, tz),
         "counter": ticket.counter,
@@ -79,6 +83,21 @@ class TicketView:
     called_at: datetime | None
     counter: str | None
     status_url: str
+    # An extension: [soonest, latest] seconds; None when the server sends none.
+    estimated_wait_range_s: tuple[int, int] | None = None
+
+
+def _wait_range(doc: Mapping[str, Any]) -> tuple[int, int] | None:
+    value = doc.get("estimated_wait_range_s")
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        raise CodecError(f"estimated_wait_range_s: expected [low, high] seconds, got {value!r}")
+    return (value[0], value[1])
 
 
 def _field(doc: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
@@ -117,6 +136,7 @@ def ticket_from_json(doc: object) -> TicketView:
         called_at=parse_time(called_at, "called_at") if called_at is not None else None,
         counter=_field(doc, "counter", (str, type(None))),
         status_url=_field(doc, "status_url", str),
+        estimated_wait_range_s=_wait_range(doc),
     )
 
 

@@ -7,11 +7,12 @@ that is not committed leaves nothing behind, and queue heads cost O(number of qu
 from __future__ import annotations
 
 import copy
+import math
 from bisect import bisect_left, insort
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 
 from core.errors import NotFound
@@ -75,8 +76,13 @@ class MemoryStore:
     recent_calls: dict[tuple[str, str], deque[str]] = field(
         default_factory=lambda: defaultdict(lambda: deque(maxlen=RECENT_CALLS_KEPT))
     )
-    service_times: dict[tuple[str, str], deque[float]] = field(
+    service_times: dict[tuple[str, str], deque[tuple[str, float]]] = field(
         default_factory=lambda: defaultdict(lambda: deque(maxlen=SERVICE_TIMES_KEPT))
+    )
+
+    # (issued_at, service, class) of every ticket, in the order they were committed.
+    issued: dict[str, list[tuple[datetime, str, str]]] = field(
+        default_factory=lambda: defaultdict(list)
     )
 
     def install(self, config: OfficeConfig, counters: Sequence[Counter]) -> None:
@@ -106,7 +112,9 @@ class MemoryStore:
         if isinstance(event, TicketCalled):
             self.recent_calls[(event.office, event.counter)].append(event.priority)
         elif isinstance(event, TicketDone):
-            self.service_times[(event.office, event.service)].append(event.service_s)
+            self.service_times[(event.office, event.service)].append(
+                (event.counter, float(event.service_s))
+            )
 
 
 class MemoryTicketRepository:
@@ -149,17 +157,49 @@ class MemoryTicketRepository:
         ticket_id = self._store.at_counter.get((office, counter))
         return self.get(ticket_id) if ticket_id is not None else None
 
-    def people_ahead(self, ticket: Ticket) -> int:
-        return sum(
-            queue.count_before(ticket.queue_key)
-            for (service, _, _), queue in self._store.queues[ticket.office].items()
-            if service == ticket.service
-        )
+    def people_ahead(self, ticket: Ticket, shift_s: Mapping[str, float]) -> int:
+        ahead = 0
+        for (service, klass, _), queue in self._store.queues[ticket.office].items():
+            if service != ticket.service:
+                continue
+            shift = shift_s.get(klass, 0.0)
+            if shift == 0:
+                ahead += queue.count_before(ticket.queue_key)
+            elif shift == math.inf:
+                ahead += len(queue)
+            elif shift != -math.inf:
+                cutoff = ticket.queued_at + timedelta(seconds=shift)
+                ahead += queue.count_before((cutoff, "", ""))
+        return ahead
 
     def waiting_counts(self, office: str) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
         for (service, _, _), queue in self._store.queues[office].items():
             counts[service] += len(queue)
+        return dict(counts)
+
+    def waiting_before(
+        self, office: str, cutoffs: Mapping[tuple[str, str], datetime | None]
+    ) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for (service, klass, _), queue in self._store.queues[office].items():
+            if (service, klass) not in cutoffs:
+                continue
+            cutoff = cutoffs[(service, klass)]
+            counts[service] += (
+                len(queue) if cutoff is None else queue.count_before((cutoff, "", ""))
+            )
+        return dict(counts)
+
+    def issued_counts(
+        self, office: str, start: datetime, end: datetime
+    ) -> dict[tuple[str, str], int]:
+        log = self._store.issued[office]
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for at, service, klass in log[bisect_left(log, (start, "", "")) :]:
+            if at >= end:
+                break
+            counts[(service, klass)] += 1
         return dict(counts)
 
     def last_number(self, office: str, service: str, day: date) -> int | None:
@@ -173,7 +213,9 @@ class MemoryTicketRepository:
         calls = self._store.recent_calls[(office, counter)]
         return list(calls)[-limit:] if limit > 0 else []
 
-    def recent_service_times(self, office: str, service: str, limit: int) -> list[float]:
+    def recent_service_times(
+        self, office: str, service: str, limit: int
+    ) -> list[tuple[str, float]]:
         return list(self._store.service_times[(office, service)])[-limit:]
 
 
@@ -242,6 +284,7 @@ class MemoryUnitOfWork:
         store, tickets = self.store, self.tickets
         for ticket in tickets.added.values():
             store.tickets[ticket.id] = ticket
+            insort(store.issued[ticket.office], (ticket.issued_at, ticket.service, ticket.priority))
         for ticket in (*tickets.added.values(), *tickets.seen.values()):
             store.reindex(ticket)
         store.counters.update(self.counters.added)

@@ -241,8 +241,9 @@ class PrioritySettings:
 
     `weights` rank classes when several priority queues wait (higher first). At most
     `max_priority_in_row` priority tickets are called in a row at a counter while normal ones wait.
-    The long-wait guard puts first a ticket that has waited `long_wait_guard_at` of its service's
-    target wait: acting a little before the target keeps more tickets within it (`swq simulate`).
+    The long-wait guard puts first a ticket that would otherwise wait past
+    (1 + `long_wait_guard_at`) times its service's target wait, so nobody waits much past twice it
+    (`swq simulate --suite`).
     """
 
     classes: tuple[str, ...] = (NORMAL, "elderly", "disabled", "pregnant", "monk")

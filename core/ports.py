@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
@@ -31,11 +31,29 @@ class TicketRepository(Protocol):
         """The ticket called to or being served at the counter, if any."""
         ...
 
-    def people_ahead(self, ticket: Ticket) -> int:
-        """Waiting tickets of the same service queued before this one (any class)."""
+    def people_ahead(self, ticket: Ticket, shift_s: Mapping[str, float]) -> int:
+        """Waiting tickets of the same service that go before this one.
+
+        A ticket of class k goes before it if it was queued before this one's `queued_at` plus
+        `shift_s[k]` seconds (+inf: every ticket of k, -inf: none); with a shift of 0 the queue
+        order decides (`Ticket.queue_key`). A class missing from `shift_s` counts as 0.
+        """
         ...
 
     def waiting_counts(self, office: str) -> dict[str, int]: ...
+
+    def waiting_before(
+        self, office: str, cutoffs: Mapping[tuple[str, str], datetime | None]
+    ) -> dict[str, int]:
+        """Per service, the waiting tickets of each (service, class) in `cutoffs` queued before
+        its cutoff (None: all of them); queues not in `cutoffs` count nothing."""
+        ...
+
+    def issued_counts(
+        self, office: str, start: datetime, end: datetime
+    ) -> dict[tuple[str, str], int]:
+        """Tickets issued in [start, end), by (service, priority class)."""
+        ...
 
     def last_number(self, office: str, service: str, day: date) -> int | None:
         """The highest sequence number issued for service on day; reserves it for this unit."""
@@ -47,7 +65,12 @@ class TicketRepository(Protocol):
         """Priority classes of the last `limit` calls at the counter, oldest first."""
         ...
 
-    def recent_service_times(self, office: str, service: str, limit: int) -> Sequence[float]: ...
+    def recent_service_times(
+        self, office: str, service: str, limit: int
+    ) -> Sequence[tuple[str, float]]:
+        """(counter, seconds at the counter) of the last `limit` finished tickets of the service,
+        oldest first."""
+        ...
 
 
 class CounterRepository(Protocol):

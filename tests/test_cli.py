@@ -51,3 +51,75 @@ def test_bad_scenario_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None
 def test_unknown_policy_is_refused_by_name() -> None:
     result = CliRunner().invoke(main, ["simulate", "--policy", "random"])
     assert result.exit_code == 2 and "weighted" in result.output
+
+
+def test_suite_on_an_office_scenario_prints_the_table_and_draws_the_chart(tmp_path: Path) -> None:
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL_OFFICE, encoding="utf-8")
+    chart = tmp_path / "suite.png"
+    result = CliRunner().invoke(
+        main,
+        ["simulate", "--suite", "--scenario", str(scenario), "--seeds", "2", "--chart", str(chart)],
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.startswith(("small", "1 officer"))]
+    # The office's day and its absences variant, three policies and the clairvoyant reference.
+    assert len(rows) == 8
+    assert "means over 2 seeds" in result.stdout
+    assert "simulated days" in result.stderr
+    assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_suite_seeds_must_be_positive() -> None:
+    result = CliRunner().invoke(main, ["simulate", "--suite", "--seeds", "0"])
+    assert result.exit_code == 2 and "--seeds" in result.output
+
+
+# Two counters, so one can be absent; no elderly class, so no pension day.
+SMALL_OFFICE = """
+[scenario]
+name = "small"
+
+[office]
+code = "small"
+name_th = "สำนักงานเล็ก"
+name_en = "Small office"
+hours = "08:30-12:30"
+
+[arrivals.profile]
+9 = 2
+10 = 1
+
+[priority]
+classes = ["normal", "monk"]
+
+[priority.mix]
+normal = 0.9
+monk = 0.1
+
+[[agencies]]
+code = "dopa"
+name_th = "อำเภอ"
+name_en = "District"
+
+[[services]]
+code = "A"
+agency = "dopa"
+name_th = "ทะเบียนราษฎร์"
+name_en = "Civil registration"
+target_wait_min = 15
+visitors_per_day = 60
+service_time = { mean_min = 4, sd_min = 2 }
+
+[[counters]]
+code = "1"
+name_th = "ช่อง 1"
+name_en = "Counter 1"
+services = { A = 1 }
+
+[[counters]]
+code = "2"
+name_th = "ช่อง 2"
+name_en = "Counter 2"
+services = { A = 1 }
+"""

@@ -26,6 +26,8 @@ NO_SHOW_AFTER_S = 120
 # Event kinds; at equal times the sequence number keeps the order they were scheduled in.
 ARRIVE = 0
 RELEASE = 1
+PAUSE = 2
+RESUME = 3
 
 Progress = Callable[[int, int], None]
 
@@ -117,6 +119,10 @@ class _Day:
         self.records: dict[int, TicketRecord] = {}
         self.refused = 0
         self.last_s = 0
+        # Tickets called so far per service: what "people ahead" is checked against.
+        self.calls: dict[str, int] = dict.fromkeys(self.targets, 0)
+        # Counters that pause as soon as their current ticket is finished, with the reason.
+        self.pausing: dict[str, str] = {}
 
     def schedule(self, at_s: int, kind: int, counter: str, visitor: int) -> None:
         self.seq += 1
@@ -145,6 +151,9 @@ class _Day:
             now_s,
             where.estimated_wait_s,
             self.targets[visitor.service],
+            ahead=where.people_ahead,
+            range_s=where.wait_range_s,
+            calls_before_issue=self.calls[visitor.service],
         )
         # Idle counters have nothing they serve waiting, so only this ticket can change that,
         # and once one counter takes it the rest stay idle.
@@ -161,7 +170,10 @@ class _Day:
             return False
         self.idle.pop(counter, None)
         visitor = self.by_ticket[ticket.id]
-        self.records[visitor.index].called_s = now_s
+        record = self.records[visitor.index]
+        record.called_s = now_s
+        record.called_ahead = self.calls[visitor.service] - record.calls_before_issue
+        self.calls[visitor.service] += 1
         hold_s = NO_SHOW_AFTER_S if visitor.no_show else visitor.duration_s
         self.busy_s[counter] += hold_s
         self.schedule(now_s + hold_s, RELEASE, counter, visitor.index)
@@ -181,6 +193,33 @@ class _Day:
             )
         self.records[visitor.index].no_show = visitor.no_show
         self.last_s = now_s
+        if counter in self.pausing:
+            self.start_pause(now_s, counter, self.pausing.pop(counter))
+        else:
+            self.try_call(now_s, counter)
+
+    def pause(self, now_s: int, counter: str, reason: str) -> None:
+        if counter not in self.idle:  # busy: pause once this ticket is done
+            self.pausing[counter] = reason
+            return
+        del self.idle[counter]
+        self.start_pause(now_s, counter, reason)
+
+    def start_pause(self, now_s: int, counter: str, reason: str) -> None:
+        services.pause_counter(
+            self.uow,
+            office=self.office,
+            counter=counter,
+            reason=reason,
+            now=self.scenario.at(now_s),
+        )
+
+    def resume(self, now_s: int, counter: str) -> None:
+        if self.pausing.pop(counter, None) is not None:
+            return  # the pause never started: the counter was busy all along
+        services.resume_counter(
+            self.uow, office=self.office, counter=counter, now=self.scenario.at(now_s)
+        )
         self.try_call(now_s, counter)
 
     def run(self, on_progress: Progress | None) -> None:
@@ -188,9 +227,20 @@ class _Day:
             if visitor.arrival_s < self.scenario.open_s:  # the kiosk stops issuing at closing
                 self.schedule(visitor.arrival_s, ARRIVE, "", visitor.index)
         total = len(self.events)
+        reasons = {}
+        for n, pause in enumerate(self.scenario.pauses):
+            self.schedule(pause.start_s, PAUSE, pause.counter, n)
+            self.schedule(pause.end_s, RESUME, pause.counter, n)
+            reasons[n] = pause.reason
         done = 0
         while self.events:
             now_s, _, kind, counter, index = heapq.heappop(self.events)
+            if kind == PAUSE:
+                self.pause(now_s, counter, reasons[index])
+                continue
+            if kind == RESUME:
+                self.resume(now_s, counter)
+                continue
             visitor = self.by_index[index]
             if kind == ARRIVE:
                 self.arrive(now_s, visitor)

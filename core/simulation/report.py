@@ -36,6 +36,12 @@ class TicketRecord:
     # The wait the core printed on the ticket; None when it could not estimate.
     estimate_s: int | None
     target_s: int
+    # "People ahead" printed on the ticket, and how many of its service were really called
+    # between its issue and its call.
+    ahead: int = 0
+    range_s: tuple[int, int] | None = None
+    calls_before_issue: int = 0
+    called_ahead: int | None = None
     called_s: int | None = None
     no_show: bool = False
 
@@ -53,16 +59,18 @@ class GroupWaits:
     mean_wait_s: float | None
     max_wait_s: int | None
     within_target: float | None
+    p90_wait_s: int | None = None
 
 
 def _group(key: str, records: Sequence[TicketRecord]) -> GroupWaits:
-    waits = [r.wait_s for r in records if r.wait_s is not None]
+    waits = sorted(r.wait_s for r in records if r.wait_s is not None)
     return GroupWaits(
         key,
         len(records),
         fmean(waits) if waits else None,
         max(waits, default=None),
         _within_target(records),
+        nearest_rank(waits, 90) if waits else None,
     )
 
 
@@ -97,6 +105,12 @@ class PolicyResult:
     estimated: int  # tickets issued with a wait estimate
     estimate_mae_s: float | None  # mean |printed estimate - actual wait| over those tickets
     estimate_mae_share: float | None  # that error over the same tickets' mean actual wait
+    # Share of called tickets whose wait fell inside the range printed on the ticket.
+    range_coverage: float | None = None
+    # Mean |people ahead printed - tickets of its service really called before it|.
+    rank_error: float | None = None
+    # Normal tickets called (or never called) past twice their service's target wait.
+    normal_past_twice_target: int = 0
 
     def class_waits(self, priority: str) -> GroupWaits:
         return _find(self.by_class, priority)
@@ -138,6 +152,17 @@ def summarise(
         if r.estimate_s is not None and r.wait_s is not None
     ]
     mae = fmean(abs(estimate - wait) for estimate, wait in pairs) if pairs else None
+    ranged = [r for r in called if r.range_s is not None]
+    coverage = (
+        fmean(r.range_s[0] <= r.wait_s <= r.range_s[1] for r in ranged)  # type: ignore[index,operator]
+        if ranged
+        else None
+    )
+    ranked = [abs(r.ahead - r.called_ahead) for r in called if r.called_ahead is not None]
+    normal = scenario.priority.normal
+    late = sum(
+        r.priority == normal and (r.wait_s is None or r.wait_s > 2 * r.target_s) for r in records
+    )
     mean_wait_estimated = fmean(wait for _, wait in pairs) if pairs else 0.0
     open_s = max(scenario.open_s, last_s)
     return PolicyResult(
@@ -162,6 +187,9 @@ def summarise(
         estimate_mae_share=(
             mae / mean_wait_estimated if mae is not None and mean_wait_estimated > 0 else None
         ),
+        range_coverage=coverage,
+        rank_error=fmean(ranked) if ranked else None,
+        normal_past_twice_target=late,
     )
 
 

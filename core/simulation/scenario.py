@@ -166,6 +166,27 @@ class CounterSpec:
         return Counter(office, self.code, self.name_th, self.name_en, WorkProfile(self.services))
 
 
+@dataclass(frozen=True)
+class CounterPause:
+    """A counter away from `start_s` to `end_s` seconds after opening (lunch, a long case).
+
+    A counter busy at `start_s` pauses when it finishes that ticket.
+    """
+
+    counter: str
+    start_s: int
+    end_s: int
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start_s < self.end_s:
+            raise ScenarioError(
+                "pauses",
+                f"a pause must end after it starts, got {self.start_s}-{self.end_s} s",
+                "ช่วงพักต้องสิ้นสุดหลังเวลาเริ่ม",
+            )
+
+
 def _no_repeats(key: str, codes: list[str]) -> None:
     seen: set[str] = set()
     for i, code in enumerate(codes):
@@ -190,6 +211,7 @@ class Scenario:
     extra_service_probability: float = 0.0
     no_show_probability: float = 0.0
     day: date = DEFAULT_DAY
+    pauses: tuple[CounterPause, ...] = ()
 
     def __post_init__(self) -> None:
         if self.office.hours is None:
@@ -241,6 +263,15 @@ class Scenario:
                     key, "gives no arrivals while the office is open", "ไม่มีผู้มาในเวลาทำการ"
                 )
         self._check_mix()
+        object.__setattr__(self, "pauses", tuple(self.pauses))
+        counters = {c.code for c in self.counters}
+        for i, pause in enumerate(self.pauses):
+            if pause.counter not in counters:
+                raise ScenarioError(
+                    f"pauses[{i}].counter",
+                    f"unknown counter {pause.counter!r}",
+                    f"ไม่รู้จักช่องบริการ {pause.counter!r}",
+                )
         _check_share("extra_service_probability", self.extra_service_probability)
         _check_share("no_show_probability", self.no_show_probability)
 

@@ -88,6 +88,7 @@ class TicketOut(BaseModel):
     transactions: list[TransactionOut]
     people_ahead: int
     estimated_wait_s: int | None
+    estimated_wait_range_s: tuple[int, int] | None = None
     issued_at: datetime
     called_at: datetime | None
     counter: str | None
@@ -100,6 +101,7 @@ class PublicStatus(BaseModel):
     state_th: str
     people_ahead: int
     estimated_wait_s: int | None
+    estimated_wait_range_s: tuple[int, int] | None = None
     counter: str | None
     counter_name_th: str | None
     counter_name_en: str | None
@@ -122,6 +124,7 @@ class ServiceOut(BaseModel):
     open: bool
     waiting: int
     estimated_wait_s: int | None
+    estimated_wait_range_s: tuple[int, int] | None = None
 
 
 class CounterOut(BaseModel):

@@ -24,6 +24,7 @@ def ticket_document(config: OfficeConfig, ticket: Ticket, where: Position) -> di
         ticket,
         people_ahead=where.people_ahead,
         estimated_wait_s=where.estimated_wait_s,
+        wait_range_s=where.wait_range_s,
         status_url=status_url(ticket),
         tz=config.office.tz,
     )

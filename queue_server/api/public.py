@@ -91,6 +91,7 @@ def list_services(query: OfficeQuery) -> Response:
                 open=svc.open,
                 waiting=waiting.get(code, 0),
                 estimated_wait_s=positions[code].estimated_wait_s,
+                estimated_wait_range_s=positions[code].wait_range_s,
             ).model_dump(mode="json")
         )
     return jsonify(docs)

@@ -11,6 +11,7 @@ import click
 from core.errors import DomainError
 from core.routing import POLICIES
 from core.simulation import builtin_scenario, compare, format_table, load_scenario
+from core.simulation.suite import SUITE_SEEDS, format_suite, run_suite, suite_scenarios
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,10 +64,37 @@ class PolicyProgress:
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
 @click.option("--progress/--no-progress", default=True, help="Show progress bars on stderr.")
+@click.option(
+    "--suite",
+    is_flag=True,
+    help="Run the scenario's suite (rush, absences, surge, lunch, pension day, long case) "
+    "over many seeds, with a clairvoyant reference.",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=SUITE_SEEDS,
+    show_default=True,
+    help="With --suite: seeds 1..N.",
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --suite: write the comparison chart to this PNG file.",
+)
 def simulate_command(
-    scenario_path: Path | None, policies: tuple[str, ...], seed: int, progress: bool
+    scenario_path: Path | None,
+    policies: tuple[str, ...],
+    seed: int,
+    progress: bool,
+    suite: bool,
+    seeds: int,
+    chart: Path | None,
 ) -> None:
     """Replay a simulated office day through the routing core and compare policies."""
+    if suite:
+        run_suite_command(scenario_path, policies, seeds, progress, chart)
+        return
     progress_bars = PolicyProgress(progress)
     try:
         scenario = load_scenario(scenario_path) if scenario_path else builtin_scenario()
@@ -76,6 +104,39 @@ def simulate_command(
     finally:
         progress_bars.close()
     click.echo(format_table(results))
+
+
+def run_suite_command(
+    scenario_path: Path | None,
+    policies: tuple[str, ...],
+    seeds: int,
+    progress: bool,
+    chart: Path | None,
+) -> None:
+    # matplotlib only when the suite runs, so that every other swq command starts quickly.
+    from queue_server.cli.suite_chart import draw_suite_chart
+
+    try:
+        base = load_scenario(scenario_path) if scenario_path else builtin_scenario()
+        scenarios = suite_scenarios(base)
+        with click.progressbar(
+            length=len(scenarios) * seeds * (len(policies or POLICIES) + 2),
+            label="simulated days",
+            file=sys.stderr,
+            hidden=not progress,
+        ) as bar:
+            rows = run_suite(
+                scenarios,
+                policies or tuple(POLICIES),
+                range(1, seeds + 1),
+                lambda done, total: bar.update(done - bar.pos),
+            )
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.message_th}\n{exc.message_en}") from None
+    click.echo(format_suite(rows))
+    if chart is not None:
+        draw_suite_chart(rows, chart)
+        click.echo(f"chart: {chart}", err=True)
 
 
 def _register_server_commands() -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from types import TracebackType
 from typing import Any
@@ -153,18 +154,35 @@ class SqlTicketRepository:
             self._at_counters = {row["counter"]: self._track(row) for row in rows}
         return self._at_counters.get(counter)
 
-    def people_ahead(self, ticket: Ticket) -> int:
+    def people_ahead(self, ticket: Ticket, shift_s: Mapping[str, float]) -> int:
         c = t.tickets.c
+        own_place = sa.tuple_(c.queued_at, c.number, c.id) < sa.tuple_(
+            sa.literal(ticket.queued_at, t.UTCDateTime()),
+            sa.literal(ticket.number),
+            sa.literal(ticket.id),
+        )
+        goes_first = []
+        config = self._uow.config(ticket.office)
+        for klass in config.priority.classes:
+            shift = shift_s.get(klass, 0.0)
+            if shift == -math.inf:
+                continue
+            if shift == 0:
+                goes_first.append(sa.and_(c.priority == klass, own_place))
+            elif shift == math.inf:
+                goes_first.append(c.priority == klass)
+            else:
+                cutoff = ticket.queued_at + timedelta(seconds=shift)
+                goes_first.append(
+                    sa.and_(c.priority == klass, c.queued_at < sa.literal(cutoff, t.UTCDateTime()))
+                )
+        if not goes_first:
+            return 0
         query = sa.select(sa.func.count()).where(
             c.office == ticket.office,
             c.status == t.WAITING,
             c.service == ticket.service,
-            sa.tuple_(c.queued_at, c.number, c.id)
-            < sa.tuple_(
-                sa.literal(ticket.queued_at, t.UTCDateTime()),
-                sa.literal(ticket.number),
-                sa.literal(ticket.id),
-            ),
+            sa.or_(*goes_first),
         )
         return int(self._conn.execute(query).scalar_one())
 
@@ -176,6 +194,43 @@ class SqlTicketRepository:
             .group_by(c.service)
         )
         return {service: int(n) for service, n in self._conn.execute(query)}
+
+    def waiting_before(
+        self, office: str, cutoffs: Mapping[tuple[str, str], datetime | None]
+    ) -> dict[str, int]:
+        if not cutoffs:
+            return {}
+        c = t.tickets.c
+        wanted = []
+        for (service, klass), cutoff in cutoffs.items():
+            queue = sa.and_(c.service == service, c.priority == klass)
+            if cutoff is not None:
+                queue = sa.and_(queue, c.queued_at < sa.literal(cutoff, t.UTCDateTime()))
+            wanted.append(queue)
+        query = (
+            sa.select(c.service, sa.func.count())
+            .where(c.office == office, c.status == t.WAITING, sa.or_(*wanted))
+            .group_by(c.service)
+        )
+        return {service: int(n) for service, n in self._conn.execute(query)}
+
+    def issued_counts(
+        self, office: str, start: datetime, end: datetime
+    ) -> dict[tuple[str, str], int]:
+        c = t.tickets.c
+        # Today's tickets only: the (office, day, number) index keeps this to one day's rows.
+        today = self._uow.config(office).office.local_day(end)
+        query = (
+            sa.select(c.service, c.priority, sa.func.count())
+            .where(
+                c.office == office,
+                c.day == today,
+                c.issued_at >= sa.literal(start, t.UTCDateTime()),
+                c.issued_at < sa.literal(end, t.UTCDateTime()),
+            )
+            .group_by(c.service, c.priority)
+        )
+        return {(service, klass): int(n) for service, klass, n in self._conn.execute(query)}
 
     def last_number(self, office: str, service: str, day: date) -> int | None:
         key = (office, service, day)
@@ -206,9 +261,19 @@ class SqlTicketRepository:
         rows = self._recent(office, "ticket.called", t.events.c.counter, counter, limit)
         return [json.loads(data)["priority"] for data in rows][::-1]
 
-    def recent_service_times(self, office: str, service: str, limit: int) -> list[float]:
-        rows = self._recent(office, "ticket.done", t.events.c.service, service, limit)
-        return [float(json.loads(data)["service_s"]) for data in rows][::-1]
+    def recent_service_times(
+        self, office: str, service: str, limit: int
+    ) -> list[tuple[str, float]]:
+        c = t.events.c
+        rows = self._conn.execute(
+            sa.select(c.counter, c.data)
+            .where(c.office == office, c.type == "ticket.done", c.service == service)
+            .order_by(c.id.desc())
+            .limit(limit)
+        )
+        return [(counter or "", float(json.loads(data)["service_s"])) for counter, data in rows][
+            ::-1
+        ]
 
 
 class SqlCounterRepository:

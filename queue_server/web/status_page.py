@@ -52,6 +52,7 @@ def public_status_document(ticket_id: str, key: str) -> dict[str, Any]:
         "state_th": ticket.status.th,
         "people_ahead": where.people_ahead,
         "estimated_wait_s": where.estimated_wait_s,
+        "estimated_wait_range_s": list(where.wait_range_s) if where.wait_range_s else None,
         "counter": ticket.counter,
         "counter_name_th": counter.name_th if counter else None,
         "counter_name_en": counter.name_en if counter else None,

@@ -31,6 +31,8 @@ CONTRACT_TICKET_KEYS = {
     "counter",
     "status_url",
 }
+# Our extensions beside the contract's keys: [soonest, latest] seconds of the wait, or null.
+TICKET_KEYS = CONTRACT_TICKET_KEYS | {"estimated_wait_range_s"}
 
 
 def test_ticket_json_has_the_contract_fields_and_round_trips(
@@ -44,13 +46,15 @@ def test_ticket_json_has_the_contract_fields_and_round_trips(
         estimated_wait_s=0,
         status_url="/t/t1?key=k",
         tz=BANGKOK,
+        wait_range_s=(0, 120),
     )
-    assert set(doc) == CONTRACT_TICKET_KEYS
+    assert set(doc) == TICKET_KEYS
     assert doc["issued_at"] == "2026-11-25T08:30:00+07:00"
     assert doc["transactions"] == [{"service": "A", "done": False}, {"service": "B", "done": False}]
     view = ticket_from_json(json.loads(json.dumps(doc)))
     assert (view.number, view.status.value, view.counter) == ("A001", "called", "1")
     assert view.called_at == at(2)
+    assert view.estimated_wait_range_s == (0, 120)
 
 
 @pytest.mark.parametrize(
@@ -62,6 +66,8 @@ def test_ticket_json_has_the_contract_fields_and_round_trips(
         ({"issued_at": "2026-11-25T08:30:00"}, "no UTC offset"),
         ({"issued_at": "yesterday"}, "issued_at"),
         ({"transactions": [1]}, "transactions"),
+        ({"estimated_wait_range_s": [60]}, "estimated_wait_range_s"),
+        ({"estimated_wait_range_s": [60, "2"]}, "estimated_wait_range_s"),
     ],
 )
 def test_malformed_ticket_json_names_the_field(change: dict[str, object], complaint: str) -> None:

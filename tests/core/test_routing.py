@@ -41,6 +41,7 @@ def ctx(
     recent: Sequence[str] = (),
     settings: PrioritySettings | None = None,
     counter: str = "1",
+    service_s: dict[str, int] | None = None,
 ) -> RoutingContext:
     return RoutingContext(
         counter=counter,
@@ -50,6 +51,7 @@ def ctx(
         target_wait_s=TARGETS,
         recent_classes=recent,
         now=NOW,
+        service_s=service_s or {},
     )
 
 
@@ -119,16 +121,25 @@ def test_priority_streak_counts_back_to_the_last_normal_call() -> None:
     assert priority_streak(["elderly", "normal"], settings) == 0
 
 
-def test_priority_classes_are_weighted_not_absolute() -> None:
-    settings = PrioritySettings(weights={"monk": 3, "elderly": 2})
-    monk_now, elderly_long = head("A", 0, "monk"), head("A", 10, "elderly")
-    assert weighted.choose(ctx([monk_now, elderly_long], settings=settings)) == elderly_long
-    monk_soon, elderly_soon = head("A", 1, "monk"), head("A", 1.5, "elderly")
-    assert weighted.choose(ctx([monk_soon, elderly_soon], settings=settings)) == monk_soon
+def test_priority_is_a_head_start_not_absolute() -> None:
+    # A priority class is due at 40% of the target (6 of 15 min): a normal ticket that has waited
+    # more than the 9 minutes' difference goes first, one that has waited less does not.
+    monk_now = head("A", 0, "monk")
+    assert weighted.choose(ctx([monk_now, head("A", 10)])) == head("A", 10)
+    assert weighted.choose(ctx([monk_now, head("A", 8)])) == monk_now
+
+
+def test_long_services_are_due_a_little_later() -> None:
+    # A 5-minute case is due 3 x (3 - 1) = 6 minutes later than a 1-minute one (its credit is
+    # capped at 20% of the target, 3 minutes): serving quick cases first keeps more in target.
+    quick = head("A", 5)
+    service_s = {"A": 60, "B": 300}
+    assert weighted.choose(ctx([quick, head("B", 5)], service_s=service_s)) == quick
+    assert weighted.choose(ctx([quick, head("B", 12)], service_s=service_s)) == head("B", 12)
 
 
 def test_work_profile_prefers_own_services() -> None:
-    own, other = head("A", 2), head("B", 4)
+    own, other = head("A", 3), head("B", 4)
     assert weighted.choose(ctx([own, other], profile={"A": 3, "B": 1})) == own
 
 
@@ -138,12 +149,14 @@ def test_work_profile_still_helps_with_other_services_that_wait_long() -> None:
 
 
 def test_long_wait_guard_puts_an_overdue_ticket_first() -> None:
-    overdue_normal = head("B", 16)
+    # B has waited 28 of its 15 minutes, close to twice the target; A is counter 1's own
+    # service many times over, so without the guard its fresh monk would go first.
+    overdue_normal = head("B", 28)
     fresh_priority = head("A", 0.5, "monk")
     heads = [fresh_priority, overdue_normal]
-    assert weighted.choose(ctx(heads, profile={"A": 9, "B": 1})) == overdue_normal
+    assert weighted.choose(ctx(heads, profile={"A": 30, "B": 1})) == overdue_normal
     unguarded = PrioritySettings(long_wait_guard=False)
-    assert weighted.choose(ctx(heads, profile={"A": 9, "B": 1}, settings=unguarded)) == (
+    assert weighted.choose(ctx(heads, profile={"A": 30, "B": 1}, settings=unguarded)) == (
         fresh_priority
     )
 
@@ -157,13 +170,18 @@ def test_long_wait_guard_takes_the_most_overdue_relative_to_each_target() -> Non
     assert weighted.choose(ctx(heads, profile=profile)) == a_over_by_5
 
 
-def test_long_wait_guard_acts_shortly_before_the_target() -> None:
-    # Counter 1 prefers A threefold; B has waited 13 of its 15 minutes.
-    nearly_late_b, fresh_a = head("B", 13), head("A", 5)
-    heads = [nearly_late_b, fresh_a]
-    assert weighted.choose(ctx(heads, profile={"A": 3, "B": 1})) == nearly_late_b
-    at_target = PrioritySettings(long_wait_guard_at=1.0)
-    assert weighted.choose(ctx(heads, profile={"A": 3, "B": 1}, settings=at_target)) == fresh_a
+def test_long_wait_guard_counts_the_service_time_still_to_come() -> None:
+    # The guard acts when waiting one more service would pass (1 + 0.8) x 15 = 27 minutes.
+    late_b, fresh_a = head("B", 25), head("A", 0.5, "monk")
+    heads = [late_b, fresh_a]
+    profile = {"A": 30, "B": 1}
+    assert weighted.choose(ctx(heads, profile=profile, service_s={"B": 180})) == late_b
+    assert weighted.choose(ctx(heads, profile=profile, service_s={"B": 60})) == fresh_a
+    at_twice = PrioritySettings(long_wait_guard_at=1.0)
+    assert (
+        weighted.choose(ctx(heads, profile=profile, settings=at_twice, service_s={"B": 180}))
+        == fresh_a
+    )
 
 
 def test_guard_share_must_be_a_share() -> None:

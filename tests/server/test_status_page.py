@@ -39,6 +39,9 @@ def test_status_page_follows_the_ticket_live(
     expect(page.locator("#state")).to_have_text("รอเรียก")
     expect(page.locator("#facts")).to_contain_text("คิวก่อนหน้า")
     expect(page.locator("#facts")).to_contain_text("1 คน")
+    # A counter is free: the wait is at most the range's top, "up to 1 min".
+    assert mine["estimated_wait_range_s"] == [0, 60]
+    expect(page.locator("#wait")).to_have_text("ไม่เกิน 1 นาที")
     # Sarabun is the page's font and it has loaded: Thai marks come from it, not a fallback.
     loaded = page.evaluate(
         """document.fonts.ready.then(() => [...document.fonts]

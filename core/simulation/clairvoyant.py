@@ -1,0 +1,118 @@
+"""The clairvoyant reference: the same day scheduled by someone who knows it in advance.
+
+It knows every visitor's service time (including who will not show up) and may call any waiting
+ticket, not only the head of a queue. It follows the weighted policy's rules with that knowledge:
+the long-wait guard first, then the earliest due ticket, where a case is due later by three times
+its true length. It is an offline heuristic, not a proof of the optimum: a policy may beat it
+on one measure, but where it misses a promise, no dispatcher of the same rules would keep it
+without more staff. Counters, pauses and no-show waits are the same as in `engine`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+
+from core.routing import PRIORITY_TARGET_SHARE, SHORT_SERVICE_CREDIT, SHORT_SERVICE_CREDIT_CAP
+from core.simulation.engine import NO_SHOW_AFTER_S, Visitor
+from core.simulation.report import PolicyResult, TicketRecord, summarise
+from core.simulation.scenario import Scenario
+
+NAME = "clairvoyant"
+
+
+def _target(scenario: Scenario, visitor: Visitor, target_s: int) -> float:
+    if scenario.priority.is_priority(visitor.priority):
+        return target_s * PRIORITY_TARGET_SHARE
+    return float(target_s)
+
+
+def clairvoyant(scenario: Scenario, seed: int, visitors: Sequence[Visitor]) -> PolicyResult:
+    """The day's waits as the clairvoyant scheduler would have called them."""
+    targets = {s.code: round(s.target_wait_min * 60) for s in scenario.services}
+    serves = {c.code: set(c.services) for c in scenario.counters}
+    order = [c.code for c in scenario.counters]
+    guard = 1 + scenario.priority.long_wait_guard_at
+    closes = scenario.open_s
+    arrivals = [v for v in visitors if v.arrival_s < closes]
+    records = {
+        v.index: TicketRecord(v.index, v.service, v.priority, v.arrival_s, None, targets[v.service])
+        for v in arrivals
+    }
+    hold = {v.index: NO_SHOW_AFTER_S if v.no_show else v.duration_s for v in arrivals}
+    away = {code: sorted((p.start_s, p.end_s) for p in scenario.pauses if p.counter == code)
+            for code in order}  # fmt: skip
+    free_at = dict.fromkeys(order, 0)
+    busy_s = dict.fromkeys(order, 0)
+    waiting: list[Visitor] = []
+    next_arrival = 0
+    last_s = 0
+    # Decision times: a counter freeing up or a visitor arriving; (time, counter order).
+    pending: list[tuple[int, int]] = [(0, i) for i in range(len(order))]
+    while pending:
+        now, i = heapq.heappop(pending)
+        while next_arrival < len(arrivals) and arrivals[next_arrival].arrival_s <= now:
+            waiting.append(arrivals[next_arrival])
+            next_arrival += 1
+        code = order[i]
+        if free_at[code] > now:
+            continue
+        resume = _paused_until(away[code], now)
+        if resume is not None:
+            heapq.heappush(pending, (resume, i))
+            continue
+        chosen = _choose(scenario, waiting, serves[code], targets, hold, guard, now)
+        if chosen is None:
+            if next_arrival < len(arrivals):
+                heapq.heappush(pending, (arrivals[next_arrival].arrival_s, i))
+            continue
+        waiting.remove(chosen)
+        records[chosen.index].called_s = now
+        records[chosen.index].no_show = chosen.no_show
+        free_at[code] = now + hold[chosen.index]
+        busy_s[code] += hold[chosen.index]
+        last_s = max(last_s, free_at[code])
+        heapq.heappush(pending, (free_at[code], i))
+    return summarise(
+        policy=NAME,
+        seed=seed,
+        scenario=scenario,
+        records=[records[i] for i in sorted(records)],
+        refused=len(visitors) - len(arrivals),
+        busy_s=[busy_s[c] for c in order],
+        last_s=last_s,
+    )
+
+
+def _paused_until(pauses: Sequence[tuple[int, int]], now: int) -> int | None:
+    for start, end in pauses:
+        if start <= now < end:
+            return end
+    return None
+
+
+def _choose(
+    scenario: Scenario,
+    waiting: Sequence[Visitor],
+    serves: set[str],
+    targets: dict[str, int],
+    hold: dict[int, int],
+    guard: float,
+    now: int,
+) -> Visitor | None:
+    best: tuple[int, float, int] | None = None
+    chosen = None
+    for visitor in waiting:
+        if visitor.service not in serves:
+            continue
+        target = _target(scenario, visitor, targets[visitor.service])
+        waited = now - visitor.arrival_s
+        length = hold[visitor.index]
+        if waited + length >= guard * target:
+            key = (0, -waited / target, visitor.index)
+        else:
+            credit = SHORT_SERVICE_CREDIT * min(length, SHORT_SERVICE_CREDIT_CAP * target)
+            key = (1, target - waited + credit, visitor.index)
+        if best is None or key < best:
+            best, chosen = key, visitor
+    return chosen
