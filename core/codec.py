@@ -79,6 +79,17 @@ class TicketView:
     called_at: datetime | None
     counter: str | None
     status_url: str
+    # (shortest, longest) expected wait, when the server gives a range
+    estimated_wait_range_s: tuple[int, int] | None = None
+
+
+def _wait_range(value: object) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    ok = isinstance(value, list) and len(value) == 2
+    if not ok or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise CodecError(f"estimated_wait_range_s: expected [low, high] seconds, got {value!r}")
+    return (value[0], value[1])
 
 
 def _field(doc: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
@@ -117,6 +128,7 @@ def ticket_from_json(doc: object) -> TicketView:
         called_at=parse_time(called_at, "called_at") if called_at is not None else None,
         counter=_field(doc, "counter", (str, type(None))),
         status_url=_field(doc, "status_url", str),
+        estimated_wait_range_s=_wait_range(doc.get("estimated_wait_range_s")),
     )
 
 
