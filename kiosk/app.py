@@ -61,6 +61,10 @@ TILE_PX = (380, 210)
 LARGE_TILE_PX = (560, 230)
 # Heights of what the home page shows around its tiles (see home.kv).
 HOME_CHROME_PX = 16 * 2 + 8 * 3 + 96 + 64 + 96
+# The same for the priority and extras screens (extras.kv, the taller): a choice's least height.
+CHOICES_CHROME_PX = 24 * 2 + 16 * 4 + 96 + 110 + 96 * 2
+CHOICE_PX = 110
+LARGE_CHOICE_PX = 140
 RED, GREEN, INK = (0.72, 0.1, 0.1, 1), (0.1, 0.5, 0.25, 1), (0.09, 0.12, 0.2, 1)
 
 
@@ -72,6 +76,9 @@ class FitLabel(Label):
     content = StringProperty("")
     base_font_size = NumericProperty(30)
     min_font_size = NumericProperty(MIN_FONT_PX)
+    # secondary text (a name in the other language): cut to the lines that fit, ending in "…",
+    # rather than making the main text smaller
+    optional = BooleanProperty(False)
 
     def __init__(self, **kwargs: Any) -> None:
         self._fit_soon = Clock.create_trigger(self._fit, -1)
@@ -81,6 +88,7 @@ class FitLabel(Label):
         self.fbind("min_font_size", self._fit_soon)
         self.fbind("size", self._fit_soon)
         self.fbind("bold", self._fit_soon)
+        self.fbind("optional", self._fit_soon)
 
     def _fit(self, *_: Any) -> None:
         if not self.content:
@@ -88,21 +96,32 @@ class FitLabel(Label):
             return
         if self.width <= 1 or self.height <= 1:
             return
-        room = self.width - 2 * self.padding_x
-        floor = min(self.min_font_size, self.base_font_size)
-        size = self.base_font_size
+        room = self.width - self.padding[0] - self.padding[2]
+        floor = round(min(self.min_font_size, self.base_font_size))
+        size = round(self.base_font_size)
         while True:
-            lines, height = self._lay_out(size, room)
-            if height <= self.height or size <= floor:
+            measure = _measurer(self.font_name, size, self.bold)
+            lines = wrap(self.content, room, lambda text: measure(text)[0], thai_words)
+            # the tallest Thai line: a tone mark over an upper vowel, a tail under the line
+            line = measure("ปั้ฎู")[1] * self.line_height
+            fits = int((self.height - self.padding[1] - self.padding[3]) // line)
+            if len(lines) <= fits or size <= floor:
                 break
-            size = max(floor, size * 0.92)
+            size = max(floor, round(size * 0.92))
+        if len(lines) > fits and self.optional:
+            lines = _shortened(lines[: max(0, fits)], room, lambda text: measure(text)[0])
         self.font_size = size
         self.text = "\n".join(lines)
 
-    def _lay_out(self, size: float, room: float) -> tuple[list[str], float]:
-        measure = _measurer(self.font_name, round(size), self.bold)
-        lines = wrap(self.content, room, lambda text: measure(text)[0], thai_words)
-        return lines, len(lines) * measure("ก")[1] + 2 * self.padding_y
+
+def _shortened(lines: list[str], room: float, width: Callable[[str], float]) -> list[str]:
+    """The lines that fit, the last one ending in "…" at a word boundary."""
+    if not lines:
+        return []
+    words = list(thai_words(lines[-1]))
+    while words and width("".join(words).rstrip() + "…") > room:
+        words.pop()
+    return [*lines[:-1], "".join(words).rstrip() + "…"]
 
 
 @lru_cache(maxsize=64)
@@ -155,6 +174,16 @@ def tiles_per_page(width: float, height: float, large: bool) -> tuple[int, int]:
     return cols, rows
 
 
+def choice_columns(width: float, large: bool) -> int:
+    return 1 if large and width < 1200 else 2
+
+
+def choices_per_page(width: float, height: float, large: bool) -> int:
+    """Priority groups or extra services that fit one screen as big buttons."""
+    rows = max(1, int((height - CHOICES_CHROME_PX) // (LARGE_CHOICE_PX if large else CHOICE_PX)))
+    return rows * choice_columns(width, large)
+
+
 class HomeScreen(KioskScreen):
     _shape: tuple[Any, ...] = ()
     tiles: dict[str, HomeTileButton]
@@ -163,7 +192,7 @@ class HomeScreen(KioskScreen):
         ids = self.ids
         ids.office.content = presenter.office_name
         ids.language.text = presenter.t("toggle_lang")
-        ids.text_size.text = presenter.t("normal_text" if presenter.large_text else "large_text")
+        ids.bigger.text = presenter.t("normal_text" if presenter.large_text else "large_text")
         view = presenter.home_view()
         ids.title.content = view.heading
         ids.message.content = presenter.message
@@ -228,7 +257,7 @@ class _ChoicesScreen(KioskScreen):
         ids.page.content = page.label
         choices = page.choices
         grid = ids.choices
-        grid.cols = 1 if presenter.large_text and self.width < 1200 else 2
+        grid.cols = choice_columns(self.width, presenter.large_text)
         buttons = [b for b in grid.children[::-1] if isinstance(b, ChoiceButton)]
         if [b.code for b in buttons] != [c.code for c in choices]:
             grid.clear_widgets()
@@ -433,7 +462,9 @@ class KioskApp(App):
         home = self.screens.get_screen("home")
         cols, rows = tiles_per_page(home.width, home.height, presenter.large_text)
         presenter.page_size = cols * rows
-        presenter.choices_per_page = (4 if presenter.large_text else 8) if cols > 1 else 6
+        presenter.choices_per_page = choices_per_page(
+            self.screens.width, self.screens.height, presenter.large_text
+        )
         self.root_widget.ids.still_there.content = (
             presenter.t("still_there") if presenter.idle_warning else ""
         )

@@ -68,7 +68,8 @@ class HomeTile:
     code: str
     agency: str  # the agency's name, when services of several agencies share the page
     title: str
-    subtitle: str  # the name in the other language (not in large text: room for the name)
+    # the name in the other language (not in large text nor beside the agency: room for the name)
+    subtitle: str
     detail: str  # people waiting and the expected wait, how many services, or why closed
     enabled: bool
 
@@ -190,7 +191,7 @@ class KioskPresenter:
             code=svc.code,
             agency=(svc.agency_name_th if th else svc.agency_name_en) if with_agency else "",
             title=svc.name_th if th else svc.name_en,
-            subtitle="" if self.large_text else (svc.name_en if th else svc.name_th),
+            subtitle="" if self.large_text or with_agency else (svc.name_en if th else svc.name_th),
             detail=detail,
             enabled=enabled,
         )

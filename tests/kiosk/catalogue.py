@@ -88,8 +88,7 @@ def catalogue(services: int, agencies: int) -> tuple[dict[str, Any], list[dict[s
         "hours": "08:30-16:30",
         "open_now": True,
         "priority_classes": [
-            {"code": code, "name_th": th, "name_en": en}
-            for code, th, en in PRIORITY_CLASSES
+            {"code": code, "name_th": th, "name_en": en} for code, th, en in PRIORITY_CLASSES
         ],
         "kiosk": {"services": [], "ask_priority": True, "ask_extra_services": True},
     }

@@ -6,9 +6,13 @@
     wait SCREEN [SECONDS]        until the presenter shows that screen
     wait_print [SECONDS]         until the result screen knows how printing went
     tap_service CODE             touch the middle of that service's button
+    tap_tile CODE                touch a service or agency tile of the home page shown
     tap_choice CODE              touch a priority or extra-service button
     tap_widget SCREEN ID         touch a widget by its kv id, e.g. `home language`
     tap_result                   touch the result screen
+    resize WIDTH HEIGHT          make the window that size
+    catalogue PATH               take the office and services from a JSON file, not the server
+    sweep PATH                   check the layout of every case in a JSON file (layout tests)
     screenshot PATH              save what the window shows (after a frame has drawn)
     state                        report the presenter's state and the visible texts
     quit
