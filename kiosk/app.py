@@ -101,7 +101,8 @@ class FitLabel(Label):
         size = round(self.base_font_size)
         while True:
             measure = _measurer(self.font_name, size, self.bold)
-            lines = wrap(self.content, room, lambda text: measure(text)[0], thai_words)
+            width = _width_of(measure)
+            lines = wrap(self.content, room, width, thai_words)
             # the tallest Thai line: a tone mark over an upper vowel, a tail under the line
             line = measure("ปั้ฎู")[1] * self.line_height
             fits = int((self.height - self.padding[1] - self.padding[3]) // line)
@@ -109,9 +110,13 @@ class FitLabel(Label):
                 break
             size = max(floor, round(size * 0.92))
         if len(lines) > fits and self.optional:
-            lines = _shortened(lines[: max(0, fits)], room, lambda text: measure(text)[0])
+            lines = _shortened(lines[: max(0, fits)], room, width)
         self.font_size = size
         self.text = "\n".join(lines)
+
+
+def _width_of(measure: Callable[[str], tuple[int, int]]) -> Callable[[str], float]:
+    return lambda text: measure(text)[0]
 
 
 def _shortened(lines: list[str], room: float, width: Callable[[str], float]) -> list[str]:
@@ -200,7 +205,7 @@ class HomeScreen(KioskScreen):
         ids.previous.text = presenter.t("previous_page") if view.page > 0 else ""
         ids.next.text = presenter.t("next_page") if view.page < view.pages - 1 else ""
         ids.page.content = view.page_label
-        cols, rows = tiles_per_page(self.width, self.height, presenter.large_text)
+        cols, rows = tiles_per_page(Window.width, Window.height, presenter.large_text)
         if view.pages == 1 and view.tiles:
             cols = min(cols, len(view.tiles))
             rows = -(-len(view.tiles) // cols)
@@ -257,7 +262,7 @@ class _ChoicesScreen(KioskScreen):
         ids.page.content = page.label
         choices = page.choices
         grid = ids.choices
-        grid.cols = choice_columns(self.width, presenter.large_text)
+        grid.cols = choice_columns(Window.width, presenter.large_text)
         buttons = [b for b in grid.children[::-1] if isinstance(b, ChoiceButton)]
         if [b.code for b in buttons] != [c.code for c in choices]:
             grid.clear_widgets()
@@ -459,11 +464,10 @@ class KioskApp(App):
         presenter = self.presenter
         self.large = presenter.large_text
         self.min_font = LARGE_MIN_FONT_PX if presenter.large_text else MIN_FONT_PX
-        home = self.screens.get_screen("home")
-        cols, rows = tiles_per_page(home.width, home.height, presenter.large_text)
+        cols, rows = tiles_per_page(Window.width, Window.height, presenter.large_text)
         presenter.page_size = cols * rows
         presenter.choices_per_page = choices_per_page(
-            self.screens.width, self.screens.height, presenter.large_text
+            Window.width, Window.height, presenter.large_text
         )
         self.root_widget.ids.still_there.content = (
             presenter.t("still_there") if presenter.idle_warning else ""

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (real names are long: that is the point)
 """Generated office catalogues for kiosk layout tests: 1 to 80 services over 1 to 20 agencies,
 named after real services of Thai provincial one-stop centres (the longest names we found in
 the government's service lists), as the kiosk's API documents and as an office file."""
@@ -123,7 +124,7 @@ PRIORITY_CLASSES = (
 
 
 def office_toml(services: int, agencies: int) -> str:
-    """The same catalogue as an office file for `swq` (one counter serving everything)."""
+    """The same catalogue as an office file for `swq` (three counters serving everything)."""
     office, docs = catalogue(services, agencies)
     out = [
         "[office]",
@@ -143,16 +144,20 @@ def office_toml(services: int, agencies: int) -> str:
             f'agency = "{doc["agency"]}"',
             f'name_th = "{doc["name_th"]}"',
             f'name_en = "{doc["name_en"]}"',
+            "target_wait_min = 20",
             "",
         ]
     weights = ", ".join(f"{d['code']} = 1" for d in docs)
+    for counter in ("1", "2", "3"):
+        out += [
+            "[[counters]]",
+            f'code = "{counter}"',
+            f'name_th = "ช่องบริการ {counter}"',
+            f'name_en = "Counter {counter}"',
+            f"services = {{ {weights} }}",
+            "",
+        ]
     out += [
-        "[[counters]]",
-        'code = "1"',
-        'name_th = "ช่องบริการ 1"',
-        'name_en = "Counter 1"',
-        f"services = {{ {weights} }}",
-        "",
         "[priority]",
         f"classes = [{', '.join(repr(c[0]).replace(chr(39), chr(34)) for c in PRIORITY_CLASSES)}]",
         "",

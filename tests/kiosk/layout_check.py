@@ -95,12 +95,12 @@ def layout_faults(
             texts.append((label, rect))
             if isinstance(widget, FitLabel):
                 faults += [f"{label!r}: {f}" for f in word_break_faults(widget)]
-        if isinstance(widget, ButtonBehavior | Button) and not widget.disabled:
-            if widget.width < touch or widget.height < touch:
-                faults.append(
-                    f"{name} {getattr(widget, 'text', '')[:30]!r}: touch target "
-                    f"{widget.width:.0f}x{widget.height:.0f} < {touch}"
-                )
+        button = isinstance(widget, ButtonBehavior | Button) and not widget.disabled
+        if button and (widget.width < touch or widget.height < touch):
+            faults.append(
+                f"{name} {getattr(widget, 'text', '')[:30]!r}: touch target "
+                f"{widget.width:.0f}x{widget.height:.0f} < {touch}"
+            )
     for (a, ra), (b, rb) in combinations(texts, 2):
         if _overlap(ra, rb) > 4:
             faults.append(f"{a!r} overlaps {b!r}")

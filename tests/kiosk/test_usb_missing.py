@@ -64,9 +64,9 @@ def test_print_sample_says_what_is_missing_in_one_line(case: str, tmp_path: Path
 
 def test_the_kiosk_says_it_once_and_runs_on(tmp_path: Path) -> None:
     hide, says = CASES["no libusb"]
+    command = ["kiosk", "--server", "http://127.0.0.1:9", "--token", "t"]
     kiosk = subprocess.Popen(
-        [*SWQ, "kiosk", "--server", "http://127.0.0.1:9", "--token", "t"]
-        + ["--printer", "usb:04b8:0202"],
+        [*SWQ, *command, "--printer", "usb:04b8:0202"],
         env=_env(tmp_path, hide),
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
