@@ -102,9 +102,7 @@ def usb_problem(spec: PrinterSpec) -> str | None:
         import usb.backend.libusb1
         import usb.core
     except ImportError:
-        return (
-            "USB printers need pyusb, which is not installed: pip install 'python-escpos[usb]'"
-        )
+        return "USB printers need pyusb, which is not installed: pip install 'python-escpos[usb]'"
     backend = usb.backend.libusb1.get_backend() or usb.backend.libusb0.get_backend()
     if backend is None:
         return (
