@@ -198,6 +198,22 @@ class Driver:
             },
         }
 
+    def do_redraws(self, seconds: str) -> None:
+        """How many frames the window draws in that many seconds (none, when nothing moves)."""
+        count = 0
+
+        def drawn(*_: Any) -> None:
+            nonlocal count
+            count += 1
+
+        Window.bind(on_flip=drawn)
+
+        def done(_dt: float) -> None:
+            Window.unbind(on_flip=drawn)
+            reply(ok=True, frames=count)
+
+        Clock.schedule_once(done, float(seconds))
+
     def do_state(self) -> None:
         reply(ok=True, state=self.snapshot())
 

@@ -10,6 +10,7 @@
     tap_choice CODE              touch a priority or extra-service button
     tap_widget SCREEN ID         touch a widget by its kv id, e.g. `home language`
     tap_result                   touch the result screen
+    redraws SECONDS              count the frames drawn meanwhile
     resize WIDTH HEIGHT          make the window that size
     catalogue PATH               take the office and services from a JSON file, not the server
     sweep PATH                   check the layout of every case in a JSON file (layout tests)
