@@ -4,8 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Kiosk tests: socat (serial pty pairs), libfribidi0 (Pillow's Thai shaping), Mesa EGL and
-# libmtdev1 (Kivy's offscreen window).
-SWQ_EXTRAS="test" SWQ_APT_PACKAGES="chromium socat libfribidi0 libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libmtdev1" . scripts/setup.sh
+# libmtdev1 (Kivy's offscreen window), libusb-1.0-0 (USB printers; setup.sh installs it too).
+SWQ_EXTRAS="test" SWQ_APT_PACKAGES="chromium socat libfribidi0 libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libmtdev1 libusb-1.0-0" . scripts/setup.sh
 
 # PostgreSQL-backed tests need a running server when one is installed.
 if [ -d /etc/postgresql ] && command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1; then

@@ -96,10 +96,6 @@ class Driver:
         """A service or an agency on the home page shown."""
         self._touch(self._screen("home").tiles[code])
 
-    def do_resize(self, width: str, height: str) -> None:
-        Window.size = (int(width), int(height))
-        self._after_frames(lambda: reply(ok=True, size=list(Window.size)))
-
     def do_catalogue(self, path: str) -> None:
         """From now on the kiosk's office and services come from this file (the layout tests'
         generated catalogues), not from a server."""
