@@ -27,7 +27,8 @@ def test_home_shows_services_by_agency_in_the_office_order() -> None:
     assert [t.agency for t in view.tiles] == ["หน่วยงาน dopa"] * 2 + ["หน่วยงาน rd"] * 2
     assert (view.pages, view.page_label, view.in_agency) == (1, "", False)
     a = view.tiles[0]
-    assert (a.title, a.subtitle, a.enabled) == ("บริการ A", "Service A", True)
+    # beside its agency's name, a tile leaves the other language out: room for the name
+    assert (a.title, a.subtitle, a.enabled) == ("บริการ A", "", True)
     assert a.detail == "รอ 2 คน  ·  ประมาณ 10 นาที"
     assert view.tiles[2].detail == "รอ 0 คน  ·  ไม่ต้องรอ"
     closed = view.tiles[3]
@@ -52,6 +53,10 @@ def test_a_large_office_shows_agencies_then_pages_of_services() -> None:
     view = p.home_view()
     assert (view.heading, view.in_agency, view.pages) == ("หน่วยงาน ag1", True, 3)
     assert [t.code for t in view.tiles] == ["S01", "S04", "S07", "S10"]
+    assert view.tiles[0].subtitle == "Service S01"
+    p.toggle_large_text()
+    assert p.home_view().tiles[0].subtitle == ""  # room for the name in large letters
+    p.toggle_large_text()
     # people ahead with no estimate never reads "no wait"
     assert view.tiles[0].detail == "รอ 1 คน  ·  อีกไม่กี่นาที"
     p.next_page()
@@ -81,7 +86,6 @@ def test_english_and_back_to_thai_when_idle() -> None:
     assert p.lang is Lang.EN
     assert p.home_view().tiles[0].detail == "2 waiting  ·  about 10 min"
     p.toggle_large_text()
-    assert p.home_view().tiles[0].subtitle == ""  # room for the name in large letters
     clock.now += IDLE_S - 1
     p.tick()
     assert (p.lang, p.idle_warning) == (Lang.EN, False)
