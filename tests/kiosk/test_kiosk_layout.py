@@ -21,7 +21,7 @@ SERVICES = (1, 6, 20, 40, 60, 80)
 AGENCIES = (1, 3, 8, 15, 20)
 CASES = [(s, a) for s in SERVICES for a in AGENCIES if a <= s]
 MODES = [("th", False), ("en", False), ("th", True)]
-SHOWN = {"s6-a3", "s60-a15", "s80-a1"}
+SHOWN = {"s6-a3", "s60-a15"}
 # The priority and extras questions and the result screen, for a few catalogues (they depend
 # on the chosen service's name and its agency's size, not on the number of agencies)
 QUESTIONS = {"s6-a3", "s20-a1", "s60-a15", "s80-a20"}
