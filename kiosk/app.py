@@ -180,7 +180,7 @@ def tiles_per_page(width: float, height: float, large: bool) -> tuple[int, int]:
 
 
 def choice_columns(width: float, large: bool) -> int:
-    return 1 if large and width < 1200 else 2
+    return 1 if large and width < 1400 else 2
 
 
 def choices_per_page(width: float, height: float, large: bool) -> int:
@@ -239,6 +239,7 @@ class HomeScreen(KioskScreen):
 class _ChoicesScreen(KioskScreen):
     question_key = ""
     tap_name = ""
+    checkboxes = False  # several may be chosen: each shows whether it is
 
     def _choices(self, presenter: KioskPresenter) -> list[Any]:
         """The buttons to offer: the priority classes, or the extra services."""
@@ -268,7 +269,7 @@ class _ChoicesScreen(KioskScreen):
             grid.clear_widgets()
             buttons = []
             for choice in choices:
-                button = ChoiceButton(code=choice.code)
+                button = ChoiceButton(code=choice.code, checkbox=self.checkboxes)
                 button.bind(on_release=lambda b: app.tap(self.tap_name, b.code))
                 grid.add_widget(button)
                 buttons.append(button)
@@ -289,6 +290,7 @@ class PriorityScreen(_ChoicesScreen):
 class ExtrasScreen(_ChoicesScreen):
     question_key = "extras_question"
     tap_name = "toggle_extra"
+    checkboxes = True
 
     def _choices(self, presenter: KioskPresenter) -> list[Any]:
         return presenter.extra_choices()
