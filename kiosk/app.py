@@ -35,7 +35,7 @@ from kivy.uix.screenmanager import Screen, ScreenManager
 from kivy.uix.widget import Widget
 from PIL import Image
 
-from core.line_breaking import wrap
+from core.line_breaking import words, wrap
 from kiosk.api import KioskApi
 from kiosk.fonts import sarabun
 from kiosk.home_pages import TileKind
@@ -106,7 +106,9 @@ class FitLabel(Label):
             # the tallest Thai line: a tone mark over an upper vowel, a tail under the line
             line = measure("ปั้ฎู")[1] * self.line_height
             fits = int((self.height - self.padding[1] - self.padding[3]) // line)
-            if len(lines) <= fits or size <= floor:
+            # a word wider than the line would be cut inside: smaller first
+            whole = max(width(word) for word in words(self.content, thai_words)) <= room
+            if (len(lines) <= fits and whole) or size <= floor:
                 break
             size = max(floor, round(size * 0.92))
         if len(lines) > fits and self.optional:
@@ -123,10 +125,10 @@ def _shortened(lines: list[str], room: float, width: Callable[[str], float]) -> 
     """The lines that fit, the last one ending in "…" at a word boundary."""
     if not lines:
         return []
-    words = list(thai_words(lines[-1]))
-    while words and width("".join(words).rstrip() + "…") > room:
-        words.pop()
-    return [*lines[:-1], "".join(words).rstrip() + "…"]
+    pieces = list(thai_words(lines[-1]))
+    while pieces and width("".join(pieces).rstrip() + "…") > room:
+        pieces.pop()
+    return [*lines[:-1], "".join(pieces).rstrip() + "…"]
 
 
 @lru_cache(maxsize=64)

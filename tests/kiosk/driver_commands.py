@@ -255,6 +255,10 @@ def _sample_ticket(number: str, services: list[ServiceInfo]) -> TicketView:
 def _sweep_steps(app: KioskApp, spec: dict[str, Any]) -> Iterator[tuple[str, bool]]:
     """Puts the kiosk in each state to check; yields (name, whether to save a screenshot)."""
     p = app.presenter
+    # the presenter's clock stands still: no "back home" after the result's seconds, no reloads
+    now = p._clock()
+    p._clock = lambda: now
+    p._screen_since = p._last_touch = now
     for case in spec["cases"]:
         office = office_from_json(case["office"])
         services = services_from_json(case["services"])
