@@ -30,6 +30,7 @@ from display.announcer import Announcer
 from display.board_model import BoardModel, BoardState, Call
 from display.feed import BoardFeed
 from display.options import DisplayOptions
+from display.thai_label import ThaiLabel
 from display.voice_pack import VoicePack, default_pack_path
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ TICKER_SPEED = 0.12  # of the window's height per second
 FONT = "Sarabun"
 STATUS_TH = {"paused": "พักชั่วคราว", "closed": "ปิด"}
 STATUS_EN = {"paused": "Paused", "closed": "Closed"}
+KV_CLASSES = (ThaiLabel,)  # board.kv's labels; imported here so that Kivy's Factory knows them
 NOTHING = "\N{EN DASH}"  # no number: nothing called yet, or the counter is free
 
 

@@ -85,6 +85,14 @@ class KioskApi:
         except CodecError as exc:
             raise ServerUnreachable(f"ticket: {exc}") from None
 
+    def reprint(self, ticket_id: str) -> TicketView:
+        """The same ticket again, to print once more; the server audits it."""
+        response = self._call("POST", f"/tickets/{ticket_id}/reprint", json={})
+        try:
+            return ticket_from_json(self._json(response))
+        except CodecError as exc:
+            raise ServerUnreachable(f"ticket: {exc}") from None
+
     def heartbeat(self, printer: str, detail: str, version: str) -> bool:
         """Tells the server how this kiosk and its printer are; False when the server is too old
         to know heartbeats (404), which is no fault of the kiosk's."""

@@ -11,58 +11,130 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import qrcode
 from kivy.app import App
 from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock, mainthread
+from kivy.core.text import Label as CoreLabel
 from kivy.core.text import LabelBase
+from kivy.core.window import Window
 from kivy.factory import Factory
+from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
-from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+from kivy.uix.screenmanager import Screen, ScreenManager
+from kivy.uix.widget import Widget
+from PIL import Image
 
+from core.line_breaking import words, wrap
 from kiosk.api import KioskApi
 from kiosk.fonts import sarabun
-from kiosk.presenter import KioskPresenter, PrintState, ServiceGroup
+from kiosk.home_pages import TileKind
+from kiosk.presenter import HomeView, KioskPresenter, PrintState
 from kiosk.presenter import Screen as State
 from kiosk.printer import TicketPrinter
 from kiosk.texts import Lang, text
+from kiosk.thai_words import thai_words
 
 log = logging.getLogger(__name__)
-KV_FILES = ("common", "home", "priority", "extras", "result", "out_of_service", "wait")
+KV_FILES = ("common", "root", "home", "priority", "extras", "result", "out_of_service", "wait")
 TICK_S = 0.5
+# The screen this is laid out for: up to 150 DPI (a 10.1" 1280x800 panel; 21.5" full-HD panels
+# are about 100 DPI). Kivy's dp are pixels at that size, so 15 mm is 89 px there: every button is
+# at least TOUCH_PX in both directions, and no text is smaller than MIN_FONT_PX (22 px: 3.7 mm
+# at 150 DPI) or LARGE_MIN_FONT_PX in large-text mode.
+TOUCH_PX = 90
+MIN_FONT_PX = 22
+LARGE_MIN_FONT_PX = 32
+# A home tile is at least this big (width, height): room for a long Thai name on three lines,
+# the other language and the waiting line at readable sizes.
+TILE_PX = (380, 210)
+LARGE_TILE_PX = (560, 230)
+# Heights of what the home page shows around its tiles (see home.kv).
+HOME_CHROME_PX = 16 * 2 + 8 * 3 + 96 + 64 + 96
+# The same for the priority and extras screens (extras.kv, the taller): a choice's least height.
+CHOICES_CHROME_PX = 24 * 2 + 16 * 4 + 96 + 110 + 96 * 2
+CHOICE_PX = 110
+LARGE_CHOICE_PX = 140
 RED, GREEN, INK = (0.72, 0.1, 0.1, 1), (0.1, 0.5, 0.25, 1), (0.09, 0.12, 0.2, 1)
 
 
 class FitLabel(Label):
-    """A label that shrinks its font until the text fits its width: Kivy cannot break Thai
-    lines, so a long service name would otherwise run off its button."""
+    """A label that fits its text into its box: Thai and English wrap between words (Kivy
+    breaks lines only at spaces, and Thai has none), then the font shrinks, never below
+    `min_font_size`. Set `content`; `text` is the laid-out result."""
 
+    content = StringProperty("")
     base_font_size = NumericProperty(30)
+    min_font_size = NumericProperty(MIN_FONT_PX)
+    # secondary text (a name in the other language): cut to the lines that fit, ending in "…",
+    # rather than making the main text smaller
+    optional = BooleanProperty(False)
 
-    def on_base_font_size(self, *_: Any) -> None:
-        self.font_size = self.base_font_size
+    def __init__(self, **kwargs: Any) -> None:
+        self._fit_soon = Clock.create_trigger(self._fit, -1)
+        super().__init__(**kwargs)
+        self.fbind("content", self._fit_soon)
+        self.fbind("base_font_size", self._fit_soon)
+        self.fbind("min_font_size", self._fit_soon)
+        self.fbind("size", self._fit_soon)
+        self.fbind("bold", self._fit_soon)
+        self.fbind("optional", self._fit_soon)
 
-    def on_text(self, *_: Any) -> None:
-        self.font_size = self.base_font_size
+    def _fit(self, *_: Any) -> None:
+        if not self.content:
+            self.text = ""
+            return
+        if self.width <= 1 or self.height <= 1:
+            return
+        room = self.width - self.padding[0] - self.padding[2]
+        floor = round(min(self.min_font_size, self.base_font_size))
+        size = round(self.base_font_size)
+        while True:
+            measure = _measurer(self.font_name, size, self.bold)
+            width = _width_of(measure)
+            lines = wrap(self.content, room, width, thai_words)
+            # the tallest Thai line: a tone mark over an upper vowel, a tail under the line
+            line = measure("ปั้ฎู")[1] * self.line_height
+            fits = int((self.height - self.padding[1] - self.padding[3]) // line)
+            # a word wider than the line would be cut inside: smaller first
+            whole = max(width(word) for word in words(self.content, thai_words)) <= room
+            if (len(lines) <= fits and whole) or size <= floor:
+                break
+            size = max(floor, round(size * 0.92))
+        if len(lines) > fits and self.optional:
+            lines = _shortened(lines[: max(0, fits)], room, width)
+        self.font_size = size
+        self.text = "\n".join(lines)
 
-    def on_width(self, *_: Any) -> None:
-        self.font_size = self.base_font_size
 
-    def on_texture_size(self, *_: Any) -> None:
-        if self.text_size[0] is not None:
-            return  # a set text width wraps at spaces instead
-        too_wide = self.texture_size[0] > self.width - 8
-        too_tall = self.texture_size[1] > self.height > 0
-        if self.width > 0 and (too_wide or too_tall) and self.font_size > 10:
-            self.font_size = max(10, self.font_size * 0.9)
+def _width_of(measure: Callable[[str], tuple[int, int]]) -> Callable[[str], float]:
+    return lambda text: measure(text)[0]
+
+
+def _shortened(lines: list[str], room: float, width: Callable[[str], float]) -> list[str]:
+    """The lines that fit, the last one ending in "…" at a word boundary."""
+    if not lines:
+        return []
+    pieces = list(thai_words(lines[-1]))
+    while pieces and width("".join(pieces).rstrip() + "…") > room:
+        pieces.pop()
+    return [*lines[:-1], "".join(pieces).rstrip() + "…"]
+
+
+@lru_cache(maxsize=64)
+def _measurer(font: str, size: int, bold: bool) -> Callable[[str], tuple[int, int]]:
+    core = CoreLabel(font_name=font, font_size=size, bold=bold, font_script_name="Thai")
+    return lru_cache(maxsize=4096)(core.get_extents)
 
 
 class KioskScreen(Screen):
@@ -76,8 +148,12 @@ class BigButton(Button):
     active = BooleanProperty(True)
 
 
-class ChoiceButton(Button):
+class ChoiceButton(ButtonBehavior, FitLabel):
+    """A priority group or an extra service; a chosen extra shows a ticked box, not only a
+    colour."""
+
     selected = BooleanProperty(False)
+    checkbox = BooleanProperty(False)
     code = StringProperty("")
 
 
@@ -85,54 +161,87 @@ class ButtonBehaviorBox(ButtonBehavior, BoxLayout):
     pass
 
 
-class ServiceButton(ButtonBehavior, BoxLayout):
+class HomeTileButton(ButtonBehavior, BoxLayout):
+    """A service or an agency on the home page: big, its whole area touchable."""
+
+    kind = StringProperty(TileKind.SERVICE.value)
     code = StringProperty("")
+    agency = StringProperty("")
     title = StringProperty("")
     subtitle = StringProperty("")
     detail = StringProperty("")
     enabled = BooleanProperty(True)
 
 
+def tiles_per_page(width: float, height: float, large: bool) -> tuple[int, int]:
+    """Columns and rows of home tiles that fit the window at a readable size."""
+    tile_w, tile_h = LARGE_TILE_PX if large else TILE_PX
+    cols = max(1, int((width - 32) // tile_w))
+    rows = max(1, int((height - HOME_CHROME_PX) // tile_h))
+    return cols, rows
+
+
+def choice_columns(width: float, large: bool) -> int:
+    return 1 if large and width < 1400 else 2
+
+
+def choices_per_page(width: float, height: float, large: bool) -> int:
+    """Priority groups or extra services that fit one screen as big buttons."""
+    rows = max(1, int((height - CHOICES_CHROME_PX) // (LARGE_CHOICE_PX if large else CHOICE_PX)))
+    return rows * choice_columns(width, large)
+
+
 class HomeScreen(KioskScreen):
     _shape: tuple[Any, ...] = ()
-    buttons: dict[str, ServiceButton]
+    tiles: dict[str, HomeTileButton]
 
     def update(self, presenter: KioskPresenter) -> None:
         ids = self.ids
-        ids.office.text = presenter.office_name
+        ids.office.content = presenter.office_name
         ids.language.text = presenter.t("toggle_lang")
-        ids.title.text = presenter.home_title()
-        ids.message.text = presenter.message
-        groups = presenter.service_groups()
-        shape = tuple((g.title, tuple(b.code for b in g.buttons)) for g in groups)
+        ids.bigger.text = presenter.t("normal_text" if presenter.large_text else "large_text")
+        view = presenter.home_view()
+        ids.title.content = view.heading
+        ids.message.content = presenter.message
+        ids.up.text = presenter.t("all_agencies") if view.in_agency else ""
+        ids.previous.text = presenter.t("previous_page") if view.page > 0 else ""
+        ids.next.text = presenter.t("next_page") if view.page < view.pages - 1 else ""
+        ids.page.content = view.page_label
+        cols, rows = tiles_per_page(Window.width, Window.height, presenter.large_text)
+        if view.pages == 1 and view.tiles:
+            cols = min(cols, len(view.tiles))
+            rows = -(-len(view.tiles) // cols)
+        shape = (cols, rows, tuple((t.kind, t.code) for t in view.tiles))
         if shape != self._shape:
-            self._build(groups)
+            self._build(view, cols, rows)
             self._shape = shape
-        for group in groups:
-            for model in group.buttons:
-                button = self.buttons[model.code]
-                button.title, button.subtitle = model.title, model.subtitle
-                button.detail, button.enabled = model.detail, model.enabled
+        for model in view.tiles:
+            tile = self.tiles[model.code]
+            tile.agency, tile.title, tile.subtitle = model.agency, model.title, model.subtitle
+            tile.detail, tile.enabled = model.detail, model.enabled
 
-    def _build(self, groups: list[ServiceGroup]) -> None:
+    def _build(self, view: HomeView, cols: int, rows: int) -> None:
         app = App.get_running_app()
-        box = self.ids.groups
-        box.clear_widgets()
-        self.buttons = {}
-        for group in groups:
-            box.add_widget(Factory.AgencyHeader(text=group.title))
-            grid = Factory.ServiceGrid()
-            for model in group.buttons:
-                button = ServiceButton(code=model.code)
-                button.bind(on_release=lambda b: app.tap("choose_service", b.code))
-                self.buttons[model.code] = button
-                grid.add_widget(button)
-            box.add_widget(grid)
+        grid = self.ids.tiles
+        grid.clear_widgets()
+        grid.cols, grid.rows = cols, rows
+        self.tiles = {}
+        for model in view.tiles:
+            tile = HomeTileButton(kind=model.kind.value, code=model.code)
+            if model.kind is TileKind.AGENCY:
+                tile.bind(on_release=lambda b: app.tap("open_agency", b.code))
+            else:
+                tile.bind(on_release=lambda b: app.tap("choose_service", b.code))
+            self.tiles[model.code] = tile
+            grid.add_widget(tile)
+        for _ in range(cols * rows - len(view.tiles)):
+            grid.add_widget(Widget())  # the last page's tiles keep the size of the others
 
 
 class _ChoicesScreen(KioskScreen):
     question_key = ""
     tap_name = ""
+    checkboxes = False  # several may be chosen: each shows whether it is
 
     def _choices(self, presenter: KioskPresenter) -> list[Any]:
         """The buttons to offer: the priority classes, or the extra services."""
@@ -142,23 +251,34 @@ class _ChoicesScreen(KioskScreen):
         app = App.get_running_app()
         ids = self.ids
         if presenter.service is not None:
-            ids.service.text = (
+            ids.service.content = (
                 presenter.service.name_th
                 if presenter.lang is Lang.TH
                 else presenter.service.name_en
             )
-        ids.question.text = presenter.t(self.question_key)
+        ids.question.content = presenter.t(self.question_key)
         ids.back.text = presenter.t("back")
-        choices = self._choices(presenter)
+        ids.bigger.text = presenter.t("normal_text" if presenter.large_text else "large_text")
+        page = presenter.choices_page()
+        ids.previous.text = presenter.t("previous_page") if page.page > 0 else ""
+        ids.next.text = presenter.t("next_page") if page.page < page.pages - 1 else ""
+        ids.page.content = page.label
+        choices = page.choices
         grid = ids.choices
-        if [b.code for b in grid.children[::-1]] != [c.code for c in choices]:
+        grid.cols = choice_columns(Window.width, presenter.large_text)
+        buttons = [b for b in grid.children[::-1] if isinstance(b, ChoiceButton)]
+        if [b.code for b in buttons] != [c.code for c in choices]:
             grid.clear_widgets()
+            buttons = []
             for choice in choices:
-                button = ChoiceButton(code=choice.code)
+                button = ChoiceButton(code=choice.code, checkbox=self.checkboxes)
                 button.bind(on_release=lambda b: app.tap(self.tap_name, b.code))
                 grid.add_widget(button)
-        for button, choice in zip(grid.children[::-1], choices, strict=True):
-            button.text, button.selected = choice.title, choice.selected
+                buttons.append(button)
+            for _ in range(presenter.choices_per_page - len(choices) if page.pages > 1 else 0):
+                grid.add_widget(Widget())  # the last page's buttons keep their size
+        for button, choice in zip(buttons, choices, strict=True):
+            button.content, button.selected = choice.title, choice.selected
 
 
 class PriorityScreen(_ChoicesScreen):
@@ -172,6 +292,7 @@ class PriorityScreen(_ChoicesScreen):
 class ExtrasScreen(_ChoicesScreen):
     question_key = "extras_question"
     tap_name = "toggle_extra"
+    checkboxes = True
 
     def _choices(self, presenter: KioskPresenter) -> list[Any]:
         return presenter.extra_choices()
@@ -182,9 +303,18 @@ class ExtrasScreen(_ChoicesScreen):
 
 
 class ResultScreen(KioskScreen):
+    _qr_url = ""
+
     def update(self, presenter: KioskPresenter) -> None:
+        url = presenter.ticket.status_url if presenter.ticket is not None else ""
+        if url != self._qr_url:
+            self.ids.qr.texture = qr_texture(url) if url else None
+            self._qr_url = url
         for key, value in presenter.result_lines().items():
-            self.ids[key].text = value
+            if key == "again":
+                self.ids.again.text = value
+            else:
+                self.ids[key].content = value
         self.ids.printing.color = {
             PrintState.PRINTING: INK,
             PrintState.PRINTED: GREEN,
@@ -193,14 +323,29 @@ class ResultScreen(KioskScreen):
 
 class OutOfServiceScreen(KioskScreen):
     def update(self, presenter: KioskPresenter) -> None:
-        self.ids.headline.text = text("out_of_service", Lang.TH)
-        self.ids.headline_en.text = text("out_of_service", Lang.EN)
-        self.ids.detail.text = text("ask_staff", Lang.TH) + "\n" + text("ask_staff", Lang.EN)
+        self.ids.headline.content = text("out_of_service", Lang.TH)
+        self.ids.headline_en.content = text("out_of_service", Lang.EN)
+        self.ids.detail.content = text("ask_staff", Lang.TH) + "\n" + text("ask_staff", Lang.EN)
 
 
 class WaitScreen(KioskScreen):
     def update(self, presenter: KioskPresenter) -> None:
-        self.ids.message.text = presenter.t("issuing")
+        self.ids.message.content = presenter.t("issuing")
+
+
+def qr_texture(url: str) -> Texture:
+    """The ticket's QR code (the same as on paper), sharp at any size."""
+    code = qrcode.QRCode(border=2, box_size=1)
+    code.add_data(url)
+    image = code.make_image().get_image().convert("L")
+    texture = Texture.create(size=image.size, colorfmt="luminance")
+    texture.blit_buffer(
+        image.transpose(Image.Transpose.FLIP_TOP_BOTTOM).tobytes(),
+        colorfmt="luminance",
+        bufferfmt="ubyte",
+    )
+    texture.mag_filter = "nearest"
+    return texture
 
 
 SCREEN_OF_STATE = {
@@ -250,6 +395,8 @@ class _KeepRunning(ExceptionHandler):
 
 class KioskApp(App):
     title = "swq kiosk"
+    large = BooleanProperty(False)  # large text: the kv files size their fonts from it
+    min_font = NumericProperty(MIN_FONT_PX)
 
     def __init__(self, api: KioskApi, printer: TicketPrinter) -> None:
         super().__init__()
@@ -259,6 +406,7 @@ class KioskApp(App):
         self.printing = Worker("kiosk-print")
         self.presenter: KioskPresenter | None = None
         self.screens: ScreenManager | None = None
+        self.root_widget: Widget | None = None
 
     def build(self) -> ScreenManager:
         LabelBase.register(
@@ -268,7 +416,8 @@ class KioskApp(App):
         for name in KV_FILES:
             Builder.load_file(str(here / f"{name}.kv"))
         ExceptionManager.add_handler(_KeepRunning())
-        manager = ScreenManager(transition=NoTransition())
+        root = Factory.KioskRoot()
+        manager = root.ids.screens
         for screen in (
             WaitScreen(),
             HomeScreen(),
@@ -279,6 +428,7 @@ class KioskApp(App):
         ):
             manager.add_widget(screen)
         self.screens = manager
+        self.root_widget = root
         self.presenter = KioskPresenter(
             self._api,
             self._printer,
@@ -288,7 +438,16 @@ class KioskApp(App):
             clock=time.monotonic,
             version=_version(),
         )
-        return manager
+        Window.bind(on_touch_down=lambda *_: self._still_here(), on_resize=self._resized)
+        return root
+
+    def _still_here(self) -> bool:
+        if self.presenter is not None:
+            _guarded(self.presenter.still_here)
+        return False  # the touch goes on to the button under it
+
+    def _resized(self, *_: Any) -> None:
+        Clock.schedule_once(lambda _dt: self.refresh(), 0)  # once the layout has the new size
 
     def on_start(self) -> None:
         assert self.presenter is not None
@@ -306,9 +465,20 @@ class KioskApp(App):
 
     def refresh(self) -> None:
         assert self.presenter is not None and self.screens is not None
-        name = SCREEN_OF_STATE[self.presenter.screen]
+        presenter = self.presenter
+        self.large = presenter.large_text
+        self.min_font = LARGE_MIN_FONT_PX if presenter.large_text else MIN_FONT_PX
+        cols, rows = tiles_per_page(Window.width, Window.height, presenter.large_text)
+        presenter.page_size = cols * rows
+        presenter.choices_per_page = choices_per_page(
+            Window.width, Window.height, presenter.large_text
+        )
+        self.root_widget.ids.still_there.content = (
+            presenter.t("still_there") if presenter.idle_warning else ""
+        )
+        name = SCREEN_OF_STATE[presenter.screen]
         screen = self.screens.get_screen(name)
-        screen.update(self.presenter)
+        screen.update(presenter)
         if self.screens.current != name:
             self.screens.current = name
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from kiosk.main import build_kiosk
-from kiosk.printer import PrinterStatus, TicketPrinter
+from kiosk.printer import PrinterStatus, TicketPrinter, usb_problem
 from kiosk.printer_uri import PrinterSpec, PrinterUriError, parse_printer_uri
 from kiosk.texts import Lang
 from kiosk.ticket_layout import TicketContent
@@ -37,6 +37,10 @@ def kiosk_command(
     if not server.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--server")
     spec = _printer_spec(printer_uri)
+    if spec is not None and spec.kind == "usb":
+        problem = usb_problem(spec)
+        if problem is not None:  # the kiosk still runs: the number stays on its screen
+            click.echo(f"swq kiosk: printer {printer_uri}: {problem}", err=True)
     # Kivy shows the kiosk's own log lines; a line per HTTP connection is noise
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     build_kiosk(server, token, spec, office, fullscreen).run()
@@ -48,12 +52,16 @@ def sample_ticket(now: datetime) -> TicketContent:
         office_en="One-Stop Service Centre (sample)",
         service_th="ทะเบียนราษฎร์",
         service_en="Civil registration",
+        agency_th="กรมการปกครอง",
+        agency_en="Department of Provincial Administration",
+        extras=(("บัตรประจำตัวประชาชน", "Identity card"),),
         number="A001",
         priority_th="ผู้สูงอายุ",
         priority_en="Elderly",
         priority_is_normal=False,
         people_ahead=3,
         estimated_wait_s=12 * 60,
+        estimated_wait_range_s=None,
         issued_at=now,
         status_url="https://queue.example.go.th/t/sample?key=0000",
     )
@@ -66,6 +74,7 @@ def print_sample_command(printer_uri: str, lang: str) -> None:
     """Print a sample ticket: exit 0 when the printer took it."""
     spec = _printer_spec(printer_uri)
     assert spec is not None
+    logging.getLogger("kiosk").setLevel(logging.ERROR)  # the outcome is said once, below
     ticket = sample_ticket(datetime.now(ZoneInfo("Asia/Bangkok")))
     result = TicketPrinter(spec).print_ticket(ticket, Lang(lang))
     if not result.printed:

@@ -16,13 +16,13 @@ if TYPE_CHECKING:
 WINDOW_SIZE = (1280, 800)
 
 
-def configure_kivy(fullscreen: bool) -> None:
+def configure_kivy(fullscreen: bool, size: tuple[int, int] = WINDOW_SIZE) -> None:
     # Kivy reads sys.argv on import unless told not to; `swq`'s options are ours.
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     from kivy.config import Config
 
-    Config.set("graphics", "width", str(WINDOW_SIZE[0]))
-    Config.set("graphics", "height", str(WINDOW_SIZE[1]))
+    Config.set("graphics", "width", str(size[0]))
+    Config.set("graphics", "height", str(size[1]))
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
     # A keyboard or mouse left on a kiosk must not close it or draw multitouch dots.
     Config.set("kivy", "exit_on_escape", "0")
@@ -35,8 +35,9 @@ def build_kiosk(
     printer: PrinterSpec | None,
     office: str | None = None,
     fullscreen: bool = False,
+    size: tuple[int, int] = WINDOW_SIZE,
 ) -> KioskApp:
-    configure_kivy(fullscreen)
+    configure_kivy(fullscreen, size)
     from kiosk.app import KioskApp
 
     return KioskApp(KioskApi(server, token, office), TicketPrinter(printer))

@@ -18,9 +18,10 @@ from typing import Any
 
 from core.codec import TicketView
 from kiosk.api import KioskApi, Refused, ServerUnreachable
+from kiosk.home_pages import TileKind, agencies_first, home_page, pages_needed
 from kiosk.office import OfficeInfo, ServiceInfo, kiosk_groups
 from kiosk.printer import PrinterStatus, PrintResult, TicketPrinter
-from kiosk.texts import Lang, minutes, text, wait_text
+from kiosk.texts import Lang, text, wait_line, wait_text
 from kiosk.ticket_layout import TicketContent
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ REFRESH_S = 10.0  # waiting counts on the home screen
 RETRY_S = 2.0  # server unreachable: try again this often, same Idempotency-Key
 RESULT_S = 8.0  # the number stays this long after a printed ticket
 NOTE_NUMBER_S = 30.0  # ... and this long when the citizen must write it down
-IDLE_S = 45.0  # an abandoned question or English screen goes back to Thai home
+IDLE_S = 45.0  # no touch this long while choosing: "are you still there?"
+IDLE_WARNING_S = 15.0  # ... and without a touch this long after it, back to the Thai home page
 MESSAGE_S = 8.0  # a refusal shown on the home screen
 HEARTBEAT_S = 30.0
 
@@ -53,18 +55,33 @@ class PrintState(StrEnum):
 
 
 @dataclass(frozen=True)
-class ServiceButton:
+class ChoicesPage:
+    choices: tuple[Choice, ...]
+    page: int
+    pages: int
+    label: str
+
+
+@dataclass(frozen=True)
+class HomeTile:
+    kind: TileKind
     code: str
+    agency: str  # the agency's name, when services of several agencies share the page
     title: str
-    subtitle: str  # the name in the other language
-    detail: str  # people waiting and the expected wait, or why it is closed
+    # the name in the other language (not in large text nor beside the agency: room for the name)
+    subtitle: str
+    detail: str  # people waiting and the expected wait, how many services, or why closed
     enabled: bool
 
 
 @dataclass(frozen=True)
-class ServiceGroup:
-    title: str
-    buttons: tuple[ServiceButton, ...]
+class HomeView:
+    heading: str  # the chosen agency, or the question
+    tiles: tuple[HomeTile, ...]
+    page: int
+    pages: int
+    page_label: str  # "page 2 of 5", empty with one page
+    in_agency: bool  # a way back to every agency is offered
 
 
 @dataclass(frozen=True)
@@ -108,9 +125,21 @@ class KioskPresenter:
         self.print_state = PrintState.PRINTING
         self.printer_status = PrinterStatus.NONE if printer.spec is None else PrinterStatus.OK
         self.printer_detail = ""
+        self.large_text = False
+        self.page_size = 9  # tiles per home page: the app sets it from the window and text size
+        self.agency: str | None = None  # chosen first when the services need several pages
+        self.page = 0
+        self.choices_per_page = 8  # priority groups or extra services on one page (the app sets it)
+        self.choice_page = 0
+        self.idle_warning = False  # "still there?" before an abandoned choice is reset
+        self.reprint_message = ""
+
+        self._reprint_in_flight = False
 
         self._issue_key: str | None = None  # set while a tap waits for its ticket
         self._issue_in_flight = False
+        self._agency_page = 0
+        self._warned_at = 0.0
         self._load_in_flight = False
         self._heartbeat_in_flight = False
         self._heartbeat_unknown = False  # an older server answered 404
@@ -145,34 +174,64 @@ class KioskPresenter:
             return self.t("office_closed") + "  " + self.t("hours", hours=self.office.hours)
         return self.t("office_closed")
 
-    def service_groups(self) -> list[ServiceGroup]:
-        if self.office is None:
-            return []
+    def _service_tile(self, svc: ServiceInfo, with_agency: bool) -> HomeTile:
+        assert self.office is not None
         th = self.lang is Lang.TH
-        groups = []
-        for group in kiosk_groups(self.office, self.services):
-            buttons = []
-            for svc in group.services:
-                enabled = svc.open and self.office.open_now
-                if enabled:
-                    parts = [
-                        self.t("waiting", n=svc.waiting),
-                        wait_text(svc.estimated_wait_s, self.lang),
-                    ]
-                    detail = "  ·  ".join(p for p in parts if p)
-                else:
-                    detail = self.t("service_closed")
-                buttons.append(
-                    ServiceButton(
-                        code=svc.code,
-                        title=svc.name_th if th else svc.name_en,
-                        subtitle=svc.name_en if th else svc.name_th,
-                        detail=detail,
-                        enabled=enabled,
-                    )
+        enabled = svc.open and self.office.open_now
+        if enabled:
+            parts = [
+                self.t("waiting", n=svc.waiting),
+                wait_text(svc.waiting, svc.estimated_wait_s, self.lang),
+            ]
+            detail = "  ·  ".join(p for p in parts if p)
+        else:
+            detail = self.t("service_closed")
+        return HomeTile(
+            kind=TileKind.SERVICE,
+            code=svc.code,
+            agency=(svc.agency_name_th if th else svc.agency_name_en) if with_agency else "",
+            title=svc.name_th if th else svc.name_en,
+            subtitle="" if self.large_text or with_agency else (svc.name_en if th else svc.name_th),
+            detail=detail,
+            enabled=enabled,
+        )
+
+    def home_view(self) -> HomeView:
+        if self.office is None:
+            return HomeView(self.home_title(), (), 0, 1, "", False)
+        th = self.lang is Lang.TH
+        groups = kiosk_groups(self.office, self.services)
+        page = home_page(groups, self.page_size, self.agency, self.page)
+        by_code = {s.code: s for g in groups for s in g.services}
+        agencies = {g.agency: g for g in groups}
+        mixed = len(groups) > 1 and page.agency is None
+        tiles = []
+        for tile in page.tiles:
+            if tile.kind is TileKind.SERVICE:
+                tiles.append(self._service_tile(by_code[tile.code], mixed))
+                continue
+            group = agencies[tile.code]
+            open_ = [s for s in group.services if s.open]
+            tiles.append(
+                HomeTile(
+                    kind=TileKind.AGENCY,
+                    code=group.agency,
+                    agency="",
+                    title=group.name_th if th else group.name_en,
+                    subtitle="" if self.large_text else (group.name_en if th else group.name_th),
+                    detail=self.t("services_count", n=len(group.services)),
+                    enabled=bool(open_) and self.office.open_now,
                 )
-            groups.append(ServiceGroup(group.name_th if th else group.name_en, tuple(buttons)))
-        return groups
+            )
+        heading = self.home_title()
+        if page.agency is not None:
+            heading = page.agency.name_th if th else page.agency.name_en
+        elif agencies_first(groups, self.page_size) and self.office.open_now:
+            heading = self.t("choose_agency")
+        label = "" if page.pages == 1 else self.t("page_of", n=page.page + 1, of=page.pages)
+        return HomeView(
+            heading, tuple(tiles), page.page, page.pages, label, page.agency is not None
+        )
 
     def priority_choices(self) -> list[Choice]:
         if self.office is None:
@@ -188,19 +247,32 @@ class KioskPresenter:
             return []
         chosen = self.service.code if self.service else ""
         th = self.lang is Lang.TH
+        groups = kiosk_groups(self.office, self.services)
+        if agencies_first(groups, self.page_size) and self.service is not None:
+            # a large office: the other services of the same agency, not a list of sixty
+            groups = [g for g in groups if g.agency == self.service.agency]
         return [
             Choice(s.code, s.name_th if th else s.name_en, s.code in self.extras)
-            for group in kiosk_groups(self.office, self.services)
+            for group in groups
             for s in group.services
             if s.code != chosen and s.open
         ]
+
+    def choices_page(self) -> ChoicesPage:
+        """The priority groups or extra services of the page shown."""
+        choices = self.extra_choices() if self.screen is Screen.EXTRAS else self.priority_choices()
+        size = max(1, self.choices_per_page)
+        pages = pages_needed(len(choices), size)
+        page = min(self.choice_page, pages - 1)
+        label = "" if pages == 1 else self.t("page_of", n=page + 1, of=pages)
+        return ChoicesPage(tuple(choices[page * size : (page + 1) * size]), page, pages, label)
 
     def result_lines(self) -> dict[str, str]:
         """The result screen's texts: number, service, people ahead, wait, printer line."""
         if self.ticket is None or self.service is None:
             return {}
         th = self.lang is Lang.TH
-        wait = self.ticket.estimated_wait_s
+        ticket = self.ticket
         printing = {
             PrintState.PRINTING: self.t("printing"),
             PrintState.PRINTED: self.t("printed"),
@@ -211,21 +283,87 @@ class KioskPresenter:
             "caption": self.t("your_number"),
             "number": self.ticket.number,
             "service": self.service.name_th if th else self.service.name_en,
-            "ahead": self.t("people_ahead", n=self.ticket.people_ahead),
-            "wait": self.t("est_wait", m=minutes(wait)) if wait else self.t("wait_none"),
-            "printing": printing,
+            "ahead": self.t("people_ahead", n=ticket.people_ahead),
+            "wait": wait_line(
+                ticket.people_ahead,
+                ticket.estimated_wait_s,
+                ticket.estimated_wait_range_s,
+                self.lang,
+            ),
+            "printing": self.reprint_message or printing,
             "finish": "" if self.print_state is PrintState.PRINTING else self.t("tap_to_finish"),
+            "again": self.t("print_again") if self.can_print_again else "",
         }
+
+    @property
+    def can_print_again(self) -> bool:
+        """The same ticket once more (a jam, a torn slip), while its number is on the screen."""
+        return (
+            self.screen is Screen.RESULT
+            and self.ticket is not None
+            and self.print_state in (PrintState.PRINTED, PrintState.FAILED)
+            and not self._reprint_in_flight
+        )
 
     # --- taps --------------------------------------------------------------------------------
 
     def _touched(self) -> None:
         self._last_touch = self._clock()
 
+    def still_here(self) -> None:
+        """Any touch anywhere: a citizen still reading or choosing is never reset."""
+        self._touched()
+        if self.idle_warning:
+            self.idle_warning = False
+            self._changed()
+
     def toggle_language(self) -> None:
         self._touched()
         self.lang = Lang.EN if self.lang is Lang.TH else Lang.TH
         self._changed()
+
+    def toggle_large_text(self) -> None:
+        self._touched()
+        self.large_text = not self.large_text
+        self.page = 0  # fewer tiles fit: the page the citizen was on is gone
+        self._changed()
+
+    def open_agency(self, code: str) -> None:
+        self._touched()
+        if self.screen is not Screen.HOME or self.office is None:
+            return
+        groups = kiosk_groups(self.office, self.services)
+        if any(g.agency == code for g in groups) and agencies_first(groups, self.page_size):
+            self._agency_page = self.page
+            self.agency, self.page = code, 0
+            self._changed()
+
+    def all_agencies(self) -> None:
+        self._touched()
+        if self.screen is Screen.HOME and self.agency is not None:
+            self.agency, self.page = None, self._agency_page
+            self._changed()
+
+    def next_page(self) -> None:
+        self._turn(+1)
+
+    def previous_page(self) -> None:
+        self._turn(-1)
+
+    def _turn(self, step: int) -> None:
+        self._touched()
+        if self.screen in (Screen.PRIORITY, Screen.EXTRAS):
+            choices = self.choices_page()
+            page = min(max(0, choices.page + step), choices.pages - 1)
+            if page != choices.page:
+                self.choice_page = page
+                self._changed()
+        elif self.screen is Screen.HOME:
+            view = self.home_view()
+            page = min(max(0, view.page + step), view.pages - 1)
+            if page != view.page:
+                self.page = page
+                self._changed()
 
     def choose_service(self, code: str) -> None:
         self._touched()
@@ -280,7 +418,40 @@ class KioskPresenter:
     def tap_result(self) -> None:
         self._touched()
         if self.screen is Screen.RESULT and self.print_state is not PrintState.PRINTING:
-            self._go_home()
+            self._go_home(new_citizen=True)
+
+    def print_again(self) -> None:
+        """The server hands back the same ticket (and audits the reprint); it prints again."""
+        self._touched()
+        if not self.can_print_again:
+            return
+        assert self.ticket is not None
+        ticket_id = self.ticket.id
+        self._reprint_in_flight = True
+        self.reprint_message = ""
+        self.print_state = PrintState.PRINTING
+        self._changed()
+        self._run_network(lambda: self._api.reprint(ticket_id), self._reprinted)
+
+    def _reprinted(self, outcome: object) -> None:
+        self._reprint_in_flight = False
+        if isinstance(outcome, BaseException):
+            if isinstance(outcome, Refused):
+                self.reprint_message = (
+                    outcome.message_th if self.lang is Lang.TH else outcome.message_en
+                )
+            else:
+                log.warning("reprint not possible now: %s", outcome)
+                self.reprint_message = self.t("reprint_unreachable")
+            self.print_state = PrintState.FAILED
+            self._screen_since = self._clock()
+            self._changed()
+            return
+        assert isinstance(outcome, TicketView)
+        self.ticket = outcome
+        content = self._ticket_content(outcome)
+        lang = self.lang
+        self._run_printer(lambda: self._printer.print_ticket(content, lang), self._printed)
 
     # --- the clock ---------------------------------------------------------------------------
 
@@ -293,14 +464,18 @@ class KioskPresenter:
         if self.screen is Screen.RESULT and self.print_state is not PrintState.PRINTING:
             stay = NOTE_NUMBER_S if self.print_state is PrintState.FAILED else RESULT_S
             if in_screen >= stay:
-                self._go_home()
-        idle = now - self._last_touch >= IDLE_S
-        if idle and (
-            self.screen in (Screen.PRIORITY, Screen.EXTRAS)
-            or (self.screen is Screen.HOME and self.lang is not Lang.TH)
-        ):
-            self.lang = Lang.TH
-            self._go_home()
+                self._go_home(new_citizen=True)
+        if now - self._last_touch >= IDLE_S and self._choosing():
+            if not self.idle_warning:
+                self.idle_warning = True
+                self._warned_at = now
+                self._changed()
+            elif now - self._warned_at >= IDLE_WARNING_S:
+                self.idle_warning = False
+                self._go_home(new_citizen=True)
+        elif self.idle_warning and not self._choosing():
+            self.idle_warning = False
+            self._changed()
         if self.message and now - self._message_since >= MESSAGE_S:
             self.message = ""
             self._changed()
@@ -311,6 +486,14 @@ class KioskPresenter:
             self._load()
         if now >= self._next_heartbeat:
             self._heartbeat()
+
+    def _choosing(self) -> bool:
+        """Someone has left the kiosk somewhere else than the Thai first home page."""
+        if self.screen in (Screen.PRIORITY, Screen.EXTRAS):
+            return True
+        return self.screen is Screen.HOME and (
+            self.lang is not Lang.TH or self.large_text or self.agency is not None or self.page > 0
+        )
 
     # --- work off the UI thread --------------------------------------------------------------
 
@@ -386,12 +569,21 @@ class KioskPresenter:
             office_en=self.office.name_en,
             service_th=self.service.name_th,
             service_en=self.service.name_en,
+            agency_th=self.service.agency_name_th,
+            agency_en=self.service.agency_name_en,
+            extras=tuple(
+                (s.name_th, s.name_en)
+                for code, _done in ticket.transactions[1:]
+                for s in self.services
+                if s.code == code
+            ),
             number=ticket.number,
             priority_th=cls.name_th,
             priority_en=cls.name_en,
             priority_is_normal=ticket.priority in (normal, "normal"),
             people_ahead=ticket.people_ahead,
             estimated_wait_s=ticket.estimated_wait_s,
+            estimated_wait_range_s=ticket.estimated_wait_range_s,
             issued_at=ticket.issued_at,
             status_url=ticket.status_url,
         )
@@ -439,14 +631,22 @@ class KioskPresenter:
     # --- screens -----------------------------------------------------------------------------
 
     def _show(self, screen: Screen) -> None:
+        if screen is not self.screen:
+            self.choice_page = 0
         self.screen = screen
         self._screen_since = self._clock()
         self._changed()
 
-    def _go_home(self, keep_message: bool = False) -> None:
+    def _go_home(self, keep_message: bool = False, new_citizen: bool = False) -> None:
+        """Home; for the next citizen (after a ticket, or left alone) in Thai, normal text, on
+        the first page."""
         if not keep_message:
             self.message = ""
         self.service, self.priority, self.extras = None, None, []
+        self.reprint_message = ""
+        if new_citizen:
+            self.lang, self.large_text = Lang.TH, False
+            self.agency, self.page = None, 0
         self._show(Screen.HOME)
 
     def _changed(self) -> None:

@@ -78,6 +78,9 @@ def open_device(spec: PrinterSpec) -> Escpos:
                 spec.target, port=spec.port, timeout=CONNECT_TIMEOUT_S, profile=spec.profile
             )
         case "usb":
+            problem = usb_problem(spec)
+            if problem is not None:
+                raise PrinterOffline(problem)
             device = Usb(*spec.usb_ids, timeout=int(CONNECT_TIMEOUT_S * 1000), profile=spec.profile)
         case "file":
             device = File(spec.target, profile=spec.profile)
@@ -88,6 +91,35 @@ def open_device(spec: PrinterSpec) -> Escpos:
     except (EscposError, OSError) as exc:
         raise PrinterOffline(_first_line(exc)) from None
     return device
+
+
+def usb_problem(spec: PrinterSpec) -> str | None:
+    """Why this USB printer cannot print, in one line for a person: the USB library or libusb
+    missing, or no such printer plugged in. None when it is there."""
+    assert spec.usb_ids is not None
+    try:
+        import usb.backend.libusb0
+        import usb.backend.libusb1
+        import usb.core
+    except ImportError:
+        return "USB printers need pyusb, which is not installed: pip install 'python-escpos[usb]'"
+    backend = usb.backend.libusb1.get_backend() or usb.backend.libusb0.get_backend()
+    if backend is None:
+        return (
+            "USB printers need libusb-1.0, which is not installed "
+            "(Debian/Ubuntu: apt install libusb-1.0-0; scripts/setup.sh installs it)"
+        )
+    vendor, product = spec.usb_ids
+    try:
+        found = usb.core.find(idVendor=vendor, idProduct=product, backend=backend)
+    except (usb.core.USBError, ValueError) as exc:
+        return f"cannot look for USB printers: {_first_line(exc)}"
+    if found is None:
+        return (
+            f"no USB printer {vendor:04x}:{product:04x} is connected: check its cable and power"
+            " (lsusb lists what is connected)"
+        )
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -11,7 +11,9 @@ from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont, features
 
+from core.line_breaking import wrap
 from kiosk.fonts import sarabun
+from kiosk.thai_words import thai_words
 from kiosk.ticket_layout import Line, Size
 
 # Pixel heights of each size on a 576-dot line; narrower paper scales them down.
@@ -37,44 +39,11 @@ def _font(px: int, bold: bool) -> ImageFont.FreeTypeFont:
     )
 
 
-# Thai marks above and below a consonant, and vowels written before it: no line break next to them.
-THAI_MARKS = frozenset(
-    "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e"
-)
-# ... nor before the vowels that follow a consonant on the line.
-FOLLOWING_VOWELS = frozenset("\u0e30\u0e32\u0e33\u0e45")
-LEADING_VOWELS = frozenset("\u0e40\u0e41\u0e42\u0e43\u0e44")
 SMALLEST_SHARE = 0.7  # shrink a line this far at most, then wrap it
 
 
 def _width(font: ImageFont.FreeTypeFont, text: str) -> float:
     return font.getlength(text, language="th")
-
-
-def _break_points(text: str) -> tuple[list[int], list[int]]:
-    """Where a line may break: after a space, or between Thai letters (not inside a letter's
-    marks, not after a vowel written before its consonant): Thai has no spaces between words."""
-    spaces = [i + 1 for i, ch in enumerate(text) if ch == " "]
-    letters = [
-        i
-        for i in range(1, len(text))
-        if text[i] not in THAI_MARKS | FOLLOWING_VOWELS and text[i - 1] not in LEADING_VOWELS
-    ]
-    return spaces, letters
-
-
-def _wrap(text: str, font: ImageFont.FreeTypeFont, room: int) -> list[str]:
-    rows = []
-    while _width(font, text) > room:
-        spaces, letters = _break_points(text)
-        fits = [i for i in spaces if _width(font, text[:i].rstrip()) <= room] or [
-            i for i in letters if _width(font, text[:i]) <= room
-        ]
-        if not fits:
-            break
-        rows.append(text[: max(fits)].rstrip())
-        text = text[max(fits) :].lstrip()
-    return [*rows, text]
 
 
 def _laid_out(line: Line, width: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
@@ -87,7 +56,7 @@ def _laid_out(line: Line, width: int) -> tuple[ImageFont.FreeTypeFont, list[str]
     while _width(font, line.text) > room and px * 10 // 9 > full * SMALLEST_SHARE:
         px = px * 9 // 10
         font = _font(px, line.bold)
-    return font, _wrap(line.text, font, room)
+    return font, wrap(line.text, room, lambda text: _width(font, text), thai_words)
 
 
 def render_lines(lines: Sequence[Line], width: int) -> Image.Image:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from kiosk.texts import Lang, minutes, text
+from kiosk.texts import Lang, text, wait_line
 
 MONTHS_TH = (
     "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
@@ -36,12 +36,16 @@ class TicketContent:
     office_en: str
     service_th: str
     service_en: str
+    agency_th: str
+    agency_en: str
+    extras: tuple[tuple[str, str], ...]  # other services of this visit: (Thai, English)
     number: str
     priority_th: str
     priority_en: str
     priority_is_normal: bool
     people_ahead: int
     estimated_wait_s: int | None
+    estimated_wait_range_s: tuple[int, int] | None
     issued_at: datetime  # in the office's time zone
     status_url: str
 
@@ -63,24 +67,26 @@ def ticket_lines(ticket: TicketContent, lang: Lang) -> tuple[list[Line], list[Li
     top = [Line(office_first, Size.NORMAL, bold=True)]
     if office_second:
         top.append(Line(office_second, Size.SMALL))
+    agency = ticket.agency_th if lang is Lang.TH else ticket.agency_en
+    if agency:
+        top.append(Line(agency, Size.NORMAL))
     top += [
         Line(ticket.service_th, Size.LARGE, bold=True),
         Line(ticket.service_en, Size.NORMAL),
-        Line(ticket.number, Size.HUGE, bold=True),
     ]
+    if ticket.extras:
+        names = ", ".join(th if lang is Lang.TH else en for th, en in ticket.extras)
+        top.append(Line(text("ticket_extras", lang) + " " + names, Size.NORMAL))
+    top.append(Line(ticket.number, Size.HUGE, bold=True))
     if not ticket.priority_is_normal:
         name = ticket.priority_th if lang is Lang.TH else ticket.priority_en
         top.append(Line(text("ticket_priority", lang, name=name), Size.LARGE, bold=True))
     top.append(Line(text("ticket_ahead", lang, n=ticket.people_ahead)))
-    wait = ticket.estimated_wait_s
-    if wait is not None:
-        top.append(
-            Line(
-                text("ticket_wait", lang, m=minutes(wait))
-                if wait > 0
-                else text("ticket_wait_none", lang)
-            )
-        )
+    wait = wait_line(
+        ticket.people_ahead, ticket.estimated_wait_s, ticket.estimated_wait_range_s, lang
+    )
+    if wait:
+        top.append(Line(wait))
     top += [
         Line(buddhist_date(ticket.issued_at, lang), Size.SMALL),
         Line(text("ticket_scan", lang), Size.SMALL),

@@ -26,6 +26,8 @@ apt_install_missing() {
 if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     apt_install_missing python3 python3-venv python3-pip
 fi
+# USB receipt printers: python-escpos reaches them through pyusb, which needs libusb-1.0.
+apt_install_missing libusb-1.0-0
 # shellcheck disable=SC2086
 [ -n "${SWQ_APT_PACKAGES:-}" ] && apt_install_missing $SWQ_APT_PACKAGES
 

@@ -4,9 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Kiosk tests: socat (serial pty pairs), libfribidi0 (Pillow's Thai shaping), Mesa EGL and
-# libmtdev1 (Kivy's offscreen window). Deployment tests: nginx and openssl (the shipped site file
-# in front of a real server, with a certificate made by the test), systemd (systemd-analyze).
-SWQ_EXTRAS="test" SWQ_APT_PACKAGES="chromium socat libfribidi0 libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libmtdev1 nginx openssl systemd" . scripts/setup.sh
+# libmtdev1 (Kivy's offscreen window), libusb-1.0-0 (USB printers; setup.sh installs it too).
+# Deployment tests: nginx and openssl (the shipped site file in front of a real server, with a
+# certificate made by the test), systemd (systemd-analyze).
+SWQ_EXTRAS="test" SWQ_APT_PACKAGES="chromium socat libfribidi0 libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libmtdev1 libusb-1.0-0 nginx openssl systemd" . scripts/setup.sh
 
 # PostgreSQL-backed tests need a running server when one is installed.
 if [ -d /etc/postgresql ] && command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1; then

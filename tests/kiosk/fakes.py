@@ -65,14 +65,16 @@ SERVICES = [
 ]
 
 
-def ticket(number: str = "A001", service: str = "A", priority: str = "normal") -> TicketView:
+def ticket(
+    number: str = "A001", service: str = "A", priority: str = "normal", extras: tuple[str, ...] = ()
+) -> TicketView:
     return TicketView(
         id="t1",
         number=number,
         service=service,
         priority=priority,
         status=TicketStatus.WAITING,
-        transactions=((service, False),),
+        transactions=tuple((code, False) for code in (service, *extras)),
         people_ahead=2,
         estimated_wait_s=600,
         issued_at=datetime(2026, 11, 26, 10, 15, tzinfo=BANGKOK),
@@ -92,6 +94,7 @@ class FakeApi:
         self.tickets: dict[str, TicketView] = {}  # by idempotency key, like the server
         self.heartbeats: list[tuple[str, str]] = []
         self.heartbeat_known = True
+        self.reprinted: list[str] = []
 
     def office(self) -> OfficeInfo:
         if self.down:
@@ -111,8 +114,14 @@ class FakeApi:
             raise self.refusal
         if key not in self.tickets:
             number = f"{service}{len(self.tickets) + 1:03d}"
-            self.tickets[key] = ticket(number, service, priority or "normal")
+            self.tickets[key] = ticket(number, service, priority or "normal", tuple(extras))
         return self.tickets[key]
+
+    def reprint(self, ticket_id: str) -> TicketView:
+        if self.refusal is not None:
+            raise self.refusal
+        self.reprinted.append(ticket_id)
+        return next(t for t in self.tickets.values() if t.id == ticket_id)
 
     def heartbeat(self, printer: str, detail: str, version: str) -> bool:
         if self.down:

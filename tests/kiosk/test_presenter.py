@@ -6,6 +6,7 @@ from kiosk.api import Refused
 from kiosk.presenter import (
     HEARTBEAT_S,
     IDLE_S,
+    IDLE_WARNING_S,
     NOTE_NUMBER_S,
     RESULT_S,
     RETRY_S,
@@ -14,35 +15,96 @@ from kiosk.presenter import (
 )
 from kiosk.printer import PrinterStatus
 from kiosk.texts import Lang
-from tests.kiosk.fakes import Deferred, FakePrinter, office, presenter
+from tests.kiosk.fakes import Deferred, FakeApi, FakePrinter, office, presenter, service
 
 
-def test_home_groups_services_by_agency_in_the_office_order() -> None:
+def test_home_shows_services_by_agency_in_the_office_order() -> None:
     p, *_ = presenter()
     assert p.screen is Screen.HOME
-    assert p.home_title() == "กรุณาเลือกบริการ"
-    groups = p.service_groups()
-    assert [g.title for g in groups] == ["หน่วยงาน dopa", "หน่วยงาน rd"]
-    assert [[b.code for b in g.buttons] for g in groups] == [["A", "B"], ["C", "D"]]
-    a = groups[0].buttons[0]
-    assert (a.title, a.subtitle, a.enabled) == ("บริการ A", "Service A", True)
+    view = p.home_view()
+    assert view.heading == "กรุณาเลือกบริการ"
+    assert [t.code for t in view.tiles] == ["A", "B", "C", "D"]
+    assert [t.agency for t in view.tiles] == ["หน่วยงาน dopa"] * 2 + ["หน่วยงาน rd"] * 2
+    assert (view.pages, view.page_label, view.in_agency) == (1, "", False)
+    a = view.tiles[0]
+    # beside its agency's name, a tile leaves the other language out: room for the name
+    assert (a.title, a.subtitle, a.enabled) == ("บริการ A", "", True)
     assert a.detail == "รอ 2 คน  ·  ประมาณ 10 นาที"
-    assert groups[1].buttons[0].detail == "รอ 0 คน  ·  ไม่ต้องรอ"
-    closed = groups[1].buttons[1]
+    assert view.tiles[2].detail == "รอ 0 คน  ·  ไม่ต้องรอ"
+    closed = view.tiles[3]
     assert (closed.enabled, closed.detail) == (False, "ปิดรับคิว")
+
+
+def test_a_large_office_shows_agencies_then_pages_of_services() -> None:
+    api = FakeApi()
+    api.services_list = [
+        service(f"S{i:02d}", f"ag{i % 3}", waiting=i % 3, estimated_wait_s=0) for i in range(30)
+    ]
+    api.office_doc = office(kiosk_services=())
+    p, *_ = presenter(api)
+    p.page_size = 4
+    view = p.home_view()
+    assert (view.heading, [t.kind.value for t in view.tiles]) == (
+        "กรุณาเลือกหน่วยงาน",
+        ["agency"] * 3,
+    )
+    assert view.tiles[0].detail == "10 บริการ"
+    p.open_agency("ag1")
+    view = p.home_view()
+    assert (view.heading, view.in_agency, view.pages) == ("หน่วยงาน ag1", True, 3)
+    assert [t.code for t in view.tiles] == ["S01", "S04", "S07", "S10"]
+    assert view.tiles[0].subtitle == "Service S01"
+    p.toggle_large_text()
+    assert p.home_view().tiles[0].subtitle == ""  # room for the name in large letters
+    p.toggle_large_text()
+    # people ahead with no estimate never reads "no wait"
+    assert view.tiles[0].detail == "รอ 1 คน  ·  อีกไม่กี่นาที"
+    p.next_page()
+    p.next_page()
+    p.next_page()  # no page 4: stays on the last
+    view = p.home_view()
+    assert (view.page, view.page_label, [t.code for t in view.tiles]) == (
+        2,
+        "หน้า 3 จาก 3",
+        ["S25", "S28"],
+    )
+    p.choose_service("S28")
+    assert p.screen is Screen.RESULT
+    clock_now = p._clock()
+    p._clock.now = clock_now + RESULT_S  # type: ignore[attr-defined]
+    p.tick()
+    assert (p.screen, p.agency, p.page) == (Screen.HOME, None, 0)  # the next citizen starts over
+    p.open_agency("ag2")
+    p.previous_page()
+    p.all_agencies()
+    assert p.home_view().tiles[0].kind.value == "agency"
 
 
 def test_english_and_back_to_thai_when_idle() -> None:
     p, _, _, clock = presenter()
     p.toggle_language()
     assert p.lang is Lang.EN
-    assert p.service_groups()[0].buttons[0].detail == "2 waiting  ·  about 10 min"
+    assert p.home_view().tiles[0].detail == "2 waiting  ·  about 10 min"
+    p.toggle_large_text()
     clock.now += IDLE_S - 1
     p.tick()
-    assert p.lang is Lang.EN
+    assert (p.lang, p.idle_warning) == (Lang.EN, False)
     clock.now += 1
     p.tick()
-    assert (p.screen, p.lang) == (Screen.HOME, Lang.TH)
+    assert (p.lang, p.idle_warning) == (Lang.EN, True)  # "still there?" first
+    p.still_here()  # a touch anywhere
+    assert (p.lang, p.idle_warning) == (Lang.EN, False)
+    clock.now += IDLE_S
+    p.tick()
+    assert p.idle_warning
+    clock.now += IDLE_WARNING_S
+    p.tick()
+    assert (p.screen, p.lang, p.large_text, p.idle_warning) == (
+        Screen.HOME,
+        Lang.TH,
+        False,
+        False,
+    )
 
 
 def test_a_tap_issues_prints_and_returns_home() -> None:
@@ -82,8 +144,8 @@ def test_closed_service_and_closed_office_do_nothing() -> None:
     assert p.screen is Screen.HOME
     api.office_doc = office(open_now=False)
     p._load()
-    assert all(not b.enabled for g in p.service_groups() for b in g.buttons)
-    assert p.service_groups()[0].buttons[0].detail == "ปิดรับคิว"
+    assert all(not t.enabled for t in p.home_view().tiles)
+    assert p.home_view().tiles[0].detail == "ปิดรับคิว"
     assert p.home_title() == "ขณะนี้นอกเวลาทำการ  เวลาทำการ 08:30-16:30"
     p.choose_service("A")
     p.choose_service("nonsense")
@@ -112,6 +174,24 @@ def test_priority_and_extra_services_questions() -> None:
     assert api.issued == [("A", "elderly", ["B"], "key-0")]
     content, _ = printer.printed[0]
     assert (content.priority_th, content.priority_is_normal) == ("ผู้สูงอายุ", False)
+    assert (content.agency_th, content.extras) == ("หน่วยงาน dopa", (("บริการ B", "Service B"),))
+
+
+def test_print_again_gives_the_same_ticket_on_paper_twice() -> None:
+    p, api, printer, clock = presenter()
+    p.choose_service("A")
+    assert p.result_lines()["again"] == "พิมพ์บัตรคิวอีกครั้ง"
+    clock.now += RESULT_S - 1
+    p.print_again()
+    assert api.reprinted == ["t1"]
+    assert [c.number for c, _ in printer.printed] == ["A001", "A001"]
+    clock.now += RESULT_S - 1
+    p.tick()
+    assert p.screen is Screen.RESULT  # the number stays its full time after the reprint
+    api.refusal = Refused(409, "reprint_too_late", "too late", "พิมพ์ซ้ำไม่ได้แล้ว")
+    p.print_again()
+    assert (p.print_state, p.result_lines()["printing"]) == (PrintState.FAILED, "พิมพ์ซ้ำไม่ได้แล้ว")
+    assert len(printer.printed) == 2
 
 
 def test_back_and_idle_leave_the_questions() -> None:
@@ -123,6 +203,9 @@ def test_back_and_idle_leave_the_questions() -> None:
     assert p.screen is Screen.HOME
     p.choose_service("A")
     clock.now += IDLE_S
+    p.tick()
+    assert (p.screen, p.idle_warning) == (Screen.PRIORITY, True)
+    clock.now += IDLE_WARNING_S
     p.tick()
     assert (p.screen, api.issued) == (Screen.HOME, [])
 

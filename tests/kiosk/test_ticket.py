@@ -39,32 +39,60 @@ def test_ticket_lines_in_thai_and_english() -> None:
     assert texts == [
         "ศูนย์บริการร่วม (ตัวอย่าง)",
         "One-Stop Service Centre (sample)",
+        "กรมการปกครอง",
         "ทะเบียนราษฎร์",
         "Civil registration",
+        "บริการเพิ่มเติม: บัตรประจำตัวประชาชน",
         "A001",
         "ประเภท: ผู้สูงอายุ",
         "รอก่อนหน้า 3 คน",
-        "เวลารอโดยประมาณ 12 นาที",
+        "เวลารอ ประมาณ 12 นาที",
         "26 พ.ย. 2569 09:05 น.",
         "สแกนเพื่อดูสถานะคิว",
     ]
-    assert top[4].size is Size.HUGE
+    assert top[6].size is Size.HUGE
     assert [line.text for line in bottom] == ["ขอบคุณที่ใช้บริการ"]
     english, _ = ticket_lines(TICKET, Lang.EN)
-    assert [line.text for line in english][:3] == [
+    assert [line.text for line in english][:5] == [
         "One-Stop Service Centre (sample)",
+        "Department of Provincial Administration",
         "ทะเบียนราษฎร์",
         "Civil registration",
+        "Also: Identity card",
     ]
 
 
 def test_a_normal_ticket_has_no_group_line_and_no_wait_says_so() -> None:
     from dataclasses import replace
 
-    plain = replace(TICKET, priority_is_normal=True, estimated_wait_s=0)
+    plain = replace(TICKET, priority_is_normal=True, estimated_wait_s=0, people_ahead=0)
     texts = [line.text for line in ticket_lines(plain, Lang.TH)[0]]
     assert not any(t.startswith("ประเภท") for t in texts)
     assert "ไม่ต้องรอ" in texts
+
+
+@pytest.mark.parametrize(
+    ("ahead", "wait_s", "wait_range_s", "says"),
+    [
+        (2, 0, None, "เวลารอ อีกไม่กี่นาที"),  # never "2 ahead, no wait"
+        (2, None, None, None),  # no estimate: no wait line at all
+        (0, 0, None, "ไม่ต้องรอ"),
+        (4, 600, (300, 1200), "เวลารอ ประมาณ 5-20 นาที"),
+        (4, 600, (600, 600), "เวลารอ ประมาณ 10 นาที"),
+    ],
+)
+def test_the_wait_agrees_with_the_people_ahead(
+    ahead: int, wait_s: int | None, wait_range_s: tuple[int, int] | None, says: str | None
+) -> None:
+    from dataclasses import replace
+
+    content = replace(
+        TICKET, people_ahead=ahead, estimated_wait_s=wait_s, estimated_wait_range_s=wait_range_s
+    )
+    texts = [line.text for line in ticket_lines(content, Lang.TH)[0]]
+    assert f"รอก่อนหน้า {ahead} คน" in texts
+    waits = [t for t in texts if t.startswith(("เวลารอ", "ไม่ต้องรอ"))]
+    assert waits == ([says] if says else [])
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,14 @@ from typing import Any
 
 
 class KioskProcess:
-    def __init__(self, server: str, token: str, printer: str | None, folder: Path) -> None:
+    def __init__(
+        self,
+        server: str,
+        token: str,
+        printer: str | None,
+        folder: Path,
+        size: tuple[int, int] = (1280, 800),
+    ) -> None:
         self.log_path = folder / "kiosk.log"
         env = {
             **os.environ,
@@ -27,6 +34,7 @@ class KioskProcess:
         }
         command = [sys.executable, "-m", "tests.kiosk.kiosk_driver", "--server", server]
         command += ["--token", token, *(["--printer", printer] if printer else [])]
+        command += ["--size", f"{size[0]}x{size[1]}"]
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in close()
         self.process = subprocess.Popen(
             command,
