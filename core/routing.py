@@ -183,10 +183,6 @@ class WeightedPolicy:
         )
         return class_target_s(settings, kind.klass, kind.target_s) + credit
 
-    @staticmethod
-    def target_s(ctx: RoutingContext, head: QueueHead) -> float:
-        return class_target_s(ctx.priority, head.priority, ctx.target_wait_s[head.service])
-
     @classmethod
     def slack_s(cls, ctx: RoutingContext, head: QueueHead) -> float:
         """Seconds until the ticket is due; negative once it is late."""
@@ -202,7 +198,10 @@ class WeightedPolicy:
         best: tuple[float, tuple[datetime, str, str]] | None = None
         chosen = None
         for head in heads:
-            target, waited = cls.target_s(ctx, head), ctx.waited_s(head)
+            # The service's own target, not a priority class's share of it: the guard keeps the
+            # promise that nobody waits past about twice the target, so a stream of priority
+            # tickets past their shorter aim cannot hold a normal ticket back without end.
+            target, waited = ctx.target_wait_s[head.service], ctx.waited_s(head)
             if waited + ctx.service_s.get(head.service, 0) < limit * target:
                 continue
             key = (-waited / target, fifo_key(head))
