@@ -24,11 +24,15 @@ from functools import partial
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.http import wsgi
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from queue_server.app import create_app
 
 REQUEST_THREADS = 32
+# gunicorn names itself (and its version, in some releases) in every answer's Server header:
+# say only which application answers.
+wsgi.SERVER = "swq"
 HEADER_TIMEOUT_S = 10.0
 IO_TIMEOUT_S = 30.0
 MAX_HEAD_BYTES = 64 * 1024

@@ -1,4 +1,4 @@
-"""One real `swq server` per database (two worker processes on PostgreSQL), shared by the security tests.
+"""One real `swq server` per database (two workers on PostgreSQL), shared by the security tests.
 
 Tests that count per-address budgets talk from an address of their own: all of 127.0.0.0/8 is
 the loopback on Linux, so a client bound to 127.0.0.23 is a different citizen to the server.
@@ -97,11 +97,12 @@ class Target:
 
 @pytest.fixture(scope="package", params=["sqlite", "postgresql"])
 def target(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Target]:
     tmp = tmp_path_factory.mktemp(f"security-{request.param}")
     pg = request.getfixturevalue("pg_url") if request.param == "postgresql" else ""
-    url = fresh_database(request.param, tmp, pg, sqlite_template)
+    template = request.getfixturevalue("sqlite_template")
+    url = fresh_database(request.param, tmp, pg, template)
     office = load_test_office(url)
     add_user(url, office.code, ADMIN, ADMIN_PASSWORD, role="admin")
     key_file = tmp / "secret_key"
