@@ -114,6 +114,7 @@ def target(
         env={
             "SWQ_KIOSK_RATE_LIMIT": str(KIOSK_LIMIT),
             "SWQ_LOGIN_MAX_FAILURES": str(LOGIN_MAX_FAILURES),
+            "SWQ_LOGIN_ACCOUNT_DELAY_S": "2",
             "SWQ_SECRET_KEY_FILE": str(key_file),
         },
     )
