@@ -153,6 +153,8 @@ class BoardFeed:
         self._stream = conn
         try:
             headers = {"Accept": "text/event-stream"}
+            if self._token:  # a board with a token streams on the devices' own budget
+                headers["Authorization"] = f"Bearer {self._token}"
             if self.last_event_id is not None:
                 headers["Last-Event-ID"] = str(self.last_event_id)
             conn.request("GET", self._path("/api/v1/events"), headers=headers)

@@ -14,6 +14,7 @@ from queue_server.auth import Principal
 from queue_server.day_rollover import DayRollover
 from queue_server.db.database import Database
 from queue_server.live import EventHub
+from queue_server.stream_budget import StreamBudget
 
 EXTENSION = "swq"
 
@@ -64,7 +65,12 @@ def init_app(app: Flask) -> Swq:
         db,
         poll_interval_s=float(app.config["POLL_INTERVAL_S"]),
         keepalive_s=float(app.config["KEEPALIVE_S"]),
-        max_streams=int(app.config["MAX_STREAMS"]),
+        budget=StreamBudget(
+            int(app.config["MAX_STREAMS"]),
+            per_token=int(app.config["STREAMS_PER_TOKEN"]),
+            per_address=int(app.config["STREAMS_PER_ADDRESS"]),
+            public_share=float(app.config["STREAMS_PUBLIC_SHARE"]),
+        ),
     )
     swq = Swq(
         db,

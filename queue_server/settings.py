@@ -22,6 +22,12 @@ DEFAULTS: dict[str, Any] = {
     # Streams hold a thread each; past this many per process a new one gets 503 + Retry-After,
     # so kiosks and officers always find a free thread.
     "MAX_STREAMS": 400,
+    # Of those, one device token (or signed-in person) may hold STREAMS_PER_TOKEN; readers
+    # without a token share STREAMS_PUBLIC_SHARE of them, STREAMS_PER_ADDRESS per address; the
+    # rest is kept for boards with a display token.
+    "STREAMS_PER_TOKEN": 4,
+    "STREAMS_PER_ADDRESS": 8,
+    "STREAMS_PUBLIC_SHARE": 0.75,
     "KEEPALIVE_S": 15.0,
     # How often a process looks for events written by other processes when it cannot be told
     # (SQLite; PostgreSQL NOTIFY wakes it at once and this is only the safety net).

@@ -115,6 +115,8 @@ def target(
             "SWQ_KIOSK_RATE_LIMIT": str(KIOSK_LIMIT),
             "SWQ_LOGIN_MAX_FAILURES": str(LOGIN_MAX_FAILURES),
             "SWQ_LOGIN_ACCOUNT_DELAY_S": "2",
+            # Streams whose client left are noticed at the next keep-alive: soon, here.
+            "SWQ_KEEPALIVE_S": "1",
             "SWQ_SECRET_KEY_FILE": str(key_file),
         },
     )

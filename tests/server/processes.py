@@ -98,12 +98,14 @@ class ServerProcess:
 class EventClient:
     """Reads an event stream in a thread, as a display would, collecting every event."""
 
-    def __init__(self, url: str, last_event_id: str | None = None) -> None:
+    def __init__(
+        self, url: str, last_event_id: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         parts = urlsplit(url)
         self._conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
         self._conn.connect()
         self._sock = self._conn.sock
-        headers = {"Accept": "text/event-stream"}
+        headers = {"Accept": "text/event-stream", **(headers or {})}
         if last_event_id is not None:
             headers["Last-Event-ID"] = last_event_id
         target = parts.path + (f"?{parts.query}" if parts.query else "")
