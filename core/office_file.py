@@ -9,6 +9,7 @@ exact key paths to the refusals and rejects keys it does not know.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -17,8 +18,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.model import (
+    CODE,
     OFFICE_CODE,
     SERVICE_CODE,
+    USERNAME,
     Agency,
     Counter,
     NumberingRule,
@@ -41,6 +44,9 @@ from core.toml_table import (
 )
 
 ROLES = ("officer", "admin")
+# The only password hash swq makes (werkzeug's scrypt, as queue_server/auth.py calls it): a file
+# may carry no other scheme and no other cost.
+PASSWORD_HASH = re.compile(r"scrypt:32768:8:1\$[A-Za-z0-9]{16}\$[0-9a-f]{128}")
 # Ticket numbers are printed and called out; more digits than this is a typo, not a busy office.
 MAX_NUMBER_WIDTH = 6
 # Counts and durations are stored in 32-bit integer columns (PostgreSQL `integer`).
@@ -68,8 +74,12 @@ class OfficerSpec:
     password_hash: str | None = None
 
     def __post_init__(self) -> None:
-        if _blank(self.username):
-            raise OfficeFileError("username", "cannot be empty", "ต้องไม่ว่าง")
+        if not USERNAME.fullmatch(self.username):
+            raise OfficeFileError(
+                "username",
+                f"letters, digits, '.', '_' and '-' only, at most 64, got {self.username!r}",
+                f"ใช้ได้เฉพาะ a-z A-Z 0-9 . _ - (ไม่เกิน 64 ตัว) แต่ได้ {self.username!r}",
+            )
         if self.role not in ROLES:
             raise OfficeFileError(
                 "role",
@@ -89,6 +99,14 @@ class OfficerSpec:
         secret_key = "password" if self.password is not None else "password_hash"
         if _blank(self.password or self.password_hash or ""):
             raise OfficeFileError(secret_key, "cannot be empty", "ต้องไม่ว่าง")
+        if self.password_hash is not None and not PASSWORD_HASH.fullmatch(self.password_hash):
+            # Another scheme or cost could be md5, or an scrypt that takes a GiB per sign-in.
+            raise OfficeFileError(
+                "password_hash",
+                "must be a hash as swq makes it (scrypt:32768:8:1$salt$hash): give password "
+                "instead to have it hashed",
+                "ต้องเป็นค่าแฮชแบบที่ swq สร้าง (scrypt:32768:8:1$...) หรือใช้ password แทน",
+            )
 
 
 @dataclass(frozen=True)
@@ -121,8 +139,8 @@ class OfficeFile:
             raise OfficeFileError("agencies", "at least one is required", "ต้องมีอย่างน้อยหนึ่งรายการ")
         _check_keyed("agencies", self.config.agencies)
         for i, agency in enumerate(self.config.agencies.values()):
-            if _blank(agency.code):
-                raise OfficeFileError(f"agencies[{i}].code", "cannot be empty", "ต้องไม่ว่าง")
+            if not CODE.fullmatch(agency.code):
+                raise _bad_code(f"agencies[{i}].code", agency.code)
 
     def _check_services(self) -> None:
         if not self.config.services:
@@ -147,8 +165,8 @@ class OfficeFile:
         _no_repeats("counters", (c.code for c in self.counters))
         for i, counter in enumerate(self.counters):
             key = f"counters[{i}]"
-            if _blank(counter.code):
-                raise OfficeFileError(f"{key}.code", "cannot be empty", "ต้องไม่ว่าง")
+            if not CODE.fullmatch(counter.code):
+                raise _bad_code(f"{key}.code", counter.code)
             if counter.office != self.config.office.code:
                 raise OfficeFileError(
                     key,
@@ -171,6 +189,14 @@ class OfficeFile:
         for i, officer in enumerate(self.officers):
             if officer.counter is not None and officer.counter not in counters:
                 raise _unknown(f"officers[{i}].counter", "counter", "ช่องบริการ", officer.counter)
+
+
+def _bad_code(key: str, code: str) -> OfficeFileError:
+    return OfficeFileError(
+        key,
+        f"letters, digits, _ and - only, at most 32, got {code!r}",
+        f"ใช้ได้เฉพาะ a-z A-Z 0-9 _ - (ไม่เกิน 32 ตัว) แต่ได้ {code!r}",
+    )
 
 
 def _unknown(key: str, what_en: str, what_th: str, code: str) -> OfficeFileError:

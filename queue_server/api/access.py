@@ -72,6 +72,11 @@ def _permitted(who: Principal, roles: Sequence[Role]) -> Principal:
     return who
 
 
+def token_principal(token: str) -> Principal | None:
+    """Who a bearer token (from wherever it came) stands for; None when unknown or revoked."""
+    return swq().principals.get(token.strip(), _look_up)
+
+
 def _look_up(token: str) -> Principal | None:
     with swq().db.engine.connect() as conn:
         return principal_for(conn, token)

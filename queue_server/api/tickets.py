@@ -181,7 +181,7 @@ def get_ticket(who: Principal, ticket_id: str) -> Response:
     office = office_for(who)
     with SqlUnitOfWork(swq().db, office, write=False) as uow:
         ticket = uow.tickets.get(ticket_id)
-    return ticket_response(office, ticket)
+    return ticket_response(office, ticket, with_key=who.role is not Role.DISPLAY)
 
 
 @spec.route(
