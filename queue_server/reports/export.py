@@ -11,6 +11,9 @@ from flask import Response
 from core.reports import COLUMNS, Report, date_range_label, flat_rows
 
 CSV_TYPE = "text/csv"
+# A text cell starting with one of these is a formula to spreadsheet programs (a name such as
+# =HYPERLINK("http://evil.example", "Click") typed into an admin page would run in Excel).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SECTIONS_TH = {
     "total": "รวม",
@@ -29,7 +32,7 @@ def to_csv(report: Report) -> bytes:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in flat_rows(report):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -62,6 +65,11 @@ def to_xlsx(report: Report) -> bytes:
             sheet.append([_cell(row[c]) for c in columns])
         for i, column in enumerate(columns, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(column) + 2))
+    for sheet in book.worksheets:
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if cell.data_type == "f":  # text that openpyxl took for a formula
+                    cell.data_type = "s"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -69,6 +77,13 @@ def to_xlsx(report: Report) -> bytes:
 
 def _cell(value: Any) -> Any:
     return "" if value is None else value
+
+
+def _csv_cell(value: Any) -> Any:
+    """A leading apostrophe keeps text that looks like a formula text (OWASP's advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return _cell(value)
 
 
 def download(report: Report, kind: str) -> Response:
