@@ -14,11 +14,21 @@ reservation back):
 
 from __future__ import annotations
 
+import hashlib
+
 import sqlalchemy as sa
 from flask import current_app
 
 from queue_server.db.rate_limits import forget, hit, hits
 from queue_server.extension import swq
+
+
+def _key(kind: str, *parts: str) -> str:
+    """A counter's key: readable when short; a typed-in office or name may be any length."""
+    joined = "/".join(parts)
+    if len(joined) > 200:
+        joined = hashlib.sha256(joined.encode()).hexdigest()
+    return f"login:{kind}:{joined}"
 
 
 class Throttle:
@@ -28,11 +38,11 @@ class Throttle:
         self.delay_s = float(config["LOGIN_ACCOUNT_DELAY_S"])
         self.per_pair = int(config["LOGIN_MAX_FAILURES"])
         self.per_address = int(config["LOGIN_ADDRESS_MAX_FAILURES"])
-        account = f"{office}/{username or '?'}"
-        self.address_key = f"login:address:{address}"
-        self.pair_key = f"login:pair:{address}:{account}"
-        self.account_key = f"login:account:{account}"
-        self.slow_key = f"login:slow:{account}"
+        account = (office, username or "?")
+        self.address_key = _key("address", address)
+        self.pair_key = _key("pair", address, *account)
+        self.account_key = _key("account", *account)
+        self.slow_key = _key("slow", *account)
         self.now = swq().now().timestamp()
         self.reserved: list[str] = []
 
