@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 
-import pytest
 import requests
 
 from tests.security.conftest import Target
@@ -86,8 +85,8 @@ def test_out_of_range_numbers_in_admin_urls_are_4xx(target: Target) -> None:
     assert audit.status_code == 200
 
 
-@pytest.mark.parametrize("name", ["Fee $5 or $10", r"$\frac{$", "ค่าธรรมเนียม $^"])
-def test_dollar_in_a_service_name_keeps_the_reports_page(target: Target, name: str) -> None:
+def test_dollar_in_a_service_name_keeps_the_reports_page(target: Target) -> None:
+    name = r"ค่าธรรมเนียม $\frac{$ บาท"  # TeX to matplotlib, unless labels are plain text
     admin, csrf = target.sign_in()
     form = {
         "csrf_token": csrf,

@@ -40,19 +40,24 @@ def test_swqs_own_hash_loads() -> None:
     assert office.officers[-1].password_hash == GOOD_HASH
 
 
+COUNTER = '\n[[counters]]\ncode = "{code}"\nname_th = "x"\nname_en = "x"\nservices = {{ A = 1 }}\n'
+AGENCY = '\n[[agencies]]\ncode = "{code}"\nname_th = "x"\nname_en = "x"\n'
+
+
 @pytest.mark.parametrize(
-    ("old", "new"),
+    "extra",
     [
-        ('code = "1"', 'code = "6/../../admin"'),
-        ('code = "dopa"', 'code = "do pa"'),
-        ('username = "somchai"', 'username = ".."'),
-        ('username = "somchai"', 'username = "som/chai"'),
+        COUNTER.format(code="6/../../admin"),
+        COUNTER.format(code="1?x=%2F"),
+        AGENCY.format(code="do pa"),
+        OFFICER.format(name="..", hash=GOOD_HASH),
+        OFFICER.format(name="som/chai", hash=GOOD_HASH),
     ],
 )
-def test_codes_follow_the_admin_pages_rules(old: str, new: str) -> None:
-    text = BASE.replace(old, new, 1)
+def test_codes_follow_the_admin_pages_rules(extra: str) -> None:
+    loads_office(BASE + COUNTER.format(code="fine-1_2") + AGENCY.format(code="fine"))
     with pytest.raises(OfficeFileError):
-        loads_office(text)
+        loads_office(BASE + extra)
 
 
 def test_a_stored_foreign_hash_never_signs_in(target: Target, tmp_path: Path) -> None:

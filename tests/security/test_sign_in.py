@@ -46,9 +46,7 @@ def _try(target: Target, address: str, username: str, password: str) -> int:
     return answer.status_code
 
 
-@pytest.mark.parametrize(
-    "next_", ["/\t/evil.example", "//evil.example", "/\\evil.example", "/x\r\nSet-Cookie: a=b"]
-)
+@pytest.mark.parametrize("next_", ["/\t/evil.example", "/\n/evil.example", "/x\r\nSet-Cookie: a=b"])
 def test_sign_in_never_leads_to_another_site(target: Target, next_: str) -> None:
     """A link to /login?next=/%09/evil.example (the tab decoded) signs in and stays here."""
     browser, csrf = _login_form(target, new_address(), next_)
