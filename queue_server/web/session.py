@@ -41,21 +41,31 @@ def signing_key(app: Flask) -> str:
     if app.config.get("SECRET_KEY"):
         return str(app.config["SECRET_KEY"])
     path = Path(app.config.get("SECRET_KEY_FILE") or Path(app.instance_path) / "secret_key")
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as tmp:
-            os.chmod(tmp.name, 0o600)
-            tmp.write(secrets.token_urlsafe(48))
-        try:
-            os.link(tmp.name, path)
-        except FileExistsError:
-            pass  # another worker made it first: use theirs
-        finally:
-            os.unlink(tmp.name)
-    key = path.read_text().strip()
+    try:
+        if not path.exists():
+            _make_key_file(path)
+        key = path.read_text().strip()
+    except OSError as exc:
+        raise RuntimeError(
+            f"cannot read or make the session key file {path} ({exc.strerror}): set "
+            "SWQ_SECRET_KEY_FILE to a file the server may write, or SWQ_SECRET_KEY"
+        ) from None
     if len(key) < 32:
         raise RuntimeError(f"the session key in {path} is shorter than 32 characters")
     return key
+
+
+def _make_key_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as tmp:
+        os.chmod(tmp.name, 0o600)
+        tmp.write(secrets.token_urlsafe(48))
+    try:
+        os.link(tmp.name, path)
+    except FileExistsError:
+        pass  # another worker made it first: use theirs
+    finally:
+        os.unlink(tmp.name)
 
 
 def _digest(session_id: str) -> str:
