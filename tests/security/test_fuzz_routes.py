@@ -5,18 +5,21 @@ adds the pages and the strings that break databases and parsers."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from queue_server import create_app
+from queue_server.db.engine import make_engine
+from queue_server.db.migrate import upgrade
 from tests.security.conftest import ADMIN, ADMIN_PASSWORD
-from tests.server.conftest import fresh_database, load_test_office
+from tests.server.conftest import PG_SERVER, load_test_office
 from tests.server.people import add_user, sign_in
 
 HOSTILE = [
@@ -48,12 +51,28 @@ NOT_FUZZED = {
 
 
 @pytest.fixture(scope="module")
-def admin(tmp_path_factory: pytest.TempPathFactory, pg_url: str) -> Iterator[FlaskClient]:
-    tmp = tmp_path_factory.mktemp("fuzz")
-    url = fresh_database("postgresql", tmp, pg_url, Path())
-    office = load_test_office(url)
-    add_user(url, office.code, ADMIN, ADMIN_PASSWORD, role="admin")
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY_FILE": str(tmp / "key")})
+def pg_database() -> Iterator[str]:
+    """A PostgreSQL database of this module's own: what the admin pass changes (names, notices)
+    must not reach the shared server the other security tests use."""
+    name = f"swq_fuzz_{os.getpid()}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    url = f"{PG_SERVER}/{name}".replace("postgresql://", "postgresql+psycopg://")
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module")
+def admin(tmp_path_factory: pytest.TempPathFactory, pg_database: str) -> Iterator[FlaskClient]:
+    office = load_test_office(pg_database)
+    add_user(pg_database, office.code, ADMIN, ADMIN_PASSWORD, role="admin")
+    key_file = tmp_path_factory.mktemp("fuzz") / "key"
+    app = create_app({"DATABASE_URL": pg_database, "SECRET_KEY_FILE": str(key_file)})
     client = app.test_client()
     client.csrf = sign_in(client, ADMIN, ADMIN_PASSWORD)  # type: ignore[attr-defined]
     yield client
