@@ -76,28 +76,47 @@ class StreamingWorker(ThreadWorker):  # type: ignore[misc]
     def _read_head_of(self, conn: TConn) -> None:
         conn.sock.setblocking(False)
         head = _Head(conn, time.monotonic() + HEADER_TIMEOUT_S)
-        self.heads.append(head)
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_head_bytes, head))
+        # A kept-alive client's next head is usually here already: no trip through the poller.
+        verdict = self._read_head(head)
+        if verdict is None:
+            self.heads.append(head)
+            self.poller.register(
+                conn.sock, selectors.EVENT_READ, partial(self._on_head_bytes, head)
+            )
+        else:
+            self._pass_on(head, verdict)
 
     def _on_head_bytes(self, head: _Head, client: Any) -> None:
+        verdict = self._read_head(head)
+        if verdict is not None:
+            self.poller.unregister(client)
+            self.heads.remove(head)
+            self._pass_on(head, verdict)
+
+    def _read_head(self, head: _Head) -> bool | None:
+        """Read what has arrived: True once the head is whole, False when the client is gone or
+        sends a head no honest client sends, None while it is still coming."""
         try:
             data = head.conn.sock.recv(MAX_HEAD_BYTES)
         except BlockingIOError:
-            return
+            return None
         except OSError:
             data = b""
         head.data += data
-        complete = any(end in head.data for end in HEAD_ENDS)
-        if complete or not data or len(head.data) > MAX_HEAD_BYTES:
-            self.poller.unregister(client)
-            self.heads.remove(head)
-            if not complete:  # gone, or a head no honest client sends
-                self._drop(head.conn)
-                return
-            head.conn.init()
-            head.conn.parser.unreader.unread(bytes(head.data))
-            head.conn.data_ready = True
-            self.enqueue_req(head.conn)
+        if any(end in head.data for end in HEAD_ENDS):
+            return True
+        if not data or len(head.data) > MAX_HEAD_BYTES:
+            return False
+        return None
+
+    def _pass_on(self, head: _Head, whole: bool) -> None:
+        if not whole:
+            self._drop(head.conn)
+            return
+        head.conn.init()
+        head.conn.parser.unreader.unread(bytes(head.data))
+        head.conn.data_ready = True
+        self.enqueue_req(head.conn)
 
     def murder_pending(self) -> None:
         super().murder_pending()

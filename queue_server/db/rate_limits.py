@@ -59,6 +59,12 @@ def forget(conn: sa.Connection, *keys: str) -> None:
     conn.execute(sa.delete(t.rate_limits).where(t.rate_limits.c.key.in_(keys)))
 
 
+def forget_before(conn: sa.Connection, prefix: str, before: float) -> None:
+    """Drop the counters under `prefix` whose window started before `before`."""
+    c = t.rate_limits.c
+    conn.execute(sa.delete(t.rate_limits).where(c.key.startswith(prefix), c.window_start < before))
+
+
 def take(conn: sa.Connection, limit: Limit, *, now: float) -> None:
     """Count one hit, raising `LimitReached` past the limit (the caller's rollback undoes it)."""
     count = hit(conn, limit.key, window_s=limit.window_s, now=now)

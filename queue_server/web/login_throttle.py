@@ -19,7 +19,7 @@ import hashlib
 import sqlalchemy as sa
 from flask import current_app
 
-from queue_server.db.rate_limits import forget, hit, hits
+from queue_server.db.rate_limits import forget, forget_before, hit, hits
 from queue_server.extension import swq
 
 
@@ -74,6 +74,8 @@ class Throttle:
         with swq().db.writing() as conn:
             self._give_back(conn)
             forget(conn, self.pair_key, self.account_key, self.slow_key)
+            # Guessers leave a row per name and address they tried: gone once their window is.
+            forget_before(conn, "login:", self.now - self.window_s)
 
     def _give_back(self, conn: sa.Connection) -> None:
         for key in self.reserved:
