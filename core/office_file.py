@@ -74,12 +74,8 @@ class OfficerSpec:
     password_hash: str | None = None
 
     def __post_init__(self) -> None:
-        if not USERNAME.fullmatch(self.username):
-            raise OfficeFileError(
-                "username",
-                f"letters, digits, '.', '_' and '-' only, at most 64, got {self.username!r}",
-                f"ใช้ได้เฉพาะ a-z A-Z 0-9 . _ - (ไม่เกิน 64 ตัว) แต่ได้ {self.username!r}",
-            )
+        if _blank(self.username):
+            raise OfficeFileError("username", "cannot be empty", "ต้องไม่ว่าง")
         if self.role not in ROLES:
             raise OfficeFileError(
                 "role",
@@ -99,14 +95,6 @@ class OfficerSpec:
         secret_key = "password" if self.password is not None else "password_hash"
         if _blank(self.password or self.password_hash or ""):
             raise OfficeFileError(secret_key, "cannot be empty", "ต้องไม่ว่าง")
-        if self.password_hash is not None and not PASSWORD_HASH.fullmatch(self.password_hash):
-            # Another scheme or cost could be md5, or an scrypt that takes a GiB per sign-in.
-            raise OfficeFileError(
-                "password_hash",
-                "must be a hash as swq makes it (scrypt:32768:8:1$salt$hash): give password "
-                "instead to have it hashed",
-                "ต้องเป็นค่าแฮชแบบที่ swq สร้าง (scrypt:32768:8:1$...) หรือใช้ password แทน",
-            )
 
 
 @dataclass(frozen=True)
@@ -139,8 +127,8 @@ class OfficeFile:
             raise OfficeFileError("agencies", "at least one is required", "ต้องมีอย่างน้อยหนึ่งรายการ")
         _check_keyed("agencies", self.config.agencies)
         for i, agency in enumerate(self.config.agencies.values()):
-            if not CODE.fullmatch(agency.code):
-                raise _bad_code(f"agencies[{i}].code", agency.code)
+            if _blank(agency.code):
+                raise OfficeFileError(f"agencies[{i}].code", "cannot be empty", "ต้องไม่ว่าง")
 
     def _check_services(self) -> None:
         if not self.config.services:
@@ -165,8 +153,8 @@ class OfficeFile:
         _no_repeats("counters", (c.code for c in self.counters))
         for i, counter in enumerate(self.counters):
             key = f"counters[{i}]"
-            if not CODE.fullmatch(counter.code):
-                raise _bad_code(f"{key}.code", counter.code)
+            if _blank(counter.code):
+                raise OfficeFileError(f"{key}.code", "cannot be empty", "ต้องไม่ว่าง")
             if counter.office != self.config.office.code:
                 raise OfficeFileError(
                     key,
@@ -191,12 +179,35 @@ class OfficeFile:
                 raise _unknown(f"officers[{i}].counter", "counter", "ช่องบริการ", officer.counter)
 
 
-def _bad_code(key: str, code: str) -> OfficeFileError:
-    return OfficeFileError(
-        key,
-        f"letters, digits, _ and - only, at most 32, got {code!r}",
-        f"ใช้ได้เฉพาะ a-z A-Z 0-9 _ - (ไม่เกิน 32 ตัว) แต่ได้ {code!r}",
-    )
+# What a file may say, beyond what a stored office may hold: codes and names that end up in URLs
+# follow the admin pages' rules, and a password hash is one swq makes (no md5, no scrypt that
+# takes a GiB per sign-in). Accounts and codes stored before these rules still read (and dump).
+def _code(table: TomlTable) -> str:
+    code = table.get_str("code")
+    if not CODE.fullmatch(code):
+        raise table.fail(
+            "code",
+            f"letters, digits, _ and - only, at most 32, got {code!r}",
+            f"ใช้ได้เฉพาะ a-z A-Z 0-9 _ - (ไม่เกิน 32 ตัว) แต่ได้ {code!r}",
+        )
+    return code
+
+
+def _check_account(table: TomlTable, username: str, password_hash: str | None) -> None:
+    if not USERNAME.fullmatch(username):
+        raise table.fail(
+            "username",
+            f"letters, digits, '.', '_' and '-' only, starting with a letter or digit, at most"
+            f" 64, got {username!r}",
+            f"ใช้ได้เฉพาะ a-z A-Z 0-9 . _ - ขึ้นต้นด้วยตัวอักษรหรือตัวเลข (ไม่เกิน 64 ตัว) แต่ได้ {username!r}",
+        )
+    if password_hash is not None and not PASSWORD_HASH.fullmatch(password_hash):
+        raise table.fail(
+            "password_hash",
+            "must be a hash as swq makes it (scrypt:32768:8:1$salt$hash): give password "
+            "instead to have it hashed",
+            "ต้องเป็นค่าแฮชแบบที่ swq สร้าง (scrypt:32768:8:1$...) หรือใช้ password แทน",
+        )
 
 
 def _unknown(key: str, what_en: str, what_th: str, code: str) -> OfficeFileError:
@@ -303,7 +314,7 @@ def _office(table: TomlTable) -> tuple[Office, str, bool]:
 
 
 def _agency(table: TomlTable) -> Agency:
-    agency = Agency(table.get_str("code"), table.get_str("name_th"), table.get_str("name_en"))
+    agency = Agency(_code(table), table.get_str("name_th"), table.get_str("name_en"))
     table.finish()
     return agency
 
@@ -361,7 +372,7 @@ def _counter(table: TomlTable, office: str) -> Counter:
                 code, f"weight must be a positive integer, got {weight}", "น้ำหนักต้องเป็นจำนวนเต็มบวก"
             )
     values = dict(
-        code=table.get_str("code"),
+        code=_code(table),
         name_th=table.get_str("name_th"),
         name_en=table.get_str("name_en"),
     )
@@ -381,7 +392,9 @@ def _officer(table: TomlTable) -> OfficerSpec:
     )
     table.finish()
     with _at(table.path):
-        return OfficerSpec(**values)
+        spec = OfficerSpec(**values)
+    _check_account(table, spec.username, spec.password_hash)
+    return spec
 
 
 def _priority(table: TomlTable | None) -> PrioritySettings:
