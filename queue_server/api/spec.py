@@ -170,8 +170,15 @@ class ApiSpec:
 
 
 def _responses(op: Operation) -> dict[int, tuple[Any, str]]:
-    """What the route declares, and the 503 any route answers while the database is down."""
-    return {503: (Error, "the database is unavailable; retry shortly"), **op.responses}
+    """What the route declares, and what any route may answer: 400 for a NUL character in the
+    path or query (queue_server/request_guard.py), 413 for a body over the size limit, 503 while
+    the database is down."""
+    return {
+        400: (Error, "bad request: a NUL character, or a body that is not JSON"),
+        413: (Error, "the body is larger than the server accepts"),
+        503: (Error, "the database is unavailable; retry shortly"),
+        **op.responses,
+    }
 
 
 def _model_of(model: Any) -> type[BaseModel] | None:
