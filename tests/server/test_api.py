@@ -74,8 +74,11 @@ def test_issue_returns_the_contract_ticket(client: FlaskClient, office: Office) 
     ]
     assert datetime.fromisoformat(first["issued_at"]).utcoffset().total_seconds() == 7 * 3600
     assert first["status_url"].startswith("http://localhost/t/" + first["id"] + "?key=")
-    fetched = client.get(f"/api/v1/tickets/{first['id']}", headers=office.auth("display"))
+    fetched = client.get(f"/api/v1/tickets/{first['id']}", headers=office.auth("admin"))
     assert fetched.json == first
+    # A display token reads the ticket too, but not the key that follows it on a phone.
+    shown = client.get(f"/api/v1/tickets/{first['id']}", headers=office.auth("display")).json
+    assert shown == {**first, "status_url": first["status_url"].split("?")[0]}
 
 
 def test_services_show_waiting_and_estimates(client: FlaskClient, office: Office) -> None:
