@@ -1029,6 +1029,9 @@ def main() -> None:
     streams = max(256, args.streams_open + args.subscribers)
     # The server reads SWQ_* from its environment; a stuck-button guard has no place in a bench.
     os.environ["SWQ_KIOSK_RATE_LIMIT"] = "1000000"
+    # Every simulated board and phone streams from 127.0.0.1, so no per-address share either.
+    os.environ["SWQ_STREAMS_PER_ADDRESS"] = "1000000"
+    os.environ["SWQ_STREAMS_PUBLIC_SHARE"] = "1"
 
     print_lines(
         [

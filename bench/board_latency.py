@@ -169,9 +169,13 @@ def main() -> None:
             "1": office.auth("officer1"),
             "3": office.auth("officer3"),
         }
-        server = ServerProcess(
-            url, streams=args.boards + 16, env={"SWQ_KIOSK_RATE_LIMIT": "1000000"}
-        ).start()
+        # Every simulated board streams from 127.0.0.1: no per-address share of the streams.
+        env = {
+            "SWQ_KIOSK_RATE_LIMIT": "1000000",
+            "SWQ_STREAMS_PER_ADDRESS": "1000000",
+            "SWQ_STREAMS_PUBLIC_SHARE": "1",
+        }
+        server = ServerProcess(url, streams=args.boards + 16, env=env).start()
         try:
             result = latency(server, auth, args)
         finally:

@@ -18,6 +18,9 @@ from core.errors import InvalidRequest, NotFound
 
 OFFICE_CODE = re.compile(r"^[a-z0-9-]+$")
 SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
+# Agency and counter codes and usernames end up in URLs: no "/", "%", "?", nor a name of dots.
+CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NORMAL = "normal"
 # What kiosks, consoles and tickets call the usual priority classes; an office's own class is
 # shown by its code.

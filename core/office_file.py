@@ -9,6 +9,7 @@ exact key paths to the refusals and rejects keys it does not know.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -17,8 +18,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.model import (
+    CODE,
     OFFICE_CODE,
     SERVICE_CODE,
+    USERNAME,
     Agency,
     Counter,
     NumberingRule,
@@ -41,6 +44,9 @@ from core.toml_table import (
 )
 
 ROLES = ("officer", "supervisor", "admin")
+# The only password hash swq makes (werkzeug's scrypt, as queue_server/auth.py calls it): a file
+# may carry no other scheme and no other cost.
+PASSWORD_HASH = re.compile(r"scrypt:32768:8:1\$[A-Za-z0-9]{16}\$[0-9a-f]{128}")
 # Ticket numbers are printed and called out; more digits than this is a typo, not a busy office.
 MAX_NUMBER_WIDTH = 6
 # Counts and durations are stored in 32-bit integer columns (PostgreSQL `integer`).
@@ -209,6 +215,37 @@ class OfficeFile:
                 raise _unknown(f"officers[{i}].counter", "counter", "ช่องบริการ", officer.counter)
 
 
+# What a file may say, beyond what a stored office may hold: codes and names that end up in URLs
+# follow the admin pages' rules, and a password hash is one swq makes (no md5, no scrypt that
+# takes a GiB per sign-in). Accounts and codes stored before these rules still read (and dump).
+def _code(table: TomlTable) -> str:
+    code = table.get_str("code")
+    if not CODE.fullmatch(code):
+        raise table.fail(
+            "code",
+            f"letters, digits, _ and - only, at most 32, got {code!r}",
+            f"ใช้ได้เฉพาะ a-z A-Z 0-9 _ - (ไม่เกิน 32 ตัว) แต่ได้ {code!r}",
+        )
+    return code
+
+
+def _check_account(table: TomlTable, username: str, password_hash: str | None) -> None:
+    if not USERNAME.fullmatch(username):
+        raise table.fail(
+            "username",
+            f"letters, digits, '.', '_' and '-' only, starting with a letter or digit, at most"
+            f" 64, got {username!r}",
+            f"ใช้ได้เฉพาะ a-z A-Z 0-9 . _ - ขึ้นต้นด้วยตัวอักษรหรือตัวเลข (ไม่เกิน 64 ตัว) แต่ได้ {username!r}",
+        )
+    if password_hash is not None and not PASSWORD_HASH.fullmatch(password_hash):
+        raise table.fail(
+            "password_hash",
+            "must be a hash as swq makes it (scrypt:32768:8:1$salt$hash): give password "
+            "instead to have it hashed",
+            "ต้องเป็นค่าแฮชแบบที่ swq สร้าง (scrypt:32768:8:1$...) หรือใช้ password แทน",
+        )
+
+
 def _unknown(key: str, what_en: str, what_th: str, code: str) -> OfficeFileError:
     return OfficeFileError(key, f"unknown {what_en} {code!r}", f"ไม่รู้จัก{what_th} {code!r}")
 
@@ -313,7 +350,7 @@ def _office(table: TomlTable) -> tuple[Office, str, bool]:
 
 
 def _agency(table: TomlTable) -> Agency:
-    agency = Agency(table.get_str("code"), table.get_str("name_th"), table.get_str("name_en"))
+    agency = Agency(_code(table), table.get_str("name_th"), table.get_str("name_en"))
     table.finish()
     return agency
 
@@ -371,7 +408,7 @@ def _counter(table: TomlTable, office: str) -> Counter:
                 code, f"weight must be a positive integer, got {weight}", "น้ำหนักต้องเป็นจำนวนเต็มบวก"
             )
     values = dict(
-        code=table.get_str("code"),
+        code=_code(table),
         name_th=table.get_str("name_th"),
         name_en=table.get_str("name_en"),
     )
@@ -392,7 +429,9 @@ def _officer(table: TomlTable) -> OfficerSpec:
     )
     table.finish()
     with _at(table.path):
-        return OfficerSpec(**values)
+        spec = OfficerSpec(**values)
+    _check_account(table, spec.username, spec.password_hash)
+    return spec
 
 
 def _province(table: TomlTable | None) -> Province | None:

@@ -16,9 +16,11 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import InvalidRequest, NotFound
+from core.office_file import PASSWORD_HASH
 from queue_server.db import schema as t
 
 TOKEN_PREFIX = "swq_"
+_NOBODY = generate_password_hash("nobody", method="scrypt")
 
 
 class Role(StrEnum):
@@ -50,6 +52,11 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(password_hash: str, password: str) -> bool:
+    """False for a hash of any other scheme or cost than `hash_password` makes (an old row
+    must not make a sign-in cost a GiB of memory): such an account needs a new password."""
+    if not PASSWORD_HASH.fullmatch(password_hash):
+        check_password_hash(_NOBODY, password)  # as long as a real check: no timing tell
+        return False
     return check_password_hash(password_hash, password)
 
 

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from queue_server.auth import Principal
 from queue_server.days.rollover import DayRollover
 from queue_server.db.database import Database
+from queue_server.live.budget import StreamBudget
 from queue_server.live.hub import EventHub
 
 EXTENSION = "swq"
@@ -64,7 +65,12 @@ def init_app(app: Flask) -> Swq:
         db,
         poll_interval_s=float(app.config["POLL_INTERVAL_S"]),
         keepalive_s=float(app.config["KEEPALIVE_S"]),
-        max_streams=int(app.config["MAX_STREAMS"]),
+        budget=StreamBudget(
+            int(app.config["MAX_STREAMS"]),
+            per_token=int(app.config["STREAMS_PER_TOKEN"]),
+            per_address=int(app.config["STREAMS_PER_ADDRESS"]),
+            public_share=float(app.config["STREAMS_PUBLIC_SHARE"]),
+        ),
     )
     swq = Swq(
         db,

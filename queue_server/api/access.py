@@ -38,6 +38,13 @@ def authenticate(roles: Sequence[Role]) -> Principal:
     return _permitted(who, roles)
 
 
+def identify() -> Principal | None:
+    """Who calls a route open to everyone, if they say (a wrong token is still a 401)."""
+    if request.headers.get("Authorization"):
+        return authenticate(list(Role))
+    return _signed_in()
+
+
 def _signed_in() -> Principal | None:
     """The console's officer (or an admin) calling the API from the browser with the session
     cookie; a change must also carry the page's CSRF token."""
@@ -63,6 +70,11 @@ def _permitted(who: Principal, roles: Sequence[Role]) -> Principal:
             f"โทเคนประเภท {who.role.value} ไม่มีสิทธิ์ทำรายการนี้",
         )
     return who
+
+
+def token_principal(token: str) -> Principal | None:
+    """Who a bearer token (from wherever it came) stands for; None when unknown or revoked."""
+    return swq().principals.get(token.strip(), _look_up)
 
 
 def _look_up(token: str) -> Principal | None:

@@ -14,18 +14,23 @@ from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
 
 
-def status_url(ticket: Ticket) -> str:
+def status_url(ticket: Ticket, *, with_key: bool = True) -> str:
+    """The ticket's status page; without the key (which only its holder may have) for readers
+    that must not follow one ticket, such as display tokens."""
     base = current_app.config["PUBLIC_URL"] or request.host_url
-    return f"{base.rstrip('/')}/t/{ticket.id}?key={ticket.status_key}"
+    page = f"{base.rstrip('/')}/t/{ticket.id}"
+    return f"{page}?key={ticket.status_key}" if with_key else page
 
 
-def ticket_document(config: OfficeConfig, ticket: Ticket, where: Position) -> dict[str, Any]:
+def ticket_document(
+    config: OfficeConfig, ticket: Ticket, where: Position, *, with_key: bool = True
+) -> dict[str, Any]:
     return ticket_to_json(
         ticket,
         people_ahead=where.people_ahead,
         estimated_wait_s=where.estimated_wait_s,
         wait_range_s=where.wait_range_s,
-        status_url=status_url(ticket),
+        status_url=status_url(ticket, with_key=with_key),
         tz=config.office.tz,
     )
 
@@ -39,7 +44,9 @@ def office_config(office: str) -> OfficeConfig:
     return config
 
 
-def ticket_response(office: str, ticket: Ticket, status: int = 200) -> Response:
+def ticket_response(
+    office: str, ticket: Ticket, status: int = 200, *, with_key: bool = True
+) -> Response:
     """The ticket with where it stands now (a waiting ticket needs a fresh look at its queue)."""
     config = swq().db.cached_config(office)
     if config is None or ticket.status is TicketStatus.WAITING:
@@ -48,7 +55,7 @@ def ticket_response(office: str, ticket: Ticket, status: int = 200) -> Response:
             where = services.position(uow, config, ticket)
     else:
         where = services.settled_position(ticket)
-    response = jsonify(ticket_document(config, ticket, where))
+    response = jsonify(ticket_document(config, ticket, where, with_key=with_key))
     response.status_code = status
     return response
 

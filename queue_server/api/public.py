@@ -3,6 +3,7 @@ document."""
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from functools import cache
@@ -12,13 +13,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from core import services
 from queue_server.api import bp, spec
-from queue_server.api.access import office_for
+from queue_server.api.access import identify, office_for
 from queue_server.api.errors import ApiError
 from queue_server.api.models import Board, Error, EventsQuery, Health, OfficeQuery, ServiceOut
 from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
 from queue_server.live.board import board_document
-from queue_server.live.hub import StreamsFull
+from queue_server.live.budget import Reader, StreamsFull
 
 root = Blueprint("root", __name__)
 OFFICE_ERRORS = {400: (Error, "several offices: say which"), 404: (Error, "no such office")}
@@ -126,6 +127,15 @@ def _raw_socket() -> tuple[socket.socket | None, bool]:
     return raw, request.environ.get("SERVER_PROTOCOL", "HTTP/1.1") != "HTTP/1.0"
 
 
+def _reader(office: str) -> Reader:
+    """A device token or a signed-in person of this office reads everything on a budget of its
+    own; anyone else reads what a board shows, on the budget of their address."""
+    who = identify()
+    if who is not None and who.office == office:
+        return Reader(f"{who.token_id or 'user'}:{who.office}/{who.name}", public=False)
+    return Reader(f"address:{request.remote_addr}", public=True)
+
+
 @spec.route(
     bp,
     "GET",
@@ -147,7 +157,7 @@ def events(query: EventsQuery) -> Response:
     after = query.last_event_id
     header = request.headers.get("Last-Event-ID")
     if header:
-        if not header.strip().isdigit():
+        if not re.fullmatch(r"[0-9]{1,18}", header.strip()):
             raise ApiError(
                 400,
                 "bad_last_event_id",
@@ -156,7 +166,7 @@ def events(query: EventsQuery) -> Response:
             )
         after = int(header)
     try:
-        stream = swq().hub.open_stream(office, after, *_raw_socket())
+        stream = swq().hub.open_stream(office, after, _reader(office), *_raw_socket())
     except StreamsFull:
         raise ApiError(
             503,

@@ -4,7 +4,6 @@ validates the body and query with pydantic, and records the operation for the Op
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from queue_server.api.access import authenticate
 from queue_server.api.errors import ApiError
 from queue_server.api.models import Error
 from queue_server.auth import Principal, Role
+from queue_server.request_guard import loads
 from queue_server.web import audit
 
 View = Callable[..., Any]
@@ -173,8 +173,15 @@ class ApiSpec:
 
 
 def _responses(op: Operation) -> dict[int, tuple[Any, str]]:
-    """What the route declares, and the 503 any route answers while the database is down."""
-    return {503: (Error, "the database is unavailable; retry shortly"), **op.responses}
+    """What the route declares, and what any route may answer: 400 for a NUL character in the
+    path or query (queue_server/request_guard.py), 413 for a body over the size limit, 503 while
+    the database is down."""
+    return {
+        400: (Error, "bad request: a NUL character, or a body that is not JSON"),
+        413: (Error, "the body is larger than the server accepts"),
+        503: (Error, "the database is unavailable; retry shortly"),
+        **op.responses,
+    }
 
 
 def _model_of(model: Any) -> type[BaseModel] | None:
@@ -207,8 +214,8 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         doc: Any = {}
     else:
         try:
-            doc = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            doc = loads(raw)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             raise ApiError(
                 400, "bad_json", f"the body is not valid JSON: {exc}", "ข้อมูลที่ส่งมาไม่ใช่ JSON"
             ) from None

@@ -15,6 +15,7 @@ stream's own thread waits for news and writes it.
 from __future__ import annotations
 
 import bisect
+import json
 import logging
 import socket
 import threading
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 from core.sse import encode_comment, encode_data, encode_retry
 from queue_server.db.database import Database
 from queue_server.db.uow import NOTIFY_CHANNEL, events_after, last_event_id
+from queue_server.live.budget import Reader, StreamBudget
 
 log = logging.getLogger(__name__)
 RECENT_KEPT = 4096
@@ -39,8 +41,32 @@ FLUSH_RETRY_S = 0.05
 MAX_PENDING_BYTES = 1 << 20
 
 
+# What anonymous readers see of an event: what a hall board shows, never a ticket's priority
+# class (pregnant, disabled...), its transactions or a pause's reason.
+PUBLIC_FIELDS = frozenset(
+    {
+        "office",
+        "at",
+        "ticket_id",
+        "number",
+        "service",
+        "counter",
+        "from_service",
+        "from_counter",
+        "to_counter",
+        "recalls",
+    }
+)
+
+
+def encode_public(event_id: int, kind: str, data: str) -> bytes:
+    shown = {k: v for k, v in json.loads(data).items() if k in PUBLIC_FIELDS}
+    return encode_data(event_id, kind, json.dumps(shown, ensure_ascii=False))
+
+
 class OfficeFeed:
-    """Every event of one office with id in (floor, last_id], oldest first, already encoded.
+    """Every event of one office with id in (floor, last_id], oldest first, already encoded,
+    in full and for the public.
 
     Each office has its own condition, so a call in one office wakes only that office's boards.
     """
@@ -50,20 +76,23 @@ class OfficeFeed:
         self.floor = last_id
         self.ids: list[int] = []
         self.messages: list[bytes] = []
+        self.public: list[bytes] = []
         self.changed = threading.Condition()
 
-    def append(self, event_id: int, message: bytes) -> None:
+    def append(self, event_id: int, message: bytes, public: bytes) -> None:
         """Call with `changed` held."""
         self.ids.append(event_id)
         self.messages.append(message)
+        self.public.append(public)
         self.last_id = event_id
         if len(self.ids) > 2 * RECENT_KEPT:
             # Trimming in halves keeps appends O(1) amortised.
             self.floor = self.ids[-RECENT_KEPT - 1]
             del self.ids[:-RECENT_KEPT]
             del self.messages[:-RECENT_KEPT]
+            del self.public[:-RECENT_KEPT]
 
-    def after(self, event_id: int) -> tuple[int, bytes] | None:
+    def after(self, event_id: int, public: bool) -> tuple[int, bytes] | None:
         """The id of the newest event and every message after `event_id` as one chunk (empty when
         there is nothing new), or None when `event_id` is older than the feed remembers."""
         if event_id < self.floor:
@@ -71,11 +100,7 @@ class OfficeFeed:
         start = bisect.bisect_right(self.ids, event_id)
         if start == len(self.ids):
             return event_id, b""
-        return self.ids[-1], b"".join(self.messages[start:])
-
-
-class StreamsFull(Exception):
-    """This process already holds as many streams as it may."""
+        return self.ids[-1], b"".join((self.public if public else self.messages)[start:])
 
 
 @dataclass
@@ -85,6 +110,7 @@ class HandedStream:
     sock: socket.socket
     chunked: bool
     last: int
+    public: bool
     pending: bytearray = field(default_factory=bytearray)
     written_at: float = field(default_factory=time.monotonic)
     gone: threading.Event = field(default_factory=threading.Event)
@@ -110,21 +136,20 @@ class HandedStream:
 
 class EventHub:
     def __init__(
-        self, db: Database, *, poll_interval_s: float, keepalive_s: float, max_streams: int
+        self, db: Database, *, poll_interval_s: float, keepalive_s: float, budget: StreamBudget
     ) -> None:
         self.db = db
         self.poll_interval_s = poll_interval_s if db.sqlite else NOTIFIED_POLL_S
         self.keepalive_s = keepalive_s
-        self.max_streams = max_streams
+        self.budget = budget
         self._feeds: dict[str, OfficeFeed] = {}
-        self._lock = threading.Lock()  # the feeds table and the stream count
+        self._lock = threading.Lock()  # the feeds table
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._started = False
         self._threads: list[threading.Thread] = []
         self._handed: dict[str, list[HandedStream]] = {}
         self._handed_lock = threading.Lock()
-        self.open_streams = 0
         db.on_commit(lambda _office: self._wake.set())
 
     # --- feeding -------------------------------------------------------------------------
@@ -168,7 +193,11 @@ class EventHub:
                 with feed.changed:
                     for event_id, kind, data in rows:
                         if event_id > feed.last_id:
-                            feed.append(event_id, encode_data(event_id, kind, data))
+                            feed.append(
+                                event_id,
+                                encode_data(event_id, kind, data),
+                                encode_public(event_id, kind, data),
+                            )
                     feed.changed.notify_all()
                 self._deliver(office, feed)
         if more:
@@ -184,7 +213,7 @@ class EventHub:
         if stream.gone.is_set():
             return  # its socket may be closed by the server already
         with feed.changed:
-            news = feed.after(stream.last)
+            news = feed.after(stream.last, stream.public)
         if news is None:
             stream.gone.set()  # fell out of memory: it reconnects and replays from the table
             return
@@ -261,57 +290,63 @@ class EventHub:
 
     # --- streaming -----------------------------------------------------------------------
     def open_stream(
-        self, office: str, after: int | None, raw: socket.socket | None = None, chunked: bool = True
+        self,
+        office: str,
+        after: int | None,
+        reader: Reader,
+        raw: socket.socket | None = None,
+        chunked: bool = True,
     ) -> Stream:
-        """The stream for one client; raises StreamsFull before anything is sent.
+        """The stream for one client; raises StreamsFull (this reader's or the process's budget
+        is spent) before anything is sent.
 
         `raw` is the client's socket when the server lets us write to it (gunicorn); the feeder
         then writes the stream once the headers are out, framing chunks itself when `chunked`.
         """
         self._ensure_started()
         feed = self._feed(office)
-        with self._lock:
-            if self.open_streams >= self.max_streams:
-                raise StreamsFull
-            self.open_streams += 1
+        self.budget.take(reader)
         last = feed.last_id if after is None else after
         if raw is not None:
-            return Stream(self, self._handed_stream(office, feed, last, raw, chunked))
-        return Stream(self, self._stream(office, feed, last))
+            messages = self._handed_stream(office, feed, last, reader.public, raw, chunked)
+            return Stream(self, reader, messages)
+        return Stream(self, reader, self._stream(office, feed, last, reader.public))
 
-    def release_stream(self) -> None:
-        with self._lock:
-            self.open_streams -= 1
-
-    def _stream(self, office: str, feed: OfficeFeed, last: int) -> Iterator[bytes]:
+    def _stream(self, office: str, feed: OfficeFeed, last: int, public: bool) -> Iterator[bytes]:
         yield encode_retry(RETRY_MS)
         while not self._stop.is_set():
             with feed.changed:
-                news = feed.after(last)
+                news = feed.after(last, public)
                 if news is not None and not news[1]:
                     feed.changed.wait_for(
                         lambda last=last: feed.last_id > last or self._stop.is_set(),
                         self.keepalive_s,
                     )
-                    news = feed.after(last)
+                    news = feed.after(last, public)
             if news is None:
-                news = self._replay(office, last)
+                news = self._replay(office, last, public)
             last, chunk = news
             yield chunk or encode_comment()
 
     def _handed_stream(
-        self, office: str, feed: OfficeFeed, last: int, raw: socket.socket, chunked: bool
+        self,
+        office: str,
+        feed: OfficeFeed,
+        last: int,
+        public: bool,
+        raw: socket.socket,
+        chunked: bool,
     ) -> Iterator[bytes]:
         yield encode_retry(RETRY_MS)  # the server sends the headers with it
         while not self._stop.is_set():
             with feed.changed:
-                behind = feed.after(last) is None
+                behind = feed.after(last, public) is None
             if not behind:
                 break
-            last, chunk = self._replay(office, last)
+            last, chunk = self._replay(office, last, public)
             if chunk:
                 yield chunk
-        stream = HandedStream(raw, chunked, last)
+        stream = HandedStream(raw, chunked, last, public)
         with self._handed_lock:
             if self._stop.is_set():
                 return
@@ -319,21 +354,23 @@ class EventHub:
             self._send_news(stream, feed)
         stream.gone.wait()
 
-    def _replay(self, office: str, after: int) -> tuple[int, bytes]:
+    def _replay(self, office: str, after: int, public: bool) -> tuple[int, bytes]:
         """Older events than the feed remembers, straight from the table."""
         with self.db.engine.connect() as conn:
             rows = events_after(conn, office, after, limit=1000)
         if not rows:
             return after, b""
-        return rows[-1][0], b"".join(encode_data(i, kind, data) for i, kind, data in rows)
+        encode = encode_public if public else encode_data
+        return rows[-1][0], b"".join(encode(i, kind, data) for i, kind, data in rows)
 
 
 class Stream:
     """The WSGI body of one stream; the server's `close()` frees its place even if the client
     left before the first byte (a generator that never started would run no `finally`)."""
 
-    def __init__(self, hub: EventHub, messages: Iterator[bytes]) -> None:
+    def __init__(self, hub: EventHub, reader: Reader, messages: Iterator[bytes]) -> None:
         self._hub = hub
+        self._reader = reader
         self._messages = messages
         self._closed = False
 
@@ -349,4 +386,4 @@ class Stream:
             close = getattr(self._messages, "close", None)
             if close is not None:
                 close()
-            self._hub.release_stream()
+            self._hub.budget.give_back(self._reader)

@@ -12,6 +12,9 @@ from flask import Response
 from core.reports import COLUMNS, Report, date_range_label, flat_rows
 
 CSV_TYPE = "text/csv"
+# A text cell starting with one of these is a formula to spreadsheet programs (a name such as
+# =HYPERLINK("http://evil.example", "Click") typed into an admin page would run in Excel).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SECTIONS_TH = {
     "total": "รวม",
@@ -34,7 +37,7 @@ def rows_csv(columns: Sequence[str], rows: Sequence[dict[str, object]]) -> bytes
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -57,9 +60,7 @@ def rows_xlsx(
     table.append(list(columns))
     for row in rows:
         table.append([_cell(row[c]) for c in columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return _saved(book)
 
 
 def to_xlsx(report: Report) -> bytes:
@@ -91,6 +92,17 @@ def to_xlsx(report: Report) -> bytes:
             sheet.append([_cell(row[c]) for c in columns])
         for i, column in enumerate(columns, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(column) + 2))
+    return _saved(book)
+
+
+def _saved(book: Any) -> bytes:
+    """The workbook's bytes, with every cell openpyxl took for a formula (a name beginning with
+    `=`) written as the text it is."""
+    for sheet in book.worksheets:
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -98,6 +110,13 @@ def to_xlsx(report: Report) -> bytes:
 
 def _cell(value: Any) -> Any:
     return "" if value is None else value
+
+
+def _csv_cell(value: Any) -> Any:
+    """A leading apostrophe keeps text that looks like a formula text (OWASP's advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return _cell(value)
 
 
 def download(report: Report, kind: str) -> Response:

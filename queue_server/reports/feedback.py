@@ -3,7 +3,11 @@
 Two ways in, neither of which lets anyone rate an arbitrary ticket:
 - the ticket's own status page (`/t/{id}?key=K`, the QR code): the key printed on the ticket;
 - a tablet at the counter (`/feedback/<counter>`): only the counter's most recent finished ticket,
-  only within `FEEDBACK_WINDOW_S` of it finishing, and only while nobody has rated it.
+  only within `FEEDBACK_WINDOW_S` of it finishing, and only while nobody has rated it. The tablet
+  is a device of the office: it is set up once by opening `/feedback/<counter>?token=TOKEN` with a
+  display token (admin: Devices); the token then lives in an HttpOnly, SameSite=Strict cookie
+  and leaves the address bar. Without a token the page is a 401: a stranger cannot rate a
+  counter's last visit (and so block its citizen's own rating).
 One rating per ticket: the first one counts and a second is refused (409 `already_rated`), so a
 tablet left showing a ticket cannot be used to overwrite what its citizen said.
 """
@@ -15,12 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from core.codec import iso
 from core.model import TicketStatus
-from queue_server.api.access import office_for
+from queue_server.api.access import office_for, token_principal
 from queue_server.api.errors import ApiError
+from queue_server.auth import Principal, Role
 from queue_server.db import schema as t
 from queue_server.db.database import Database
 from queue_server.extension import swq
@@ -28,6 +33,7 @@ from queue_server.extension import swq
 FEEDBACK_WINDOW_S = 10 * 60
 MAX_COMMENT = 500
 tablet = Blueprint("feedback", __name__)
+TABLET_COOKIE = "swq_tablet"
 
 
 @dataclass(frozen=True)
@@ -142,9 +148,47 @@ def _counter_names(office: str, counter: str) -> tuple[str, str]:
     return row[0], row[1]
 
 
+def _tablet() -> Principal:
+    """The display (or admin) token this tablet was set up with."""
+    header = request.headers.get("Authorization", "")
+    token = request.cookies.get(TABLET_COOKIE) or header.removeprefix("Bearer ").strip()
+    who = token_principal(token) if token else None
+    if who is None or who.role not in (Role.DISPLAY, Role.ADMIN):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "this tablet is not set up: open /feedback/COUNTER?token=TOKEN once with a display "
+            "token (admin pages: Devices)",
+            "แท็บเล็ตนี้ยังไม่ได้ตั้งค่า: เปิด /feedback/ช่องบริการ?token=โทเคน ครั้งหนึ่ง "
+            "ด้วยโทเคนประเภท display (หน้าผู้ดูแลระบบ: อุปกรณ์)",
+        )
+    return who
+
+
+def _set_up(counter: str, token: str) -> Response:
+    """Keep the token in a cookie and take it out of the address bar (and of any Referer)."""
+    who = token_principal(token)
+    if who is None or who.role not in (Role.DISPLAY, Role.ADMIN):
+        raise ApiError(401, "unauthorized", "unknown or revoked token", "โทเคนไม่ถูกต้อง")
+    args = {k: v for k, v in request.args.items() if k != "token"}
+    response = redirect(url_for("feedback.tablet_page", counter=counter, **args))
+    response.set_cookie(
+        TABLET_COOKIE,
+        token,
+        max_age=400 * 24 * 3600,
+        path="/feedback",
+        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
 @tablet.get("/feedback/<counter>")
-def tablet_page(counter: str) -> str:
-    office = office_for()
+def tablet_page(counter: str) -> Response | str:
+    if request.args.get("token"):
+        return _set_up(counter, request.args["token"])
+    office = office_for(_tablet())
     names = _counter_names(office, counter)
     lang = "en" if request.args.get("lang") == "en" else "th"
     current = ticket_to_rate(swq().db, office, counter, swq().now())
@@ -161,7 +205,7 @@ def tablet_page(counter: str) -> str:
 
 @tablet.post("/feedback/<counter>")
 def tablet_rate(counter: str) -> Response:
-    office = office_for()
+    office = office_for(_tablet())
     _counter_names(office, counter)
     ticket_id = request.form.get("ticket_id", "")
     rating = request.form.get("rating", "")

@@ -7,6 +7,7 @@ from flask import Blueprint, g, request
 
 from queue_server.db import schema as t
 from queue_server.extension import swq
+from queue_server.request_guard import parse_int
 from queue_server.web.admin_common import admin_only, local, office_file, render
 from queue_server.web.audit_names import API, describe, filter_key, filter_name
 from queue_server.web.language import pick
@@ -20,7 +21,8 @@ def audit_log() -> str:
     actor = request.args.get("actor", "").strip()
     counter = request.args.get("counter", "").strip()
     action = request.args.get("action", "").strip()
-    before = request.args.get("before", type=int)
+    # An event id: 64-bit at most (a longer number is no page of this log).
+    before = request.args.get("before", type=parse_int)
     c = t.audit_log.c
     query = sa.select(t.audit_log).where(c.office == g.user.office)
     if actor:

@@ -3,7 +3,6 @@ and one way to apply a change, audit it and tell the admin how it went."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
@@ -13,6 +12,7 @@ from flask import flash, g, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from core.errors import DomainError, InvalidRequest
+from core.model import CODE
 from core.office_file import MAX_STORED_INT, OfficeFile
 from core.toml_table import KeyPathError
 from queue_server.auth import Role
@@ -24,7 +24,6 @@ from queue_server.web.session import require_user
 
 admin_only = require_user(Role.ADMIN)
 # Codes end up in URLs and on tickets: plain letters, digits and dashes only.
-CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 Page = Response | str | tuple[str, int]
 NAME_TH, NAME_EN = ("ชื่อภาษาไทย", "Thai name"), ("ชื่อภาษาอังกฤษ", "English name")
 

@@ -3,11 +3,10 @@ audited in clear."""
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask import Blueprint, g, request, url_for
 
+from core.model import USERNAME
 from queue_server.auth import Role, hash_password
 from queue_server.db import schema as t
 from queue_server.extension import swq
@@ -23,7 +22,6 @@ from queue_server.web.admin_common import (
 )
 from queue_server.web.session import sign_in
 
-USERNAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 200
 ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
@@ -109,8 +107,9 @@ def add() -> Page:
         username = request.form.get("username", "").strip()
         if not USERNAME.fullmatch(username):
             raise refuse(
-                "ชื่อผู้ใช้ใช้ได้เฉพาะ a-z A-Z 0-9 . _ - (ไม่เกิน 64 ตัว)",
-                "Username: letters, digits, '.', '_' and '-' only (at most 64).",
+                "ชื่อผู้ใช้ใช้ได้เฉพาะ a-z A-Z 0-9 . _ - ขึ้นต้นด้วยตัวอักษรหรือตัวเลข (ไม่เกิน 64 ตัว)",
+                "Username: letters, digits, '.', '_' and '-' only, starting with a letter or digit"
+                " (at most 64).",
             )
         role, counter = _role_and_counter()
         password_hash = hash_password(_password())

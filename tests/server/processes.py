@@ -100,7 +100,11 @@ class EventClient:
     """Reads an event stream in a thread, as a display would, collecting every event."""
 
     def __init__(
-        self, url: str, last_event_id: str | None = None, context: ssl.SSLContext | None = None
+        self,
+        url: str,
+        last_event_id: str | None = None,
+        context: ssl.SSLContext | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         parts = urlsplit(url)
         self._conn: http.client.HTTPConnection = (
@@ -110,7 +114,7 @@ class EventClient:
         )
         self._conn.connect()
         self._sock = self._conn.sock
-        headers = {"Accept": "text/event-stream"}
+        headers = {"Accept": "text/event-stream", **(headers or {})}
         if last_event_id is not None:
             headers["Last-Event-ID"] = last_event_id
         target = parts.path + (f"?{parts.query}" if parts.query else "")

@@ -75,7 +75,7 @@ def test_issue_returns_the_contract_ticket(client: FlaskClient, office: Office) 
     ]
     assert datetime.fromisoformat(first["issued_at"]).utcoffset().total_seconds() == 7 * 3600
     assert first["status_url"].startswith("http://localhost/t/" + first["id"] + "?key=")
-    fetched = client.get(f"/api/v1/tickets/{first['id']}", headers=office.auth("display"))
+    fetched = client.get(f"/api/v1/tickets/{first['id']}", headers=office.auth("admin"))
     # Fetched again, the first ticket has the elderly one ahead of it: people ahead follow the
     # order the office's policy will call them in, and the estimate with them.
     moving = ("people_ahead", "estimated_wait_s", "estimated_wait_range_s")
@@ -85,6 +85,9 @@ def test_issue_returns_the_contract_ticket(client: FlaskClient, office: Office) 
     assert (first["people_ahead"], fetched.json["people_ahead"]) == (0, 1)
     low, high = fetched.json["estimated_wait_range_s"]
     assert low <= fetched.json["estimated_wait_s"] <= high
+    # A display token reads the ticket too, but not the key that follows it on a phone.
+    shown = client.get(f"/api/v1/tickets/{first['id']}", headers=office.auth("display")).json
+    assert shown == {**fetched.json, "status_url": first["status_url"].split("?")[0]}
 
 
 def test_services_show_waiting_and_estimates(client: FlaskClient, office: Office) -> None:

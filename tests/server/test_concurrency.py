@@ -316,8 +316,12 @@ def test_kiosks_and_officers_at_once(
     backend = make_url(url).get_backend_name()
     office = load_busy_office(url, kiosks=KIOSKS, officers=OFFICERS)
     start_servers(url, SERVERS[backend], tmp_path, servers)
-    # A display on each process, listening from the very start.
-    streams = [EventClient(f"{s.url}/api/v1/events", last_event_id="0") for s in servers]
+    # A display on each process, listening from the very start; with a token, so it is told
+    # everything the events table holds (anonymous readers see only what a board shows).
+    auth = {"Authorization": f"Bearer {office.admin}"}
+    streams = [
+        EventClient(f"{s.url}/api/v1/events", last_event_id="0", headers=auth) for s in servers
+    ]
     try:
         traffic = Traffic()
         issuing_over = threading.Event()

@@ -80,6 +80,10 @@ def test_the_tablet_rates_only_its_counters_last_visit_in_time(day: Day) -> None
     served(day, "first")
     day.at("09:05")
     served(day, "second")
+    assert day.client.get("/feedback/1").status_code == 401  # not set up: a stranger
+    token = day.office.tokens["display"]
+    set_up = day.client.get(f"/feedback/1?token={token}")
+    assert set_up.status_code == 302 and "token" not in set_up.headers["Location"]
     tablet = day.client.get("/feedback/1")
     assert "A002" in tablet.text and "A001" not in tablet.text
     # An older ticket of the counter, or another counter's, cannot be rated from here.
@@ -122,6 +126,6 @@ def test_the_status_page_offers_the_form_until_rated(day: Day) -> None:
     served(day, "one")
     path = f"/t/{day.ids['one']}?key={day.keys['one']}"
     page = day.client.get(path).text
-    assert 'id="feedback"' in page and "if (false) showRated();" in page
+    assert 'id="feedback"' in page and '"rated": false' in page
     assert rate(day, "one", {"rating": 3}).status_code == 201
-    assert "if (true) showRated();" in day.client.get(path).text
+    assert '"rated": true' in day.client.get(path).text

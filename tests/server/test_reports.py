@@ -147,6 +147,7 @@ def play_scripted_day(d: Day) -> None:
         f"/api/v1/tickets/{d.ids['T1']}/feedback?key={d.keys['T1']}", json={"rating": 5}
     )
     assert rated.status_code == 201, rated.json
+    d.client.get(f"/feedback/2?token={d.office.tokens['display']}")  # the tablet is set up
     tablet = d.at("09:31").client.get("/feedback/2")
     assert "B002" in tablet.text
     form = {"ticket_id": d.ids["T4"], "rating": "3"}
