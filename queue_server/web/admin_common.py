@@ -3,6 +3,7 @@ and one way to apply a change, audit it and tell the admin how it went."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
