@@ -13,6 +13,7 @@ from queue_server.api.errors import register_error_handlers
 from queue_server.api.public import root
 from queue_server.extension import init_app
 from queue_server.reports import register as register_reports
+from queue_server.request_guard import init_request_guard
 from queue_server.settings import load_settings, trusted_proxy_count
 from queue_server.web.admin import admin_blueprint
 from queue_server.web.board_page import board_page
@@ -29,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     load_settings(app, config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    init_request_guard(app)
     init_app(app)
     init_sessions(app)
     init_language(app)

@@ -33,10 +33,23 @@ DEFAULTS: dict[str, Any] = {
     "DB_MAX_OVERFLOW": 10,
     # A revoked token keeps working this long in a process that has just seen it.
     "TOKEN_CACHE_S": 5.0,
-    # Signs the browsers' session cookies; unset, a key is made once and kept in the database.
+    # Signs the browsers' session cookies. Unset: the key in SECRET_KEY_FILE, made on first start
+    # (mode 0600); unset too: `secret_key` in the app's instance folder. Never in the database.
     "SECRET_KEY": None,
-    # Wrong passwords for one account from one address before sign-in pauses for LOGIN_PAUSE_S.
+    "SECRET_KEY_FILE": None,
+    # The session cookie: never sent by other sites' forms; Secure: None means "when PUBLIC_URL
+    # is https".
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": None,
+    # Bodies larger than this are refused with 413 before they are read.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Sign-in throttling (checked before any password is hashed): wrong passwords for one account
+    # from one address before that pair pauses for LOGIN_PAUSE_S; wrong passwords from one
+    # address for any accounts; and past LOGIN_MAX_FAILURES from anywhere, one attempt on the
+    # account per LOGIN_ACCOUNT_DELAY_S (slowed, never locked).
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_ADDRESS_MAX_FAILURES": 30,
+    "LOGIN_ACCOUNT_DELAY_S": 10,
     "LOGIN_PAUSE_S": 900,
     # Browsers stay signed in this long after their last page (an officer's working day).
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,

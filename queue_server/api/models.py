@@ -57,7 +57,7 @@ class StatusQuery(BaseModel):
 
 class EventsQuery(BaseModel):
     office: str | None = None
-    last_event_id: Annotated[int, Field(ge=0)] | None = None
+    last_event_id: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
 
 
 class TransactionOut(BaseModel):

@@ -3,6 +3,7 @@ document."""
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from functools import cache
@@ -146,7 +147,7 @@ def events(query: EventsQuery) -> Response:
     after = query.last_event_id
     header = request.headers.get("Last-Event-ID")
     if header:
-        if not header.strip().isdigit():
+        if not re.fullmatch(r"[0-9]{1,18}", header.strip()):
             raise ApiError(
                 400,
                 "bad_last_event_id",

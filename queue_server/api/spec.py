@@ -4,7 +4,6 @@ validates the body and query with pydantic, and records the operation for the Op
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from queue_server.api.access import authenticate
 from queue_server.api.errors import ApiError
 from queue_server.api.models import Error
 from queue_server.auth import Principal, Role
+from queue_server.request_guard import loads
 from queue_server.web import audit
 
 View = Callable[..., Any]
@@ -204,8 +204,8 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         doc: Any = {}
     else:
         try:
-            doc = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            doc = loads(raw)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             raise ApiError(
                 400, "bad_json", f"the body is not valid JSON: {exc}", "ข้อมูลที่ส่งมาไม่ใช่ JSON"
             ) from None

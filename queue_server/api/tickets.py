@@ -6,7 +6,6 @@ import hashlib
 import json
 import secrets
 import uuid
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Response, current_app, jsonify, request
@@ -34,6 +33,7 @@ from queue_server.api.present import (
 )
 from queue_server.auth import Principal, Role
 from queue_server.db import schema as t
+from queue_server.db.rate_limits import Limit, LimitReached
 from queue_server.db.uow import IdempotencyClaim, SqlUnitOfWork
 from queue_server.extension import swq
 from queue_server.web.status_page import public_status_document
@@ -86,25 +86,25 @@ def _replay(who: Principal, key: str, request_hash: str) -> Response | None:
     return response
 
 
-def _check_rate(who: Principal) -> None:
+def _kiosk_limit(who: Principal) -> Limit | None:
     if who.role is not Role.KIOSK:
-        return
-    limit = int(current_app.config["KIOSK_RATE_LIMIT"])
-    window = float(current_app.config["KIOSK_RATE_WINDOW_S"])
-    since = swq().now() - timedelta(seconds=window)
-    c = t.tickets.c
-    with swq().db.engine.connect() as conn:
-        recent = conn.execute(
-            sa.select(sa.func.count()).where(c.issued_by == who.token_id, c.issued_at > since)
-        ).scalar_one()
-    if recent >= limit:
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"this kiosk issued {recent} tickets in the last {window:.0f} s; wait a moment",
-            "ตู้นี้ออกบัตรคิวถี่เกินไป กรุณารอสักครู่ หรือแจ้งเจ้าหน้าที่",
-            {"Retry-After": str(max(1, round(window / limit)))},
-        )
+        return None
+    return Limit(
+        f"kiosk:{who.token_id}",
+        int(current_app.config["KIOSK_RATE_LIMIT"]),
+        float(current_app.config["KIOSK_RATE_WINDOW_S"]),
+    )
+
+
+def _rate_limited(reached: LimitReached) -> ApiError:
+    limit = reached.limit
+    return ApiError(
+        429,
+        "rate_limited",
+        f"this kiosk issued {limit.limit} tickets within {limit.window_s:.0f} s; wait a moment",
+        "ตู้นี้ออกบัตรคิวถี่เกินไป กรุณารอสักครู่ หรือแจ้งเจ้าหน้าที่",
+        {"Retry-After": str(max(1, round(limit.window_s / limit.limit)))},
+    )
 
 
 @spec.route(
@@ -135,11 +135,13 @@ def issue(who: Principal, body: IssueRequest) -> Response:
         replay = _replay(who, key, request_hash)
         if replay is not None:
             return replay
-    _check_rate(who)
     close_earlier_days(office)
     ticket_id = uuid.uuid4().hex
     uow = SqlUnitOfWork(swq().db, office)
     uow.issued_by = who.token_id
+    limit = _kiosk_limit(who)
+    if limit is not None:
+        uow.limit = (limit, swq().now().timestamp())
     if key is not None:
         uow.claim = IdempotencyClaim(who.token_id, key, request_hash, ticket_id)
     try:
@@ -153,6 +155,8 @@ def issue(who: Principal, body: IssueRequest) -> Response:
             ticket_id=ticket_id,
             status_key=secrets.token_urlsafe(18),
         )
+    except LimitReached as reached:
+        raise _rate_limited(reached) from None
     except sa.exc.IntegrityError:
         # The same key raced in from a retry on another connection: that one won, answer with it.
         replay = _replay(who, key, request_hash) if key is not None else None

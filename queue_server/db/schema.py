@@ -260,12 +260,29 @@ audit_log = sa.Table(
     sqlite_autoincrement=True,
 )
 
-# Server-wide secrets made on first use (the session signing key), so every worker shares them.
-secrets = sa.Table(
-    "secrets",
+# Signed-in browsers: the cookie carries a random session id, only its SHA-256 is kept here. Signing
+# out deletes the row, so a copied cookie stops working; removing the user ends their sessions too.
+sessions = sa.Table(
+    "sessions",
     metadata,
-    sa.Column("name", sa.String(64), primary_key=True),
-    sa.Column("value", sa.String(200), nullable=False),
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("office", sa.String(32), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["office", "username"], ["users.office", "users.username"], ondelete="CASCADE"
+    ),
+    sa.Index("ix_sessions_created_at", "created_at"),
+)
+
+# Fixed-window counters (kiosk tickets, sign-in attempts) that every worker shares: one row per
+# key, bumped by one atomic upsert, so a burst arriving at once is counted exactly.
+rate_limits = sa.Table(
+    "rate_limits",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("window_start", sa.Float, nullable=False),  # seconds since the epoch
+    sa.Column("hits", sa.Integer, nullable=False),
 )
 
 # A report reads a day's events by ticket: without this it would scan the office's whole history.

@@ -27,6 +27,7 @@ from core.routing import QueueHead
 from queue_server.db import schema as t
 from queue_server.db.database import Database
 from queue_server.db.engine import WRITE
+from queue_server.db.rate_limits import Limit, take
 from queue_server.db.rows import counter_from_row, counter_to_row, ticket_from_row, ticket_to_row
 
 TICKET_COLUMNS = "id, service, priority, target_counter, number, queued_at"
@@ -266,6 +267,9 @@ class SqlUnitOfWork:
         self.write = write
         self.claim: IdempotencyClaim | None = None
         self.issued_by: int | None = None  # the kiosk token new tickets are credited to
+        # Counted in the commit's own transaction: exact under concurrency, no extra round trip
+        # to the disk, and a refused commit counts nothing.
+        self.limit: tuple[Limit, float] | None = None  # and the time, in seconds since the epoch
         self._conn: sa.Connection | None = None
         self._gate: threading.Lock | None = None
         self._version: int | None = None
@@ -340,6 +344,8 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         conn = self.connection
+        if self.limit is not None:
+            take(conn, self.limit[0], now=self.limit[1])
         self._write_tickets(conn)
         self._write_counters(conn)
         self._write_numbers(conn)

@@ -18,6 +18,7 @@ from typing import Any
 from matplotlib import font_manager, rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from core.reports import CounterRow, HourRow, ServiceRow
 
@@ -48,6 +49,9 @@ def _svg(fig: Figure) -> str:
     """The <svg> element alone, to be placed in the page. Its ids (clip paths) are salted at
     random by matplotlib, so several charts on one page never share one."""
     out = io.StringIO()
+    for text in fig.findobj(Text):
+        # Labels are names from the office file: "$" there is money, not TeX math.
+        text.set_parse_math(False)
     with rc_context({"svg.fonttype": "none"}):
         fig.savefig(out, format="svg", metadata={"Date": None})
     text = out.getvalue()

@@ -7,6 +7,7 @@ from flask import Blueprint, g, request
 
 from queue_server.db import schema as t
 from queue_server.extension import swq
+from queue_server.request_guard import parse_int
 from queue_server.web.admin_common import admin_only, local, office_file, render
 
 PAGE_SIZE = 50
@@ -17,7 +18,8 @@ def audit_log() -> str:
     office = office_file()
     actor = request.args.get("actor", "").strip()
     action = request.args.get("action", "").strip()
-    before = request.args.get("before", type=int)
+    # An event id: 64-bit at most (a longer number is no page of this log).
+    before = request.args.get("before", type=parse_int)
     c = t.audit_log.c
     query = sa.select(t.audit_log).where(c.office == g.user.office)
     if actor:

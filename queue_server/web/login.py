@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from queue_server.auth import Role, hash_password, password_matches
@@ -13,6 +11,7 @@ from queue_server.db import schema as t
 from queue_server.extension import swq
 from queue_server.web import audit
 from queue_server.web.language import pick
+from queue_server.web.login_throttle import Throttle
 from queue_server.web.session import csrf_ok, current_user, sign_in, sign_out
 
 login = Blueprint("login", __name__)
@@ -29,29 +28,19 @@ def _offices() -> list[tuple[str, str]]:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this server: a crafted link must not send a fresh sign-in elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only a path on this server: a crafted link must not send a fresh sign-in elsewhere.
+    Browsers drop tabs and line breaks from URLs (`/\t/evil.example` is `//evil.example`), so
+    any control character, a backslash or a scheme-relative start is refused."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not any(ch.isspace() for ch in target)
+    ):
         return target
     return None
-
-
-def _recent_failures(office: str, username: str) -> int:
-    """Failed sign-ins of this account from this address lately (the audit log keeps them).
-    Counted per address, so guessing from one PC cannot lock the officer out at another."""
-    since = swq().now() - timedelta(seconds=float(current_app.config["LOGIN_PAUSE_S"]))
-    c = t.audit_log.c
-    with swq().db.engine.connect() as conn:
-        return int(
-            conn.execute(
-                sa.select(sa.func.count()).where(
-                    c.office == office,
-                    c.actor == (username or "?"),
-                    c.action == "login.failed",
-                    c.address == (request.remote_addr or "")[:64],
-                    c.at > since,
-                )
-            ).scalar_one()
-        )
 
 
 def _home(role: Role) -> str:
@@ -80,13 +69,15 @@ def login_page() -> Response | tuple[str, int] | str:
             "หน้าเข้าสู่ระบบหมดอายุ กรุณาลองใหม่อีกครั้ง", "The sign-in form expired; try again."
         )
         return render_template("login.html", **page), 400
-    if _recent_failures(office, username) >= int(current_app.config["LOGIN_MAX_FAILURES"]):
-        minutes = round(float(current_app.config["LOGIN_PAUSE_S"]) / 60)
+    throttle = Throttle(office, username, request.remote_addr or "")
+    wait_s = throttle.admit()
+    if wait_s is not None:
+        minutes = max(1, round(wait_s / 60))
         page["error"] = pick(
             f"ใส่รหัสผ่านผิดหลายครั้งเกินไป กรุณารอ {minutes} นาที หรือติดต่อผู้ดูแลระบบ",
             f"Too many wrong passwords: wait {minutes} minutes or ask an administrator.",
         )
-        return render_template("login.html", **page), 429
+        return render_template("login.html", **page), 429, {"Retry-After": str(round(wait_s))}
     with swq().db.engine.connect() as conn:
         row = (
             conn.execute(
@@ -99,10 +90,12 @@ def login_page() -> Response | tuple[str, int] | str:
     if row is None or not password_matches(row["password_hash"], password):
         if row is None:
             password_matches(_NOBODY, password)
+        throttle.failed()
         if office in dict(offices):
             audit.record(office, username or "?", "", "login.failed")
         page["error"] = pick("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "Wrong username or password.")
         return render_template("login.html", **page), 401
+    throttle.succeeded()
     role = Role(row["role"])
     sign_in(office, username, role, row["counter"], row["password_hash"])
     audit.record(office, username, role.value, "login")

@@ -1,9 +1,11 @@
 """Signed-in people: a signed session cookie, CSRF tokens, and role checks for pages.
 
-The cookie is signed with `SECRET_KEY` when one is configured, else with a key made on first use
-and kept in the database, so every worker (and a restarted server) accepts the same sessions.
-A session also carries a fingerprint of the password hash: changing a password signs out every
-browser that used the old one.
+The cookie is signed with `SECRET_KEY` when one is configured, else with a key read from
+`SECRET_KEY_FILE` (made on first start, readable by the service's user only), so every worker
+and a restarted server accept the same sessions, and a copy of the database forges nothing.
+The cookie names a session row (only the id's SHA-256 is stored): signing out deletes it, so a
+copied cookie stops working. A session also carries a fingerprint of the password hash: changing
+a password signs out every browser that used the old one.
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from flask import Flask, abort, g, redirect, request, session, url_for
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
 
 from queue_server.auth import Role
 from queue_server.db import schema as t
@@ -27,30 +31,35 @@ from queue_server.extension import swq
 
 View = TypeVar("View", bound=Callable[..., Any])
 CSRF_HEADER = "X-CSRF-Token"
+STALE_SESSION = timedelta(days=30)
 
 
-class DatabaseKeySessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions with the key read lazily (the database may be down at
-    start-up; a page needing a session then fails like any other database read)."""
+def signing_key(app: Flask) -> str:
+    """`SECRET_KEY`, else the key file's content, making the file on first start. Workers that
+    start together agree: the file appears whole or not at all (a hard link of a finished
+    temporary file), and whoever links second reads the first one's key."""
+    if app.config.get("SECRET_KEY"):
+        return str(app.config["SECRET_KEY"])
+    path = Path(app.config.get("SECRET_KEY_FILE") or Path(app.instance_path) / "secret_key")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as tmp:
+            os.chmod(tmp.name, 0o600)
+            tmp.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp.name, path)
+        except FileExistsError:
+            pass  # another worker made it first: use theirs
+        finally:
+            os.unlink(tmp.name)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"the session key in {path} is shorter than 32 characters")
+    return key
 
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        if not app.secret_key:
-            app.secret_key = _stored_secret("session")
-        return super().get_signing_serializer(app)
 
-
-def _stored_secret(name: str) -> str:
-    query = sa.select(t.secrets.c.value).where(t.secrets.c.name == name)
-    try:
-        with swq().db.writing() as conn:
-            value = conn.execute(query).scalar_one_or_none()
-            if value is None:
-                value = secrets.token_urlsafe(48)
-                conn.execute(sa.insert(t.secrets).values(name=name, value=value))
-            return value
-    except sa.exc.IntegrityError:  # another worker made it first: use theirs
-        with swq().db.engine.connect() as conn:
-            return conn.execute(query).scalar_one()
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,17 @@ def fingerprint(password_hash: str) -> str:
 def sign_in(office: str, username: str, role: Role, counter: str | None, pw_hash: str) -> None:
     session.clear()
     session.permanent = True
+    session_id = secrets.token_urlsafe(32)
+    now = swq().now()
+    with swq().db.writing() as conn:
+        # Sessions outlive their cookies only by this much (cookies last a working day).
+        conn.execute(sa.delete(t.sessions).where(t.sessions.c.created_at < now - STALE_SESSION))
+        conn.execute(
+            sa.insert(t.sessions).values(
+                id_hash=_digest(session_id), office=office, username=username, created_at=now
+            )
+        )
+    session["sid"] = session_id
     session["user"] = {
         "office": office,
         "username": username,
@@ -86,6 +106,10 @@ def set_counter(counter: str | None) -> None:
 
 
 def sign_out() -> None:
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
+        with swq().db.writing() as conn:
+            conn.execute(sa.delete(t.sessions).where(t.sessions.c.id_hash == _digest(session_id)))
     session.clear()
 
 
@@ -95,14 +119,17 @@ def current_user() -> SignedInUser | None:
     if "swq_user" in g:
         return cast(SignedInUser | None, g.swq_user)
     g.swq_user = None
-    stored = session.get("user")
-    if isinstance(stored, dict):
+    stored, session_id = session.get("user"), session.get("sid")
+    if isinstance(stored, dict) and isinstance(session_id, str):
+        u, s = t.users.c, t.sessions.c
         with swq().db.engine.connect() as conn:
             row = conn.execute(
-                sa.select(t.users.c.password_hash, t.users.c.role, t.users.c.counter).where(
-                    t.users.c.office == stored.get("office"),
-                    t.users.c.username == stored.get("username"),
+                sa.select(u.password_hash, u.role, u.counter)
+                .join_from(
+                    t.users, t.sessions, sa.and_(s.office == u.office, s.username == u.username)
                 )
+                .where(s.id_hash == _digest(session_id))
+                .where(u.office == stored.get("office"), u.username == stored.get("username"))
             ).first()
         if row is not None and hmac.compare_digest(fingerprint(row[0]), str(stored.get("fp"))):
             role, home = Role(row[1]), row[2]
@@ -110,6 +137,8 @@ def current_user() -> SignedInUser | None:
             g.swq_user = SignedInUser(stored["office"], stored["username"], role, counter, home)
         else:
             session.clear()
+    elif stored is not None:
+        session.clear()  # a cookie from before sessions were stored: sign in again
     return cast(SignedInUser | None, g.swq_user)
 
 
@@ -152,9 +181,12 @@ def require_user(*roles: Role) -> Callable[[View], View]:
 
 
 def init_sessions(app: Flask) -> None:
-    app.session_interface = DatabaseKeySessionInterface()
+    app.secret_key = signing_key(app)
     app.jinja_env.globals["csrf_token"] = csrf_token
-    secure = str(app.config.get("PUBLIC_URL") or "").startswith("https://")
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", secure)
+    # Flask's own defaults (None, False) would win over setdefault: the settings say None for
+    # "decide here", and an https public URL means the cookie never travels in clear.
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = str(app.config.get("PUBLIC_URL") or "").startswith(
+            "https://"
+        )
     app.config["SESSION_COOKIE_NAME"] = "swq_session"
