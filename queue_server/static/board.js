@@ -174,11 +174,15 @@ function connect() {
       try { data = JSON.parse(message.data); } catch (e) { return; }
       const called = apply(Number(message.lastEventId), type, data);
       render();
-      if (called) blink();
+      if (called) {
+        blink();
+        voice.announce(data.number, data.counter);
+      }
     });
   }
 }
 
+const voice = new BoardVoice.Voice(DATA.sound, document.getElementById("sound-note"));
 resync(DATA.doc);
 render();
 tick();
