@@ -7,7 +7,8 @@ Starts `swq server` on a SQLite file with the test office and its notice line, t
 driver). It measures the board's CPU time (all its threads, from /proc) over `--idle` seconds
 with no calls, then makes `--calls` calls through the API (one every 0.2 s), waits 10 s, and
 measures the same idle window again: the board must rest once the calls are shown, and its
-memory must not grow with the calls. Prints one JSON object.
+memory must not grow with the calls (RSS is also noted after each quarter of the calls).
+Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def main() -> None:
         result: dict[str, object] = {"size": args.size, "voice": args.voice}
         result["idle"] = idle_window(board.pid, args.idle)
         session = requests.Session()
+        rss_during: list[float] = []
         for i in range(args.calls):
             session.post(
                 f"{server.url}/api/v1/tickets",
@@ -103,13 +105,22 @@ def main() -> None:
                 timeout=10,
             ).raise_for_status()
             counter = "1" if i % 2 else "3"  # both serve A
+            officer = office.auth(f"officer{counter}")
+            called = session.post(
+                f"{server.url}/api/v1/counters/{counter}/next", headers=officer, timeout=10
+            )
+            called.raise_for_status()
             session.post(
-                f"{server.url}/api/v1/counters/{counter}/next",
-                headers=office.auth(f"officer{counter}"),
+                f"{server.url}/api/v1/tickets/{called.json()['id']}/done",
+                json={},
+                headers=officer,
                 timeout=10,
             ).raise_for_status()
             time.sleep(0.2)
+            if (i + 1) % max(1, args.calls // 4) == 0:
+                rss_during.append(round(rss_mb(board.pid), 1))
         time.sleep(10)
+        result["rss_mb_during_calls"] = rss_during
         result["calls"] = args.calls
         result["idle_after_calls"] = idle_window(board.pid, args.idle)
         print(json.dumps(result))

@@ -23,14 +23,13 @@ from display.options import DisplayOptions
 
 
 def overflowing(root: Any) -> list[str]:
-    """Labels whose full text (not shortened) is wider or taller than the label; the notice
-    line is left out: it scrolls, wider than the window on purpose."""
+    """Labels whose full text (not shortened) is wider or taller than the label."""
     from kivy.core.text import Label as CoreLabel
     from kivy.uix.label import Label
 
     found = []
     for widget in root.walk():
-        if not isinstance(widget, Label) or not widget.text or widget is root.ids.ticker:
+        if not isinstance(widget, Label) or not widget.text:
             continue
         core = CoreLabel(
             text=widget.text,
@@ -111,6 +110,7 @@ def main() -> None:
             office=screen.office_th,
             date_th=screen.date_th,
             notice=screen.notice,
+            notice_pages=app.notice_pages,
             online=screen.online,
             calls=[(row.number, row.counter) for row in reversed(screen.ids.calls.children)],
             tiles=[(t.name_en, t.number) for t in reversed(screen.ids.counters.children)],

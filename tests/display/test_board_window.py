@@ -96,6 +96,8 @@ def test_a_call_made_through_the_api_appears_on_the_board(
     assert shown["office"] == "ศูนย์บริการร่วม จังหวัดอุดรธานี"
     assert "พ.ศ. 25" in shown["date_th"]
     assert NOTICE_TH in shown["notice"] and NOTICE_EN in shown["notice"]
+    # Too long for one line together, the notice shows a still page per language.
+    assert shown["notice_pages"] == [NOTICE_TH, NOTICE_EN]
     assert shown["overflow"] == []
     assert (SCREENSHOTS / f"board-kivy-{size}.png").stat().st_size > 20_000
 
