@@ -36,7 +36,7 @@ from display.announcer import Announcer
 from display.board_model import BoardModel, BoardState, Call
 from display.feed import BoardFeed
 from display.options import DisplayOptions
-from display.voice_pack import VoicePack, default_pack_path
+from display.voice_pack import VoicePack, VoicePackError, default_pack_path
 
 log = logging.getLogger(__name__)
 VOICE_POLL_S = 0.1
@@ -55,6 +55,7 @@ class KivyPlayer:
         self._dir = Path(tempfile.mkdtemp(prefix="swq-voice-"))
         self._sound: Any = None
         self._count = 0
+        self.volume = 1.0
 
     def start(self, wav: bytes) -> None:
         self._release()
@@ -65,6 +66,7 @@ class KivyPlayer:
         if self._sound is None:
             log.warning("no audio output: announcement not played")
             return
+        self._sound.volume = self.volume
         self._sound.play()
 
     def playing(self) -> bool:
@@ -154,10 +156,13 @@ class BoardApp(App):
         )
         self.announcer: Announcer | None = None
         self.player: KivyPlayer | None = None
-        if options.languages:
+        if options.languages != ():
             self.player = KivyPlayer()
-            pack = VoicePack(options.voice_pack or default_pack_path(), options.languages)
+            pack = VoicePack(
+                options.voice_pack or default_pack_path(), options.languages or ("th",)
+            )
             self.announcer = Announcer(pack, self.player)
+        self.quiet_hours = ("", "")
         self.tz: Any = ZoneInfo("Asia/Bangkok")
         self.server_offset = timedelta(0)
         self.shown_version = -1
@@ -225,7 +230,11 @@ class BoardApp(App):
         self.screen.highlight = True
         self._blink_step.cancel()
         self._blink_step()
-        if self.announcer is not None and self.announcer.announce(call, self._age_s(call)):
+        if (
+            self.announcer is not None
+            and not self._quiet_now()
+            and self.announcer.announce(call, self._age_s(call))
+        ):
             self.announcer.poll(now)
             self._voice_poll()
         if self.options.signs is not None:
@@ -256,9 +265,41 @@ class BoardApp(App):
             self.notice_parts = parts
             self.screen.notice = "      •      ".join(p for p in parts if p)
             self._paginate()
+        if self.options.languages is None and isinstance(doc.get("sound"), dict):
+            self._sound(doc["sound"])
         self.screen.office_th = str(doc.get("name_th", self.screen.office_th))
         self.screen.office_en = str(doc.get("name_en", self.screen.office_en))
         self._show_clock()
+
+    def _sound(self, sound: dict[str, Any]) -> None:
+        """The office's sound settings, from the office document."""
+        if self.announcer is None or self.player is None:
+            return
+        voice = str(sound.get("languages", "th"))
+        languages = () if voice == "off" else tuple(voice.split(","))
+        pack = self.announcer.pack
+        if languages and languages != pack.languages:
+            try:
+                pack = VoicePack(pack.root, languages)
+            except VoicePackError as exc:
+                log.warning("keeping the voice in %s: %s", ",".join(pack.languages), exc)
+        repeat = sound.get("repeat", 1)
+        self.announcer.use(
+            pack,
+            repeat if isinstance(repeat, int) and 1 <= repeat <= 3 else 1,
+            bool(sound.get("chime", True)),
+        )
+        self.announcer.muted = not languages
+        volume = sound.get("volume", 100)
+        self.player.volume = volume / 100 if isinstance(volume, int) and 0 <= volume <= 100 else 1.0
+        self.quiet_hours = (str(sound.get("quiet_from") or ""), str(sound.get("quiet_until") or ""))
+
+    def _quiet_now(self) -> bool:
+        start, end = self.quiet_hours
+        if not start or not end:
+            return False
+        now = datetime.now(UTC).astimezone(self.tz).strftime("%H:%M")
+        return start <= now < end if start <= end else now >= start or now < end
 
     def _show_clock(self, _dt: float = 0.0) -> None:
         """Shows hours and minutes, then sleeps until the next minute begins."""

@@ -70,6 +70,8 @@ offices = sa.Table(
     # The kiosk's buttons: {"services": [codes in order], "ask_priority", "ask_extra_services"};
     # null shows every service in configured order.
     sa.Column("kiosk", sa.JSON),
+    # How the hall boards sound (queue_server.board_sound); null: the defaults.
+    sa.Column("sound", sa.JSON),
 )
 
 agencies = sa.Table(

@@ -45,16 +45,36 @@ const BoardVoice = (() => {
 
   // [lang, clip] pairs of one call: the chime, then the call in each language; said `repeat`
   // times, the chime only before the first.
-  function announcement(number, counter, languages, repeat = 1) {
+  function announcement(number, counter, languages, repeat = 1, chime = true) {
     const phrase = [];
     for (const lang of languages) {
       for (const clip of ["number", ...spell(number), "counter", ...counterClips(counter, lang)]) {
         phrase.push([lang, clip]);
       }
     }
-    const clips = [["", "chime"]];
+    const clips = chime ? [["", "chime"]] : [];
     for (let i = 0; i < repeat; i++) clips.push(...(i ? [["-", "repeat"]] : []), ...phrase);
     return clips;
+  }
+
+  // The office's settings (GET /api/v1/office: sound) with this board's own on top.
+  function effective(office, board) {
+    const voice = board.languages ?? office.languages;
+    return {
+      languages: voice === "off" ? [] : voice.split(","),
+      repeat: board.repeat ?? office.repeat,
+      volume: board.volume ?? office.volume,
+      chime: office.chime,
+      quiet: [office.quiet_from, office.quiet_until],
+    };
+  }
+
+  // Quiet hours in the office's time zone; from 22:00 until 06:00 runs over midnight.
+  function isQuiet([from, until], timeZone, now = new Date()) {
+    if (!from || !until) return false;
+    const hhmm = new Intl.DateTimeFormat("en-GB", {
+      timeZone, hour: "2-digit", minute: "2-digit", hour12: false }).format(now);
+    return from <= until ? from <= hhmm && hhmm < until : hhmm >= from || hhmm < until;
   }
 
   const clipUrl = (lang, clip) => (lang ? `/voice/${lang}/${clip}.wav` : `/voice/${clip}.wav`);
@@ -66,6 +86,7 @@ const BoardVoice = (() => {
       this.buffers = new Map();
       this.busy = false;
       this.freeAt = 0;
+      this.timeZone = "Asia/Bangkok";
       this.ctx = new AudioContext();
       this.gain = this.ctx.createGain();
       this.gain.connect(this.ctx.destination);
@@ -77,10 +98,13 @@ const BoardVoice = (() => {
       this.showState();
     }
 
-    // languages: [] is mute; repeat 1..3; volume 0..100. Applies from the next call on.
-    configure({ languages, repeat, volume }) {
+    // languages: [] is mute; repeat 1..3; volume 0..100; chime; quiet [from, until].
+    // Applies from the next call on.
+    configure({ languages, repeat, volume, chime, quiet }) {
       this.languages = languages;
       this.repeat = repeat;
+      this.chime = chime;
+      this.quiet = quiet;
       this.gain.gain.value = volume / 100;
       this.showState();
     }
@@ -93,6 +117,7 @@ const BoardVoice = (() => {
 
     announce(number, counter) {
       if (!this.languages.length || this.queue.length >= MAX_QUEUE) return;
+      if (isQuiet(this.quiet, this.timeZone)) return;
       this.queue.push({ number, counter, at: Date.now() });
       this.pump();
     }
@@ -129,7 +154,7 @@ const BoardVoice = (() => {
     async say(call) {
       let clips, buffers;
       try {
-        clips = announcement(call.number, call.counter, this.languages, this.repeat);
+        clips = announcement(call.number, call.counter, this.languages, this.repeat, this.chime);
         const sounding = clips.filter(([lang]) => lang !== "-");
         const loaded = await Promise.all(sounding.map(([lang, clip]) => this.buffer(clipUrl(lang, clip))));
         buffers = new Map(sounding.map((c, i) => [c, loaded[i]]));
@@ -154,5 +179,5 @@ const BoardVoice = (() => {
     }
   }
 
-  return { Voice, announcement };
+  return { Voice, announcement, effective, isQuiet };
 })();

@@ -4,8 +4,9 @@ It is rendered with the board as it is now and then follows the event stream, li
 board: resume with `last_event_id`, and re-read `/api/v1/board` after every reconnect.
 
 It says calls with the same voice pack as the Kivy board: the browser fetches the clips from
-`/voice/...` and joins them itself (static/board_voice.js). This board's own sound settings come
-in the address: `voice=th,en|th|en|off`, `repeat=1..3`, `volume=0..100`.
+`/voice/...` and joins them itself (static/board_voice.js). The office's sound settings (admin
+home page; queue_server.board_sound) hold unless this board's address says otherwise:
+`voice=th,en|th|en|off`, `repeat=1..3`, `volume=0..100`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 
 from queue_server.api.access import office_for
 from queue_server.api.errors import ApiError
+from queue_server.board_sound import MAX_REPEAT, stored_sound
+from queue_server.db import schema as t
 from queue_server.extension import swq
 from queue_server.live.board import board_document
 
@@ -42,28 +46,41 @@ def _bad(name: str, value: str, expected: str, expected_th: str) -> ApiError:
     )
 
 
-def sound_options() -> dict[str, Any]:
-    """This board's sound settings from its address; a clear 400 for a value it cannot use."""
-    voice = request.args.get("voice", "th")
-    languages = [] if voice == "off" else voice.split(",")
-    if not voice or any(lang not in VOICE_LANGUAGES for lang in languages):
-        raise _bad("voice", voice, "th, en, th,en or off", "th, en, th,en หรือ off")
-    numbers = {"repeat": (1, 1, 3), "volume": (100, 0, 100)}
-    found: dict[str, Any] = {"languages": languages}
-    for name, (default, low, high) in numbers.items():
-        raw = request.args.get(name, str(default))
+def sound_overrides() -> dict[str, Any]:
+    """The sound settings this board's address gives (the office's hold for the rest); a
+    clear 400 for a value it cannot use."""
+    found: dict[str, Any] = {}
+    voice = request.args.get("voice")
+    if voice is not None:
+        languages = [] if voice == "off" else voice.split(",")
+        if not voice or any(lang not in VOICE_LANGUAGES for lang in languages):
+            raise _bad("voice", voice, "th, en, th,en or off", "th, en, th,en หรือ off")
+        found["languages"] = voice
+    for name, low, high in (("repeat", 1, MAX_REPEAT), ("volume", 0, 100)):
+        raw = request.args.get(name)
+        if raw is None:
+            continue
         if not raw.isdigit() or not low <= int(raw) <= high:
             raise _bad(name, raw, f"a whole number {low}-{high}", f"จำนวนเต็ม {low}-{high}")
         found[name] = int(raw)
     return found
 
 
+def office_sound(office: str) -> dict[str, Any]:
+    with swq().db.engine.connect() as conn:
+        stored = conn.execute(
+            sa.select(t.offices.c.sound).where(t.offices.c.code == office)
+        ).scalar_one_or_none()
+    return stored_sound(stored).to_json()
+
+
 @board_page.get("/board")
 def board() -> str:
     office = office_for()
-    sound = sound_options()
+    overrides = sound_overrides()
     doc = board_document(swq().db, office, swq().now(), int(current_app.config["BOARD_CALLS"]))
     lang = "en" if request.args.get("lang") == "en" else "th"
+    sound = {"office": office_sound(office), "board": overrides}
     return render_template("board.html", office=office, doc=doc, lang=lang, sound=sound)
 
 

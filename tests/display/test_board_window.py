@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from display.speech import CHIME, TH_WORDS, phrase
+from queue_server.db import schema as t
+from queue_server.db.engine import make_engine
 from tests.browser import ROOT, SCREENSHOTS
 from tests.display.conftest import NOTICE_EN, NOTICE_TH, Hall
 
@@ -212,3 +215,33 @@ def test_ten_calls_in_a_burst_are_announced_in_order_without_overlap(
     for k, (start, _) in enumerate(chimes[1:], start=1):
         last_of_previous = max(e for e, (clip, s, _) in zip(ends, tones, strict=True) if s < start)
         assert last_of_previous < start, f"announcement {k} overlaps the next"
+
+
+def test_a_board_following_the_office_says_each_call_as_the_admin_set_it(
+    hall: Hall, tmp_path: Path
+) -> None:
+    sound = {"chime": False, "languages": "th", "repeat": 2, "volume": 50}
+    engine = make_engine(hall.server.database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(t.offices).values(sound={**sound, "quiet_from": "", "quiet_until": ""})
+        )
+    engine.dispose()
+    pack = tmp_path / "pack"
+    write_tone_pack(pack)
+    ticket = hall.issue("A")
+    board = start_board(
+        tmp_path,
+        hall,
+        *("--expect", ticket["number"], "--voice", "office", "--voice-pack", str(pack)),
+        *("--announcements", "1"),
+    )
+    wait_ready(board)
+    call = hall.call_next("1")
+    result_of(board, tmp_path)
+    # No chime, the call said twice, at half the volume.
+    said = phrase(call["number"], call["counter"], "th")
+    tones = heard(tmp_path / "audio.raw")
+    assert [clip for clip, _, _ in tones] == said * 2
+    peak = max(map(abs, array("h", (tmp_path / "audio.raw").read_bytes())))
+    assert 0.35 * 12000 < peak < 0.65 * 12000  # the tone pack's peak is 12000

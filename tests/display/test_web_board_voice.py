@@ -16,9 +16,12 @@ from typing import Any
 
 import pytest
 import requests
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
-from display.speech import CHIME, WORDS, announcement
+from display.speech import CHIME, REPEAT, WORDS, announcement
+from queue_server.db import schema as t
+from queue_server.db.engine import make_engine
 from tests.browser import ROOT
 from tests.display.conftest import Hall
 from tests.server.conftest import load_test_office
@@ -83,11 +86,16 @@ def voiced_hall(sqlite_url: str, tmp_path: Path) -> Iterator[Hall]:
     server.stop()
 
 
-def paths(number: str, counter: str, languages: tuple[str, ...], repeat: int = 1) -> list[str]:
+def paths(
+    number: str, counter: str, languages: tuple[str, ...], repeat: int = 1, chime: bool = True
+) -> list[str]:
     """The clips the Kivy board says for a call (display.speech), as the page fetches them."""
-    said = announcement(number, counter, languages)
-    clips = said[:1] + said[1:] * repeat
-    return [f"/voice/{lang}/{clip}.wav" if lang else f"/voice/{clip}.wav" for lang, clip in clips]
+    clips = announcement(number, counter, languages, repeat, chime)
+    return [
+        f"/voice/{lang}/{clip}.wav" if lang else f"/voice/{clip}.wav"
+        for lang, clip in clips
+        if (lang, clip) != REPEAT
+    ]
 
 
 def open_board(browser: Browser, hall: Hall, query: str) -> Page:
@@ -111,9 +119,10 @@ def test_calls_are_said_in_order_never_overlapping_as_each_board_is_set(
     both = open_board(browser, hall, "voice=th,en&repeat=2")
     muted = open_board(browser, hall, "voice=off")
     thai = open_board(browser, hall, "voice=th")
+    office = open_board(browser, hall, "")
     # Until someone touches the screen the browser may hold the sound back; the board says so,
     # and a touch lets it speak. A muted board has nothing to ask for.
-    for page in (both, thai):
+    for page in (both, thai, office):
         if page.evaluate("document.getElementById('sound-note').hidden") is False:
             expect(page.locator("#sound-note")).to_contain_text("Tap the screen")
             page.mouse.click(10, 10)
@@ -140,6 +149,26 @@ def test_calls_are_said_in_order_never_overlapping_as_each_board_is_set(
     assert all(b - a >= 0.6 for a, b in itertools.pairwise(chimes))
 
     assert muted.evaluate("window.__played") == []
+
+    # The admin turns the chime off and the voice to English; the boards read the office
+    # document (every half minute; here at once), and a board's own setting still holds.
+    engine = make_engine(hall.server.database_url)
+    with engine.begin() as conn:
+        sound = {"chime": False, "languages": "en", "repeat": 1, "volume": 80}
+        conn.execute(
+            sa.update(t.offices).values(sound={**sound, "quiet_from": "", "quiet_until": ""})
+        )
+    engine.dispose()
+    assert [p["clip"] for p in played(office, len(expected))] == expected  # the office's: th
+    before = {page: len(page.evaluate("window.__played")) for page in (thai, office)}
+    for page in (thai, office):
+        page.evaluate("readOffice()")
+    last = hall.issue("A")
+    hall.act(calls[9]["id"], "done", "3")
+    assert hall.call_next("3")["id"] == last["id"]
+    for page, langs in ((thai, ("th",)), (office, ("en",))):
+        said = paths(last["number"], "3", langs, chime=False)
+        assert [p["clip"] for p in played(page, before[page] + len(said))[before[page] :]] == said
     # The page's words for other counters are the Kivy board's too (numbers, teens, letters).
     for number, counter in [("Z999", "10"), ("B010", "11"), ("C101", "21"), ("A000", "99")]:
         for langs in (("th",), ("en",), ("th", "en")):
@@ -147,7 +176,7 @@ def test_calls_are_said_in_order_never_overlapping_as_each_board_is_set(
                 "([n, c, l]) => BoardVoice.announcement(n, c, l)", [number, counter, list(langs)]
             )
             assert [tuple(pair) for pair in said] == announcement(number, counter, langs)
-    for page in (both, muted, thai):
+    for page in (both, muted, thai, office):
         page.close()
 
 
