@@ -110,6 +110,13 @@ class BoardScreen(Widget):
     online = BooleanProperty(False)
     highlight = BooleanProperty(False)
     counter_cols = NumericProperty(3)
+    u = NumericProperty(1)  # the short side: every size is a share of it
+    portrait = BooleanProperty(False)
+
+    def on_size(self, _screen: Any, size: list[float]) -> None:
+        self.u = max(1.0, min(size))
+        self.portrait = size[1] > size[0]
+
     panel_color = ListProperty([0.07, 0.33, 0.6, 1])
 
 
@@ -330,7 +337,8 @@ class BoardApp(App):
             )
         rows = screen.ids.calls
         rows.clear_widgets()
-        for call in state.calls[1:]:
+        shown = 4 if screen.portrait else len(state.calls)  # a portrait screen has less room
+        for call in state.calls[1 : 1 + shown]:
             rows.add_widget(CallRow(number=call.number, counter=call.counter))
         tiles = screen.ids.counters
         tiles.clear_widgets()

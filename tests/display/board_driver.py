@@ -47,6 +47,32 @@ def overflowing(root: Any) -> list[str]:
     return found
 
 
+def clipped(root: Any) -> list[str]:
+    """Labels partly off the window, and rows of calls or counter tiles reaching into the notice
+    line below them."""
+    from kivy.uix.label import Label
+
+    from display.board_app import CallRow, CounterTile
+
+    found = []
+    floor = root.ids.ticker.top
+    for widget in root.walk():
+        if (
+            isinstance(widget, Label)
+            and widget.text
+            and (
+                widget.x < -1
+                or widget.y < -1
+                or widget.right > root.width + 1
+                or widget.top > root.height + 1
+            )
+        ):
+            found.append(f"{widget.text!r} off the window")
+        if isinstance(widget, CallRow | CounterTile) and widget.y < floor - 1:
+            found.append(f"{type(widget).__name__} at y={widget.y:.0f} below {floor:.0f}")
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", required=True)
@@ -115,6 +141,7 @@ def main() -> None:
             calls=[(row.number, row.counter) for row in reversed(screen.ids.calls.children)],
             tiles=[(t.name_en, t.number) for t in reversed(screen.ids.counters.children)],
             overflow=overflowing(screen),
+            clipped=clipped(screen),
             size=list(screen.size),
         )
         if app.announcer is not None:

@@ -67,7 +67,7 @@ def result_of(board: subprocess.Popen[str], tmp_path: Path) -> dict[str, Any]:
     return json.loads(lines[-1].removeprefix("RESULT "))
 
 
-@pytest.mark.parametrize("size", ["1920x1080", "1366x768"])
+@pytest.mark.parametrize("size", ["1920x1080", "1366x768", "1080x1920"])
 def test_a_call_made_through_the_api_appears_on_the_board(
     hall: Hall, tmp_path: Path, size: str
 ) -> None:
@@ -102,6 +102,7 @@ def test_a_call_made_through_the_api_appears_on_the_board(
     # Too long for one line together, the notice shows a still page per language.
     assert shown["notice_pages"] == [NOTICE_TH, NOTICE_EN]
     assert shown["overflow"] == []
+    assert shown["clipped"] == []
     assert (SCREENSHOTS / f"board-kivy-{size}.png").stat().st_size > 20_000
 
 
