@@ -110,6 +110,8 @@ def configure_kivy(fullscreen: bool, size: tuple[int, int]) -> None:
     Config.set("graphics", "width", str(size[0]))
     Config.set("graphics", "height", str(size[1]))
     Config.set("input", "mouse", "mouse,disable_multitouch")
+    # Nothing on the board moves smoothly (no marquee): a slower main loop costs less while idle.
+    Config.set("graphics", "maxfps", "30")
 
 
 def run(options: DisplayOptions, fullscreen: bool, size: tuple[int, int]) -> None:
