@@ -50,17 +50,32 @@ class Announcer:
         self._player = player
         self._pause_s = pause_s
         self._max_age_s = max_age_s
+        self.repeat = 1
+        self.chime = True
+        self.muted = False  # the office turned the voice off: calls are shown, not said
         self._queue: deque[Call] = deque()
         self._current: Played | None = None
         self._free_at = 0.0
         self.history: deque[Played] = deque(maxlen=100)  # what was said lately, for the log
 
     @property
+    def pack(self) -> VoicePack:
+        return self._pack
+
+    def use(self, pack: VoicePack, repeat: int, chime: bool) -> None:
+        """The office's sound settings; they apply from the next announcement on."""
+        self._pack = pack
+        self.repeat = repeat
+        self.chime = chime
+
+    @property
     def pending(self) -> int:
         return len(self._queue) + (1 if self._current is not None else 0)
 
     def announce(self, call: Call, age_s: float = 0.0) -> bool:
-        """Queue a call; False when it is too old to say or the queue is full."""
+        """Queue a call; False when muted, too old to say or the queue is full."""
+        if self.muted:
+            return False
         if age_s > self._max_age_s:
             log.info("not announcing %s at %s: %.0f s old", call.number, call.counter, age_s)
             return False
@@ -82,7 +97,7 @@ class Announcer:
             return None
         call = self._queue.popleft()
         try:
-            wav = self._pack.assemble(call.number, call.counter)
+            wav = self._pack.assemble(call.number, call.counter, self.repeat, self.chime)
         except SpeechError as exc:
             log.warning("cannot announce %s at %s: %s", call.number, call.counter, exc)
             return None

@@ -1,7 +1,12 @@
 """The Kivy hall board: the layout is board.kv, the state is a BoardModel fed by a BoardFeed.
 
-The feed's thread only queues what it hears; everything else (model, announcer, signs, widgets)
-runs on Kivy's main thread, in `_tick`.
+The feed's thread only queues what it hears and wakes the main thread; everything else (model,
+announcer, signs, widgets) runs on Kivy's main thread, in `_drain`.
+
+A quiet hall costs nothing: Kivy redraws only when a widget changes, so nothing here changes
+on a timer that has nothing to show. The notice line shows pages held still (display.notice_pages)
+instead of a marquee, the blink and the announcer's polling run only after a call, and the clock
+wakes once a minute.
 """
 
 from __future__ import annotations
@@ -20,22 +25,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.audio import SoundLoader
+from kivy.core.text import Label as CoreLabel
 from kivy.core.text import LabelBase
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
-from display import clock_text
+from display import clock_text, notice_pages
 from display.announcer import Announcer
 from display.board_model import BoardModel, BoardState, Call
 from display.feed import BoardFeed
 from display.options import DisplayOptions
 from display.thai_label import ThaiLabel
-from display.voice_pack import VoicePack, default_pack_path
+from display.voice_pack import VoicePack, VoicePackError, default_pack_path
 
 log = logging.getLogger(__name__)
-TICK_S = 0.05
-TICKER_SPEED = 0.12  # of the window's height per second
+VOICE_POLL_S = 0.1
+BLINK_HALF_S = 0.5
+NOTICE_PAGE_S = 8.0  # long enough to read a line twice
 FONT = "Sarabun"
 STATUS_TH = {"paused": "พักชั่วคราว", "closed": "ปิด"}
 STATUS_EN = {"paused": "Paused", "closed": "Closed"}
@@ -50,6 +57,7 @@ class KivyPlayer:
         self._dir = Path(tempfile.mkdtemp(prefix="swq-voice-"))
         self._sound: Any = None
         self._count = 0
+        self.volume = 1.0
 
     def start(self, wav: bytes) -> None:
         self._release()
@@ -60,6 +68,7 @@ class KivyPlayer:
         if self._sound is None:
             log.warning("no audio output: announcement not played")
             return
+        self._sound.volume = self.volume
         self._sound.play()
 
     def playing(self) -> bool:
@@ -99,30 +108,42 @@ class BoardScreen(Widget):
     newest_counter_th = StringProperty("")
     newest_counter_en = StringProperty("")
     notice = StringProperty("")
+    notice_page = StringProperty("")
     online = BooleanProperty(False)
     highlight = BooleanProperty(False)
-    ticker_x = NumericProperty(0)
     counter_cols = NumericProperty(3)
+    u = NumericProperty(1)  # the short side: every size is a share of it
+    portrait = BooleanProperty(False)
+
+    def on_size(self, _screen: Any, size: list[float]) -> None:
+        self.u = max(1.0, min(size))
+        self.portrait = size[1] > size[0]
+
     panel_color = ListProperty([0.07, 0.33, 0.6, 1])
 
 
 class Listener:
     """The feed's listener: hands everything over to the main thread."""
 
-    def __init__(self, inbox: queue.SimpleQueue[tuple[str, Any]]) -> None:
+    def __init__(self, inbox: queue.SimpleQueue[tuple[str, Any]], wake: Any) -> None:
         self._inbox = inbox
+        self._wake = wake  # a Kivy trigger: safe to fire from another thread
+
+    def _put(self, item: tuple[str, Any]) -> None:
+        self._inbox.put(item)
+        self._wake()
 
     def on_event(self, event_id: int, event_type: str, data: dict[str, Any]) -> None:
-        self._inbox.put(("event", (event_id, event_type, data)))
+        self._put(("event", (event_id, event_type, data)))
 
     def on_board(self, doc: dict[str, Any]) -> None:
-        self._inbox.put(("board", doc))
+        self._put(("board", doc))
 
     def on_office(self, doc: dict[str, Any]) -> None:
-        self._inbox.put(("office", doc))
+        self._put(("office", doc))
 
     def on_connection(self, connected: bool, detail: str) -> None:
-        self._inbox.put(("connection", connected))
+        self._put(("connection", connected))
 
 
 class BoardApp(App):
@@ -135,21 +156,32 @@ class BoardApp(App):
         self.options = options
         self.model = BoardModel(history=options.history + 1)
         self.inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._wake = Clock.create_trigger(self._drain)
         self.feed = BoardFeed(
-            options.server, Listener(self.inbox), office=options.office, token=options.token
+            options.server,
+            Listener(self.inbox, self._wake),
+            office=options.office,
+            token=options.token,
         )
         self.announcer: Announcer | None = None
         self.player: KivyPlayer | None = None
-        if options.languages:
+        if options.languages != ():
             self.player = KivyPlayer()
-            pack = VoicePack(options.voice_pack or default_pack_path(), options.languages)
+            pack = VoicePack(
+                options.voice_pack or default_pack_path(), options.languages or ("th",)
+            )
             self.announcer = Announcer(pack, self.player)
+        self.quiet_hours = ("", "")
         self.tz: Any = ZoneInfo("Asia/Bangkok")
         self.server_offset = timedelta(0)
         self.shown_version = -1
         self.blink_until = 0.0
-        self.ticker_started = time.monotonic()
-        self.notice_text = ""
+        self.notice_parts: list[str] = []
+        self.notice_pages: list[str] = []
+        self.notice_index = 0
+        self._voice_poll = Clock.create_trigger(self._poll_voice, VOICE_POLL_S, interval=True)
+        self._blink_step = Clock.create_trigger(self._blink, BLINK_HALF_S, interval=True)
+        self._page_turn = Clock.create_trigger(self._turn_page, NOTICE_PAGE_S, interval=True)
 
     def build(self) -> BoardScreen:
         files = resources.files("fontpkg_sarabun") / "files"
@@ -160,8 +192,7 @@ class BoardApp(App):
         )
         self.screen = BoardScreen()
         self._show_clock()
-        Clock.schedule_interval(self._tick, TICK_S)
-        Clock.schedule_interval(lambda _dt: self._show_clock(), 1.0)
+        self.screen.bind(width=lambda *_: self._paginate())
         self.feed.start()
         return self.screen
 
@@ -172,7 +203,7 @@ class BoardApp(App):
         if self.options.signs is not None:
             self.options.signs.close()
 
-    def _tick(self, _dt: float) -> None:
+    def _drain(self, _dt: float = 0.0) -> None:
         now = time.monotonic()
         while True:
             try:
@@ -183,10 +214,12 @@ class BoardApp(App):
         if self.model.version != self.shown_version:
             self.shown_version = self.model.version
             self._show(self.model.state())
-        if self.announcer is not None:
-            self.announcer.poll(now)
-        self._blink(now)
-        self._scroll(now)
+
+    def _poll_voice(self, _dt: float) -> None:
+        assert self.announcer is not None
+        self.announcer.poll(time.monotonic())
+        if self.announcer.pending == 0:
+            self._voice_poll.cancel()
 
     def _take(self, kind: str, payload: Any, now: float) -> None:
         if kind == "event":
@@ -203,8 +236,16 @@ class BoardApp(App):
 
     def _on_call(self, call: Call, now: float) -> None:
         self.blink_until = now + self.options.blink_s
-        if self.announcer is not None:
-            self.announcer.announce(call, self._age_s(call))
+        self.screen.highlight = True
+        self._blink_step.cancel()
+        self._blink_step()
+        if (
+            self.announcer is not None
+            and not self._quiet_now()
+            and self.announcer.announce(call, self._age_s(call))
+        ):
+            self.announcer.poll(now)
+            self._voice_poll()
         if self.options.signs is not None:
             self.options.signs.update(self.model.state(), call)
 
@@ -229,20 +270,54 @@ class BoardApp(App):
         except (KeyError, ValueError, TypeError):
             self.server_offset = timedelta(0)
         parts = [str(doc.get("notice_th") or "").strip(), str(doc.get("notice_en") or "").strip()]
-        notice = "      •      ".join(p for p in parts if p)
-        if notice != self.notice_text:
-            self.notice_text = notice
-            self.screen.notice = notice
-            self.ticker_started = time.monotonic()
+        if parts != self.notice_parts:
+            self.notice_parts = parts
+            self.screen.notice = "      •      ".join(p for p in parts if p)
+            self._paginate()
+        if self.options.languages is None and isinstance(doc.get("sound"), dict):
+            self._sound(doc["sound"])
         self.screen.office_th = str(doc.get("name_th", self.screen.office_th))
         self.screen.office_en = str(doc.get("name_en", self.screen.office_en))
         self._show_clock()
 
-    def _show_clock(self) -> None:
+    def _sound(self, sound: dict[str, Any]) -> None:
+        """The office's sound settings, from the office document."""
+        if self.announcer is None or self.player is None:
+            return
+        voice = str(sound.get("languages", "th"))
+        languages = () if voice == "off" else tuple(voice.split(","))
+        pack = self.announcer.pack
+        if languages and languages != pack.languages:
+            try:
+                pack = VoicePack(pack.root, languages)
+            except VoicePackError as exc:
+                log.warning("keeping the voice in %s: %s", ",".join(pack.languages), exc)
+        repeat = sound.get("repeat", 1)
+        self.announcer.use(
+            pack,
+            repeat if isinstance(repeat, int) and 1 <= repeat <= 3 else 1,
+            bool(sound.get("chime", True)),
+        )
+        self.announcer.muted = not languages
+        volume = sound.get("volume", 100)
+        self.player.volume = volume / 100 if isinstance(volume, int) and 0 <= volume <= 100 else 1.0
+        self.quiet_hours = (str(sound.get("quiet_from") or ""), str(sound.get("quiet_until") or ""))
+
+    def _quiet_now(self) -> bool:
+        start, end = self.quiet_hours
+        if not start or not end:
+            return False
+        now = datetime.now(UTC).astimezone(self.tz).strftime("%H:%M")
+        return start <= now < end if start <= end else now >= start or now < end
+
+    def _show_clock(self, _dt: float = 0.0) -> None:
+        """Shows hours and minutes, then sleeps until the next minute begins."""
         now = datetime.now(UTC).astimezone(self.tz)
         self.screen.clock = clock_text.clock(now)[:5]
         self.screen.date_th = clock_text.date_th(now)
         self.screen.date_en = clock_text.date_en(now)
+        Clock.unschedule(self._show_clock)
+        Clock.schedule_once(self._show_clock, 60.05 - now.second - now.microsecond / 1e6)
 
     def _show(self, state: BoardState) -> None:
         screen = self.screen
@@ -264,7 +339,8 @@ class BoardApp(App):
             )
         rows = screen.ids.calls
         rows.clear_widgets()
-        for call in state.calls[1:]:
+        shown = 4 if screen.portrait else len(state.calls)  # a portrait screen has less room
+        for call in state.calls[1 : 1 + shown]:
             rows.add_widget(CallRow(number=call.number, counter=call.counter))
         tiles = screen.ids.counters
         tiles.clear_widgets()
@@ -283,15 +359,35 @@ class BoardApp(App):
                 )
             )
 
-    def _blink(self, now: float) -> None:
-        on = now < self.blink_until and int((self.blink_until - now) * 2) % 2 == 0
-        self.screen.highlight = on
+    def _blink(self, _dt: float) -> None:
+        now = time.monotonic()
+        if now >= self.blink_until:
+            self.screen.highlight = False
+            self._blink_step.cancel()
+        else:
+            self.screen.highlight = not self.screen.highlight
 
-    def _scroll(self, now: float) -> None:
-        label = self.screen.ids.ticker
-        span = self.screen.width + label.width
-        speed = TICKER_SPEED * max(self.screen.height, 1)
-        # A new notice starts near the left edge, readable at once, then scrolls and wraps.
-        lead_in = self.screen.width * 0.97
-        travelled = ((now - self.ticker_started) * speed + lead_in) % max(span, 1)
-        self.screen.ticker_x = self.screen.width - travelled
+    def _paginate(self) -> None:
+        ticker = self.screen.ids.ticker
+        width = self.screen.width * 0.96
+
+        def measure(text: str) -> float:
+            label = CoreLabel(
+                text=text,
+                font_size=ticker.font_size,
+                font_name=ticker.font_name,
+                font_script_name=ticker.font_script_name,
+            )
+            label.refresh()
+            return float(label.texture.size[0])
+
+        self.notice_pages = notice_pages.pages(self.notice_parts, width, measure)
+        self.notice_index = 0
+        self.screen.notice_page = self.notice_pages[0] if self.notice_pages else ""
+        self._page_turn.cancel()
+        if len(self.notice_pages) > 1:
+            self._page_turn()
+
+    def _turn_page(self, _dt: float) -> None:
+        self.notice_index = (self.notice_index + 1) % len(self.notice_pages)
+        self.screen.notice_page = self.notice_pages[self.notice_index]

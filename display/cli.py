@@ -17,12 +17,16 @@ from display.options import DisplayOptions
 from display.speech import LANGUAGES
 
 
-def _languages(value: str) -> tuple[str, ...]:
+def _languages(value: str) -> tuple[str, ...] | None:
+    if value == "office":
+        return None
     if value == "off":
         return ()
     langs = tuple(part.strip() for part in value.split(","))
     if not langs or any(lang not in LANGUAGES for lang in langs):
-        raise click.BadParameter(f"use th, en, th,en or off (ใช้ th, en, th,en หรือ off): {value!r}")
+        raise click.BadParameter(
+            f"use office, th, en, th,en or off (ใช้ office, th, en, th,en หรือ off): {value!r}"
+        )
     return langs
 
 
@@ -44,7 +48,12 @@ def _size(value: str) -> tuple[int, int]:
 @click.option("--office", default=None, help="Office code, when the server hosts several")
 @click.option("--fullscreen", is_flag=True, help="Fill the screen (a TV in the hall)")
 @click.option("--size", default="1920x1080", show_default=True, help="Window size when windowed")
-@click.option("--voice", default="th", show_default=True, help="Announce in th, en, th,en or off")
+@click.option(
+    "--voice",
+    default="office",
+    show_default=True,
+    help="office (as the admin page sets the office's sound), th, en, th,en or off",
+)
 @click.option(
     "--voice-pack",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -101,6 +110,8 @@ def configure_kivy(fullscreen: bool, size: tuple[int, int]) -> None:
     Config.set("graphics", "width", str(size[0]))
     Config.set("graphics", "height", str(size[1]))
     Config.set("input", "mouse", "mouse,disable_multitouch")
+    # Nothing on the board moves smoothly (no marquee): a slower main loop costs less while idle.
+    Config.set("graphics", "maxfps", "30")
 
 
 def run(options: DisplayOptions, fullscreen: bool, size: tuple[int, int]) -> None:

@@ -4,7 +4,8 @@ One thread reads `GET /api/v1/events`. When the connection drops (server restart
 a read timeout longer than the server's 15 s keep-alive) it waits with a growing, jittered
 backoff, reconnects with `Last-Event-ID` so the server replays what was missed, then reads
 `/api/v1/board` and `/api/v1/office` so the screen is right even after a long outage. It also
-resyncs every few minutes (a new day empties the board; the notice line may change).
+resyncs every few minutes (a new day empties the board) and re-reads the office document every
+half minute (the notice line and the sound settings may change).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from core.sse import SSEDecoder
 log = logging.getLogger(__name__)
 READ_TIMEOUT_S = 40.0  # the server sends a keep-alive at least every 15 s
 RESYNC_EVERY_S = 300.0
+OFFICE_EVERY_S = 30.0  # an admin's change of the notice or the sound shows within this
 HEARTBEAT_EVERY_S = 60.0
 
 
@@ -91,6 +93,7 @@ class BoardFeed:
         self._thread: threading.Thread | None = None
         self._stream: http.client.HTTPConnection | None = None
         self._resynced_at = 0.0
+        self._office_at = 0.0
         self.last_event_id: int | None = None
         self.connects = 0
 
@@ -187,7 +190,7 @@ class BoardFeed:
         if self.last_event_id is None and board.get("last_event_id") is not None:
             self.last_event_id = int(board["last_event_id"])
         self._listener.on_board(board)
-        self._resynced_at = self._clock()
+        self._resynced_at = self._office_at = self._clock()
 
     def _read(self, response: http.client.HTTPResponse) -> None:
         decoder = SSEDecoder()
@@ -205,6 +208,9 @@ class BoardFeed:
             now = self._clock()
             if now - self._resynced_at >= self._resync_every_s:
                 self._resync()
+            elif now - self._office_at >= OFFICE_EVERY_S:
+                self._office_at = now
+                self._listener.on_office(self.get_json("/api/v1/office"))
             if self._token and now - heartbeat_at >= HEARTBEAT_EVERY_S:
                 heartbeat_at = now
                 self._heartbeat()

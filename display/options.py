@@ -16,7 +16,8 @@ class DisplayOptions:
     office: str | None = None
     token: str | None = None
     history: int = 7
-    languages: tuple[str, ...] = ("th",)
+    # None: as the office's sound settings say (GET /api/v1/office); () is silent.
+    languages: tuple[str, ...] | None = ("th",)
     voice_pack: Path | None = None
     signs: CounterSigns | None = None
     blink_s: float = BLINK_S

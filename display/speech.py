@@ -69,9 +69,18 @@ def phrase(number: str, counter: str, lang: str) -> list[str]:
     return ["number", *spell(number), "counter", *counter_clips(counter, lang)]
 
 
-def announcement(number: str, counter: str, languages: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(language, clip) pairs: the chime, then the call in each language in turn."""
-    clips: list[tuple[str, str]] = [("", CHIME)]
+REPEAT = ("-", "repeat")  # not a clip: the pause before the call is said again
+
+
+def announcement(
+    number: str, counter: str, languages: tuple[str, ...], repeat: int = 1, chime: bool = True
+) -> list[tuple[str, str]]:
+    """(language, clip) pairs: the chime, then the call in each language in turn; said
+    `repeat` times, the chime only before the first."""
+    said: list[tuple[str, str]] = []
     for lang in languages:
-        clips += [(lang, clip) for clip in phrase(number, counter, lang)]
+        said += [(lang, clip) for clip in phrase(number, counter, lang)]
+    clips: list[tuple[str, str]] = [("", CHIME)] if chime else []
+    for i in range(repeat):
+        clips += ([REPEAT] if i else []) + said
     return clips

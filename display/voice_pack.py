@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from display.speech import CHIME, WORDS, announcement
+from display.speech import CHIME, REPEAT, WORDS, announcement
 
 DEFAULT_PACK = "default"
 WORD_GAP_S = 0.06
-SECTION_GAP_S = 0.35  # after the chime and between languages
+SECTION_GAP_S = 0.35  # after the chime, between languages and between repeats
 
 
 class VoicePackError(ValueError):
@@ -81,13 +81,17 @@ class VoicePack:
         assert self.format is not None
         return len(self._frames[(lang, clip)]) / (2 * self.format.rate)
 
-    def assemble(self, number: str, counter: str) -> bytes:
-        """One WAV file (bytes) saying the call: chime, then each language."""
+    def assemble(self, number: str, counter: str, repeat: int = 1, chime: bool = True) -> bytes:
+        """One WAV file (bytes) saying the call: chime, then each language, `repeat` times."""
         assert self.format is not None
         rate = self.format.rate
         out = bytearray()
         previous_lang: str | None = None
-        for lang, clip in announcement(number, counter, self.languages):
+        for lang, clip in announcement(number, counter, self.languages, repeat, chime):
+            if (lang, clip) == REPEAT:
+                out += bytes(2 * round(SECTION_GAP_S * rate))
+                previous_lang = None
+                continue
             if previous_lang is not None:
                 gap = WORD_GAP_S if lang == previous_lang else SECTION_GAP_S
                 out += bytes(2 * round(gap * rate))

@@ -188,6 +188,17 @@ class KioskLayout(Strict):
     ask_extra_services: bool = False
 
 
+class BoardSoundOut(BaseModel):
+    """How the office's hall boards sound; a board's own address may override it."""
+
+    chime: bool
+    languages: Literal["th", "th,en", "en", "off"]
+    repeat: int
+    volume: int
+    quiet_from: str
+    quiet_until: str
+
+
 class OfficeOut(BaseModel):
     code: str
     name_th: str
@@ -200,6 +211,7 @@ class OfficeOut(BaseModel):
     kiosk: KioskLayout
     notice_th: str
     notice_en: str
+    sound: BoardSoundOut
 
 
 PrinterStatus = Literal["ok", "offline", "paper_out", "paper_low", "none"]

@@ -12,6 +12,7 @@ from core.model import OfficeConfig, priority_class_name
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for
 from queue_server.api.models import (
+    BoardSoundOut,
     Error,
     HeartbeatOut,
     HeartbeatRequest,
@@ -21,6 +22,7 @@ from queue_server.api.models import (
     PriorityClassOut,
 )
 from queue_server.auth import Principal, Role
+from queue_server.board_sound import stored_sound
 from queue_server.db import schema as t
 from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
@@ -58,9 +60,9 @@ def office(query: OfficeQuery) -> Response:
         config = uow.config(code)  # checks the version: kiosks see an admin's change at once
     with swq().db.engine.connect() as conn:
         row = conn.execute(
-            sa.select(t.offices.c.notice_th, t.offices.c.notice_en, t.offices.c.kiosk).where(
-                t.offices.c.code == code
-            )
+            sa.select(
+                t.offices.c.notice_th, t.offices.c.notice_en, t.offices.c.kiosk, t.offices.c.sound
+            ).where(t.offices.c.code == code)
         ).one()
     now = swq().now()
     classes = []
@@ -79,6 +81,7 @@ def office(query: OfficeQuery) -> Response:
         kiosk=kiosk_layout(config, row.kiosk),
         notice_th=row.notice_th,
         notice_en=row.notice_en,
+        sound=BoardSoundOut(**stored_sound(row.sound).to_json()),
     )
     return jsonify(document.model_dump(mode="json"))
 

@@ -76,6 +76,8 @@ offices = sa.Table(
     sa.Column("pause_reasons", sa.JSON),
     # The province (or region) grouping this office with others; a code in `provinces`.
     sa.Column("province", sa.String(32), index=True),
+    # How the hall boards sound (queue_server.board_sound); null: the defaults.
+    sa.Column("sound", sa.JSON),
 )
 
 provinces = sa.Table(

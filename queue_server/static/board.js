@@ -137,10 +137,20 @@ async function getJSON(path) {
   return response.json();
 }
 
+// The office document: time zone, notice line and sound; an admin's change shows within
+// OFFICE_EVERY_MS.
+const OFFICE_EVERY_MS = 30000;
+async function readOffice() {
+  const office = await getJSON("/api/v1/office");
+  timeZone = office.timezone || timeZone;
+  voice.timeZone = timeZone;
+  if (office.sound) voice.configure(BoardVoice.effective(office.sound, DATA.sound.board));
+  return office;
+}
+
 async function resyncNow() {
   try {
-    const office = await getJSON("/api/v1/office");
-    timeZone = office.timezone || timeZone;
+    const office = await readOffice();
     const notice = [office.notice_th, office.notice_en].filter(Boolean).join("      •      ");
     const line = document.getElementById("notice");
     if (line.textContent !== notice) {
@@ -174,15 +184,21 @@ function connect() {
       try { data = JSON.parse(message.data); } catch (e) { return; }
       const called = apply(Number(message.lastEventId), type, data);
       render();
-      if (called) blink();
+      if (called) {
+        blink();
+        voice.announce(data.number, data.counter);
+      }
     });
   }
 }
 
+const voice = new BoardVoice.Voice(
+  BoardVoice.effective(DATA.sound.office, DATA.sound.board), document.getElementById("sound-note"));
 resync(DATA.doc);
 render();
 tick();
 setOnline(true);
 setInterval(tick, 1000);
 setInterval(resyncNow, 300000);
+setInterval(() => readOffice().catch(() => {}), OFFICE_EVERY_MS);
 connect();

@@ -10,6 +10,7 @@ from flask import Blueprint, g, request, url_for
 from core.model import Office, OfficeConfig, OpeningHours
 from core.office_file import OfficeFile
 from core.routing import POLICIES
+from queue_server.board_sound import BoardSound, SoundSettingError, checked_sound, stored_sound
 from queue_server.db import schema as t
 from queue_server.extension import swq
 from queue_server.web.admin_common import (
@@ -46,6 +47,14 @@ def _notice() -> tuple[str, str]:
     return row.notice_th, row.notice_en
 
 
+def _sound() -> BoardSound:
+    with swq().db.engine.connect() as conn:
+        stored = conn.execute(
+            sa.select(t.offices.c.sound).where(t.offices.c.code == g.user.office)
+        ).scalar_one()
+    return stored_sound(stored)
+
+
 def _page() -> str:
     office = office_file()
     devices = device_health()
@@ -54,6 +63,7 @@ def _page() -> str:
         office=office,
         config=office.config,
         notice=_notice(),
+        sound=_sound(),
         policies=[(p, POLICY_NAMES.get(p, (p, p))) for p in POLICIES],
         offline=[d for d in devices if not d.online],
         printer_trouble=[d for d in devices if d.printer_trouble],
@@ -138,7 +148,35 @@ def save_notice() -> Page:
     )
 
 
+@admin_only
+def save_sound() -> Page:
+    def do() -> bool:
+        try:
+            sound = checked_sound(request.form)
+        except SoundSettingError as exc:
+            raise refuse(exc.th, str(exc)) from None
+        before = _sound()
+        if before == sound:
+            return False
+        with swq().db.writing() as conn:
+            conn.execute(
+                sa.update(t.offices)
+                .where(t.offices.c.code == g.user.office)
+                .values(sound=sound.to_json())
+            )
+        log("office.sound", g.user.office, changes(before.to_json(), sound.to_json()))
+        return True
+
+    return attempt(
+        do,
+        ("บันทึกเสียงเรียกคิวแล้ว จอแสดงผลจะใช้ในไม่ช้า", "Sound saved; boards apply it shortly."),
+        url_for("admin.overview"),
+        _page,
+    )
+
+
 def add_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/admin", "overview", overview)
     bp.add_url_rule("/admin/office", "save_settings", save_settings, methods=["POST"])
     bp.add_url_rule("/admin/notice", "save_notice", save_notice, methods=["POST"])
+    bp.add_url_rule("/admin/sound", "save_sound", save_sound, methods=["POST"])

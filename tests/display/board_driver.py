@@ -23,14 +23,13 @@ from display.options import DisplayOptions
 
 
 def overflowing(root: Any) -> list[str]:
-    """Labels whose full text (not shortened) is wider or taller than the label; the notice
-    line is left out: it scrolls, wider than the window on purpose."""
+    """Labels whose full text (not shortened) is wider or taller than the label."""
     from kivy.core.text import Label as CoreLabel
     from kivy.uix.label import Label
 
     found = []
     for widget in root.walk():
-        if not isinstance(widget, Label) or not widget.text or widget is root.ids.ticker:
+        if not isinstance(widget, Label) or not widget.text:
             continue
         core = CoreLabel(
             text=widget.text,
@@ -45,6 +44,32 @@ def overflowing(root: Any) -> list[str]:
             found.append(
                 f"{widget.text!r}: {width}x{height} in {widget.width:.0f}x{widget.height:.0f}"
             )
+    return found
+
+
+def clipped(root: Any) -> list[str]:
+    """Labels partly off the window, and rows of calls or counter tiles reaching into the notice
+    line below them."""
+    from kivy.uix.label import Label
+
+    from display.board_app import CallRow, CounterTile
+
+    found = []
+    floor = root.ids.ticker.top
+    for widget in root.walk():
+        if (
+            isinstance(widget, Label)
+            and widget.text
+            and (
+                widget.x < -1
+                or widget.y < -1
+                or widget.right > root.width + 1
+                or widget.top > root.height + 1
+            )
+        ):
+            found.append(f"{widget.text!r} off the window")
+        if isinstance(widget, CallRow | CounterTile) and widget.y < floor - 1:
+            found.append(f"{type(widget).__name__} at y={widget.y:.0f} below {floor:.0f}")
     return found
 
 
@@ -111,10 +136,12 @@ def main() -> None:
             office=screen.office_th,
             date_th=screen.date_th,
             notice=screen.notice,
+            notice_pages=app.notice_pages,
             online=screen.online,
             calls=[(row.number, row.counter) for row in reversed(screen.ids.calls.children)],
             tiles=[(t.name_en, t.number) for t in reversed(screen.ids.counters.children)],
             overflow=overflowing(screen),
+            clipped=clipped(screen),
             size=list(screen.size),
         )
         if app.announcer is not None:

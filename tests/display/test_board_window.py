@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from display.speech import CHIME, TH_WORDS, phrase
+from queue_server.db import schema as t
+from queue_server.db.engine import make_engine
 from tests.browser import ROOT, SCREENSHOTS
 from tests.display.conftest import NOTICE_EN, NOTICE_TH, Hall
 
@@ -64,7 +67,7 @@ def result_of(board: subprocess.Popen[str], tmp_path: Path) -> dict[str, Any]:
     return json.loads(lines[-1].removeprefix("RESULT "))
 
 
-@pytest.mark.parametrize("size", ["1920x1080", "1366x768"])
+@pytest.mark.parametrize("size", ["1920x1080", "1366x768", "1080x1920"])
 def test_a_call_made_through_the_api_appears_on_the_board(
     hall: Hall, tmp_path: Path, size: str
 ) -> None:
@@ -96,7 +99,10 @@ def test_a_call_made_through_the_api_appears_on_the_board(
     assert shown["office"] == "ศูนย์บริการร่วม จังหวัดอุดรธานี"
     assert "พ.ศ. 25" in shown["date_th"]
     assert NOTICE_TH in shown["notice"] and NOTICE_EN in shown["notice"]
+    # Too long for one line together, the notice shows a still page per language.
+    assert shown["notice_pages"] == [NOTICE_TH, NOTICE_EN]
     assert shown["overflow"] == []
+    assert shown["clipped"] == []
     assert (SCREENSHOTS / f"board-kivy-{size}.png").stat().st_size > 20_000
 
 
@@ -210,3 +216,33 @@ def test_ten_calls_in_a_burst_are_announced_in_order_without_overlap(
     for k, (start, _) in enumerate(chimes[1:], start=1):
         last_of_previous = max(e for e, (clip, s, _) in zip(ends, tones, strict=True) if s < start)
         assert last_of_previous < start, f"announcement {k} overlaps the next"
+
+
+def test_a_board_following_the_office_says_each_call_as_the_admin_set_it(
+    hall: Hall, tmp_path: Path
+) -> None:
+    sound = {"chime": False, "languages": "th", "repeat": 2, "volume": 50}
+    engine = make_engine(hall.server.database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(t.offices).values(sound={**sound, "quiet_from": "", "quiet_until": ""})
+        )
+    engine.dispose()
+    pack = tmp_path / "pack"
+    write_tone_pack(pack)
+    ticket = hall.issue("A")
+    board = start_board(
+        tmp_path,
+        hall,
+        *("--expect", ticket["number"], "--voice", "office", "--voice-pack", str(pack)),
+        *("--announcements", "1"),
+    )
+    wait_ready(board)
+    call = hall.call_next("1")
+    result_of(board, tmp_path)
+    # No chime, the call said twice, at half the volume.
+    said = phrase(call["number"], call["counter"], "th")
+    tones = heard(tmp_path / "audio.raw")
+    assert [clip for clip, _, _ in tones] == said * 2
+    peak = max(map(abs, array("h", (tmp_path / "audio.raw").read_bytes())))
+    assert 0.35 * 12000 < peak < 0.65 * 12000  # the tone pack's peak is 12000

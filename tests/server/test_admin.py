@@ -390,6 +390,41 @@ def test_kiosk_layout_reaches_the_office_document(
     assert ("kiosk.layout", "udn") in db.admin_actions()
 
 
+def test_board_sound_reaches_the_office_document_and_bad_values_are_refused(
+    admin: Admin, db: Db, client: FlaskClient
+) -> None:
+    assert client.get("/api/v1/office").json["sound"] == {
+        "chime": True,
+        "languages": "th",
+        "repeat": 1,
+        "volume": 100,
+        "quiet_from": "",
+        "quiet_until": "",
+    }
+    sound = {"languages": "th,en", "repeat": "2", "volume": "60"}
+    admin.ok("/admin/sound", **sound, quiet_from="12:00", quiet_until="13:00")
+    assert client.get("/api/v1/office").json["sound"] == {
+        "chime": False,
+        "languages": "th,en",
+        "repeat": 2,
+        "volume": 60,
+        "quiet_from": "12:00",
+        "quiet_until": "13:00",
+    }
+    audit = {action: detail for _, action, _, detail in db.audit()}
+    assert audit["office.sound"]["volume"] == [100, 60]
+    before = db.snapshot()
+    for bad, says in [
+        ({**sound, "volume": "150"}, "ระดับเสียง"),
+        ({**sound, "languages": "fr"}, "ภาษาเสียงเรียก"),
+        ({**sound, "quiet_from": "12:00"}, "ช่วงเงียบ"),
+        ({**sound, "quiet_from": "25:00", "quiet_until": "13:00"}, "ช่วงเงียบ"),
+    ]:
+        response = admin.post("/admin/sound", **bad)
+        assert response.status_code == 422 and says in response.get_data(as_text=True)
+    assert db.snapshot() == before
+
+
 def test_audit_log_is_newest_first_paged_and_filtered(admin: Admin, db: Db) -> None:
     for i in range(60):
         admin.ok("/admin/notice", notice_th=f"ประกาศ {i}", notice_en=f"notice {i}")
