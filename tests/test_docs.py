@@ -1,5 +1,6 @@
 """The repository documents itself: no pointer outside the clone, every API route in the API
-guide, every key of the shipped example office file in the office file reference."""
+guide, every key of the shipped example office file in the office file reference, every setting
+in the operations guide."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from queue_server import create_app
 from queue_server.cli import main
 from queue_server.db.engine import make_engine
 from queue_server.db.migrate import upgrade
+from queue_server.settings import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -78,3 +80,8 @@ def test_the_example_office_loads_and_the_reference_explains_each_of_its_keys() 
     documented = reference.replace("[[", "").replace("]]", "").replace("[", "").replace("]", "")
     missing = {key for key in keys(tomllib.loads(example)) if f"`{key}`" not in documented}
     assert missing == set()
+
+
+def test_every_setting_is_in_the_operations_guide() -> None:
+    guide = (DOCS / "operations.md").read_text(encoding="utf-8")
+    assert [name for name in DEFAULTS if f"`{name}`" not in guide] == []
