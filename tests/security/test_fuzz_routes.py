@@ -10,16 +10,13 @@ import re
 from collections.abc import Iterator
 from urllib.parse import quote
 
-import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from queue_server import create_app
-from queue_server.db.engine import make_engine
-from queue_server.db.migrate import upgrade
 from tests.security.conftest import ADMIN, ADMIN_PASSWORD
-from tests.server.conftest import PG_SERVER, load_test_office
+from tests.server.conftest import load_test_office, own_pg_database
 from tests.server.people import add_user, sign_in
 
 HOSTILE = [
@@ -54,17 +51,7 @@ NOT_FUZZED = {
 def pg_database() -> Iterator[str]:
     """A PostgreSQL database of this module's own: what the admin pass changes (names, notices)
     must not reach the shared server the other security tests use."""
-    name = f"swq_fuzz_{os.getpid()}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
-    url = f"{PG_SERVER}/{name}".replace("postgresql://", "postgresql+psycopg://")
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    yield from own_pg_database(f"swq_fuzz_{os.getpid()}")
 
 
 @pytest.fixture(scope="module")

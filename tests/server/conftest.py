@@ -31,11 +31,9 @@ PG_SERVER = os.environ.get("SWQ_TEST_PG", "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "swq_test"
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A database of this test session's own on the local PostgreSQL, with the current schema;
-    dropped at the end, so test runs side by side never see each other's tables."""
-    name = f"{PG_DATABASE}_{os.getpid()}"
+def own_pg_database(name: str) -> Iterator[str]:
+    """A database of its own on the local PostgreSQL, with the current schema; dropped at the
+    end, so test runs side by side never see each other's tables."""
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name}")
@@ -46,6 +44,12 @@ def pg_url() -> Iterator[str]:
     yield url
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """This test session's own PostgreSQL database."""
+    yield from own_pg_database(f"{PG_DATABASE}_{os.getpid()}")
 
 
 @pytest.fixture(scope="session")
