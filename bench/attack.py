@@ -55,8 +55,8 @@ from queue_server.auth import Role, create_token
 from queue_server.db.engine import make_engine
 from queue_server.db.migrate import upgrade
 from queue_server.offices import store_office
-from tests.deploy.nginx import Nginx, SourceAddressAdapter
-from tests.server.processes import ServerProcess
+from tests.deploy.nginx import Nginx
+from tests.server.processes import ServerProcess, SourceAddressAdapter
 
 OFFICE_FILE = Path(__file__).resolve().parents[1] / "queue_server" / "examples" / "office.toml"
 KIOSK_ADDRESS = "127.0.0.2"

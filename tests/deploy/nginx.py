@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-from requests.adapters import HTTPAdapter
 
-from tests.server.processes import free_port
+from tests.server.processes import SourceAddressAdapter, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_FILE = ROOT / "deploy" / "nginx" / "swq.conf"
@@ -172,13 +171,3 @@ class Nginx:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=15)
-
-
-class SourceAddressAdapter(HTTPAdapter):
-    def __init__(self, source_address: str) -> None:
-        self.source_address = source_address
-        super().__init__()
-
-    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
-        kwargs["source_address"] = (self.source_address, 0)
-        super().init_poolmanager(*args, **kwargs)

@@ -11,11 +11,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 
 from tests.server.conftest import (  # the databases' fixtures, shared with tests/server
     Office,
@@ -25,7 +23,7 @@ from tests.server.conftest import (  # the databases' fixtures, shared with test
     sqlite_template,  # noqa: F401
 )
 from tests.server.people import add_user
-from tests.server.processes import ServerProcess
+from tests.server.processes import ServerProcess, SourceAddressAdapter
 
 ADMIN, ADMIN_PASSWORD = "boss", "boss-secret-77"
 OFFICER, OFFICER_PASSWORD = "somchai", "change-me"
@@ -33,16 +31,6 @@ KIOSK_LIMIT = 30
 LOGIN_MAX_FAILURES = 5
 STREAMS = 16
 _addresses = itertools.count(10)
-
-
-class _FromAddress(HTTPAdapter):
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__(pool_maxsize=64)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
 
 
 def new_address() -> str:
@@ -54,7 +42,7 @@ def new_address() -> str:
 def client(address: str | None = None) -> requests.Session:
     """A browser-like HTTP client talking from `address` (a fresh one by default)."""
     session = requests.Session()
-    adapter = _FromAddress(address or new_address())
+    adapter = SourceAddressAdapter(address or new_address(), pool_maxsize=64)
     session.mount("http://", adapter)
     return session
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from core.sse import ServerSentEvent, SSEDecoder
 
@@ -162,3 +163,15 @@ class EventClient:
         with contextlib.suppress(OSError):  # the server may already have gone away
             self._sock.shutdown(socket.SHUT_RDWR)
         self._conn.close()
+
+
+class SourceAddressAdapter(HTTPAdapter):
+    """Requests sent from one loopback address, so per-address limits see distinct clients."""
+
+    def __init__(self, source_address: str, pool_maxsize: int = 10) -> None:
+        self.source_address = source_address
+        super().__init__(pool_maxsize=pool_maxsize)
+
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        kwargs["source_address"] = (self.source_address, 0)
+        super().init_poolmanager(*args, **kwargs)
