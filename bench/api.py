@@ -1,6 +1,7 @@
 """The HTTP API under load, against real `swq server` processes on loopback.
 
-    python bench/api.py [--duration 10] [--warmup 1] [--only sqlite|pg2|pg4] [--measure 1234]
+    python bench/api.py [--duration 10] [--warmup 1] [--only sqlite,pg1,pg2,pg4] [--measure 12345]
+                        [--offices 1]
                         [--kiosks 8] [--officers 8] [--subscribers 50] [--streams-open 200]
                         [--call-rate 10] [--paced-rate 8] [--paced-duration 15] [--break-in 2]
                         [--pg URL]
@@ -128,7 +129,7 @@ class Config:
         return self.name == "sqlite"
 
 
-CONFIGS = (Config("sqlite", 1), Config("pg2", 2), Config("pg4", 4))
+CONFIGS = (Config("sqlite", 1), Config("pg1", 1), Config("pg2", 2), Config("pg4", 4))
 
 
 @dataclass
@@ -179,21 +180,43 @@ def officer_tokens(
     ]
 
 
-def load_bench_office(url: str, kiosks: int, officers: int) -> Tokens:
-    """Store the bench office (`officers` counters) and a token per kiosk and per officer."""
-    office = loads_office(office_toml(officers), "bench office")
-    code = office.config.office.code
+def load_bench_office(url: str, kiosks: int, officers: int, offices: int = 1) -> Tokens:
+    """Store `offices` bench offices and a token per kiosk and per officer, dealt round the
+    offices: kiosk i and officer i belong to office i % offices, each officer at a counter of
+    its own there."""
+    per_office = math.ceil(officers / offices)
     engine = make_engine(url)
     now = datetime.now(UTC)
+    kiosk_tokens: list[str] = []
+    officer_list: list[tuple[str, str]] = []
     with engine.begin() as conn:
-        store_office(conn, office)
-        kiosks = [
-            create_token(conn, office=code, role=Role.KIOSK, name=f"kiosk{n}", now=now)
-            for n in range(1, kiosks + 1)
-        ]
-        officers = officer_tokens(conn, code, officers, now)
+        codes = []
+        for n in range(offices):
+            text = office_toml(per_office)
+            if offices > 1:
+                text = text.replace('code = "bench"', f'code = "bench{n + 1}"', 1)
+            office = loads_office(text, "bench office")
+            store_office(conn, office)
+            codes.append(office.config.office.code)
+        for i in range(kiosks):
+            kiosk_tokens.append(
+                create_token(
+                    conn, office=codes[i % offices], role=Role.KIOSK, name=f"kiosk{i}", now=now
+                )
+            )
+        for i in range(officers):
+            counter = str(i // offices + 1)
+            token = create_token(
+                conn,
+                office=codes[i % offices],
+                role=Role.OFFICER,
+                name=f"officer{i}",
+                counter=counter,
+                now=now,
+            )
+            officer_list.append((counter, token))
     engine.dispose()
-    return Tokens(kiosks, officers)
+    return Tokens(kiosk_tokens, officer_list)
 
 
 # --- load generators ---------------------------------------------------------------------------
@@ -540,6 +563,125 @@ def full_load(
     cpu = run_threads(threads, window, server_pid(server))
     ops = {"issue": merged(issue), "call": merged(calls), "done": merged(dones)}
     return LoadResult(config, ops, window, cpu)
+
+
+# --- CPU per operation --------------------------------------------------------------------------
+@dataclass
+class Cost:
+    """One operation run alone: how many completed and the CPU seconds the server's processes
+    (and PostgreSQL's) spent meanwhile, from /proc: the load generator's own CPU is not in it."""
+
+    config: str
+    op: str
+    count: int
+    seconds: float
+    server_cpu_s: float
+    postgres_cpu_s: float
+    errors: Counter[str]
+    empty: int = 0
+    split: tuple[float, ...] = ()  # CPU seconds per worker process, largest first
+
+    def per_op_ms(self, cpu_s: float) -> float:
+        return cpu_s / self.count * 1000 if self.count else float("nan")
+
+
+def _cpu_seconds(snapshot: dict[str, float], prefix: str) -> float:
+    return sum(v for k, v in snapshot.items() if k.startswith(prefix))
+
+
+def _cost(
+    config: str, op: str, server: ServerProcess, threads: list[threading.Thread], window: Window
+) -> tuple[float, float, tuple[float, ...]]:
+    """Run `threads` through `window`: (server CPU s, PostgreSQL CPU s, per-worker CPU s)."""
+    for thread in threads:
+        thread.start()
+    time.sleep(max(0.0, window.measure_from - time.perf_counter()))
+    before = cpu_snapshot(server_pid(server))
+    time.sleep(max(0.0, window.end - time.perf_counter()))
+    after = cpu_snapshot(server_pid(server))
+    for thread in threads:
+        thread.join()
+    per_process = sorted(
+        (after[k] - before.get(k, 0.0) for k in after if k.startswith("server ")), reverse=True
+    )
+    return (
+        _cpu_seconds(after, "server ") - _cpu_seconds(before, "server "),
+        after.get("postgres", 0.0) - before.get("postgres", 0.0),
+        tuple(per_process),
+    )
+
+
+def cost_per_op(
+    config: str, server: ServerProcess, tokens: Tokens, args: argparse.Namespace
+) -> list[Cost]:
+    """Kiosks alone issue as fast as they go, then officers alone call and finish the tickets so
+    issued: each phase's server CPU divided by what it completed."""
+    start = time.perf_counter() + 0.2
+    window = Window(start + args.warmup, start + args.warmup + args.duration)
+    issue = [Samples() for _ in tokens.kiosks]
+    threads = [
+        threading.Thread(target=kiosk_loop, args=(server.url, token, i, window, issue[i]))
+        for i, token in enumerate(tokens.kiosks)
+    ]
+    server_s, pg_s, split = _cost(config, "issue", server, threads, window)
+    issued = merged(issue)
+    costs = [
+        Cost(
+            config,
+            "issue",
+            len(issued.latencies),
+            window.seconds,
+            server_s,
+            pg_s,
+            issued.errors,
+            split=split,
+        )
+    ]
+    start = time.perf_counter() + 0.2
+    window = Window(start + args.warmup, start + args.warmup + args.duration)
+    calls = [Samples() for _ in tokens.officers]
+    dones = [Samples() for _ in tokens.officers]
+    threads = [
+        threading.Thread(
+            target=officer_loop,
+            args=(server.url, counter, token, window, calls[i], dones[i]),
+        )
+        for i, (counter, token) in enumerate(tokens.officers)
+    ]
+    server_s, pg_s, split = _cost(config, "next+done", server, threads, window)
+    called, done = merged(calls), merged(dones)
+    costs.append(
+        Cost(
+            config,
+            "next+done",
+            len(done.latencies),
+            window.seconds,
+            server_s,
+            pg_s,
+            called.errors + done.errors,
+            called.empty,
+            split,
+        )
+    )
+    return costs
+
+
+def cost_table(rows: list[Cost]) -> list[str]:
+    lines = [
+        f"{'config':<8} {'op':<10} {'ops/s':>8} {'server ms/op':>13} {'postgres ms/op':>15}"
+        f" {'count':>7} {'errors':>6} {'204':>5}  per-process CPU s"
+    ]
+    for row in rows:
+        lines.append(
+            f"{row.config:<8} {row.op:<10} {row.count / row.seconds:>8.1f}"
+            f" {row.per_op_ms(row.server_cpu_s):>13.2f}"
+            f" {row.per_op_ms(row.postgres_cpu_s):>15.2f} {row.count:>7}"
+            f" {sum(row.errors.values()):>6} {row.empty if row.op != 'issue' else '':>5}"
+            f"  {'+'.join(f'{s:.2f}' for s in row.split if s >= 0.005) or '0'}"
+        )
+        if row.errors:
+            lines.append(f"  {row.config} {row.op} errors: {errors_text(row.errors)}")
+    return lines
 
 
 # --- event streams -----------------------------------------------------------------------------
@@ -951,12 +1093,13 @@ class Bench:
     streams: int
     kiosks: int
     officers: int
+    offices: int = 1
 
     @contextlib.contextmanager
     def serving(self, config: Config, run: str) -> Iterator[tuple[ServerProcess, Tokens]]:
         """A fresh database with the bench office and a server on it, stopped whatever happens."""
         url = fresh_database(config, self.workdir, self.pg, run)
-        tokens = load_bench_office(url, self.kiosks, self.officers)
+        tokens = load_bench_office(url, self.kiosks, self.officers, self.offices)
         log = self.workdir / f"{config.name}-{run}.log"
         server = ServerProcess(url, workers=config.workers, streams=self.streams, log_path=log)
         try:
@@ -974,6 +1117,17 @@ def idle_streams(server: ServerProcess, count: int) -> Iterator[IdleStreams]:
         streams.close()
 
 
+DEFAULT_CONFIGS = ("sqlite", "pg2", "pg4")
+
+
+def config_names(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(","))
+    unknown = [name for name in names if name not in {c.name for c in CONFIGS}]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"no configuration {', '.join(unknown)}")
+    return names
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -985,9 +1139,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds run, not measured")
-    parser.add_argument("--only", choices=[c.name for c in CONFIGS])
     parser.add_argument(
-        "--measure", default="1234", help="which measurements, e.g. 14 (default: all four)"
+        "--only",
+        type=config_names,
+        help=f"configurations, comma-separated, of {', '.join(c.name for c in CONFIGS)}"
+        " (default: sqlite, pg2, pg4)",
+    )
+    parser.add_argument(
+        "--measure",
+        default="1234",
+        help="which measurements, e.g. 14 (default: 1234; 5, CPU per operation, on demand)",
     )
     parser.add_argument(
         "--kiosks", type=positive_int, default=DEFAULT_KIOSKS, help="kiosk clients (threads)"
@@ -997,6 +1158,12 @@ def main() -> None:
         type=positive_int,
         default=DEFAULT_OFFICERS,
         help="officer clients (threads), one counter each in the bench office",
+    )
+    parser.add_argument(
+        "--offices",
+        type=positive_int,
+        default=1,
+        help="bench offices the kiosks and officers are dealt round (one by default)",
     )
     parser.add_argument("--subscribers", type=int, default=50)
     parser.add_argument("--streams-open", type=int, default=200)
@@ -1024,7 +1191,7 @@ def main() -> None:
         help=f"PostgreSQL server URL without a database; the bench uses {PG_DATABASE}",
     )
     args = parser.parse_args()
-    configs = [c for c in CONFIGS if args.only in (None, c.name)]
+    configs = [c for c in CONFIGS if c.name in (args.only or DEFAULT_CONFIGS)]
     # Enough for all the streams on one process, however the workers happen to split them.
     streams = max(256, args.streams_open + args.subscribers)
     # The server reads SWQ_* from its environment; a stuck-button guard has no place in a bench.
@@ -1038,7 +1205,7 @@ def main() -> None:
             "swq HTTP API benchmark",
             f"command: {shlex.join([Path(sys.executable).name, *sys.argv])}",
             *machine_facts(args.pg),
-            f"load: {args.kiosks} kiosks, {args.officers} officers"
+            f"load: {args.kiosks} kiosks, {args.officers} officers, {args.offices} office(s)"
             " (threads, a requests.Session each);"
             f" {args.duration:g} s measured (measurements 1-3; 4: {args.paced_duration:g} s)"
             f" after {args.warmup:g} s warm-up; server --streams {streams}; fresh database and"
@@ -1048,12 +1215,18 @@ def main() -> None:
     )
     pg = pg_url(args.pg) if any(not c.sqlite for c in configs) else ""
     bench = Bench(
-        Path(tempfile.mkdtemp(prefix="swq-bench-")), pg, streams, args.kiosks, args.officers
+        Path(tempfile.mkdtemp(prefix="swq-bench-")),
+        pg,
+        streams,
+        args.kiosks,
+        args.officers,
+        args.offices,
     )
     plain: list[LoadResult] = []
     events: list[EventResult] = []
     crowded: list[LoadResult] = []
     paced: list[LoadResult] = []
+    costs: list[Cost] = []
     try:
         for config in configs:
             if "1" in args.measure:
@@ -1080,7 +1253,22 @@ def main() -> None:
                     progress(f"{config.name}: paced issue/call/done, {open_} streams open")
                     with bench.serving(config, f"paced-{open_}") as (server, tokens):
                         paced.append(paced_load(config.name, server, tokens, args, open_))
+            if "5" in args.measure:
+                progress(f"{config.name}: CPU per operation")
+                with bench.serving(config, "cost") as (server, tokens):
+                    costs.extend(cost_per_op(config.name, server, tokens, args))
     finally:
+        if costs:
+            print_lines(
+                [
+                    "5. CPU per operation: the kiosks alone issue as fast as they go, then the"
+                    " officers alone call and finish those tickets; CPU seconds of the server's"
+                    " processes (and PostgreSQL's) from /proc over each measured window, divided"
+                    " by the operations completed in it",
+                    *cost_table(costs),
+                    "",
+                ]
+            )
         if plain:
             print_lines(["1. issue / call / done, no event streams open", *ops_table(plain), ""])
         if events:

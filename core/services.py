@@ -206,8 +206,9 @@ def issue_ticket(
         )
         uow.tickets.add(ticket)
         uow.publish(event)
-        where = position(uow, config, ticket)
         uow.commit()
+        # Read after the commit: the office's next ticket need not wait for this one's estimate.
+        where = position(uow, config, ticket)
     return ticket, where
 
 

@@ -14,6 +14,10 @@ from queue_server.db import schema as t
 from queue_server.db.engine import WRITE, is_sqlite, make_engine
 from queue_server.db.rows import config_from_rows
 
+# Asked by every unit of work: built once (see the hot-path statements in uow.py).
+VERSION = sa.select(t.offices.c.version).where(t.offices.c.code == sa.bindparam("office"))
+VERSION_FOR_UPDATE = VERSION.with_for_update()
+
 
 def read_config(conn: sa.Connection, office: str) -> OfficeConfig:
     row = conn.execute(sa.select(t.offices).where(t.offices.c.code == office)).mappings().one()
@@ -72,10 +76,8 @@ class Database:
         return config
 
     def version(self, conn: sa.Connection, office: str, *, lock: bool = False) -> int:
-        query = sa.select(t.offices.c.version).where(t.offices.c.code == office)
-        if lock and not self.sqlite:
-            query = query.with_for_update()
-        version = conn.execute(query).scalar_one_or_none()
+        query = VERSION_FOR_UPDATE if lock and not self.sqlite else VERSION
+        version = conn.execute(query, {"office": office}).scalar_one_or_none()
         if version is None:
             raise NotFound(f"no office {office!r}", f"ไม่พบสำนักงาน {office!r}")
         return version

@@ -9,6 +9,7 @@ later; the next hit after that starts a new one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,20 +31,28 @@ class LimitReached(Exception):
         self.hits = hits
 
 
-def hit(conn: sa.Connection, key: str, *, window_s: float, now: float, by: int = 1) -> int:
-    """Count `by` hits on `key` (-1 gives one back) and return the window's count."""
+@lru_cache(maxsize=2)
+def _upsert(dialect_name: str) -> sa.Insert:
+    """The counting upsert, built once per dialect (every kiosk ticket runs it)."""
     c = t.rate_limits.c
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(t.rate_limits).values(key=key, window_start=now, hits=max(by, 0))
-    expired = insert.excluded.window_start - c.window_start >= window_s
-    query = insert.on_conflict_do_update(
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    insert = dialect.insert(t.rate_limits).values(
+        key=sa.bindparam("key"), window_start=sa.bindparam("now"), hits=sa.bindparam("first")
+    )
+    expired = insert.excluded.window_start - c.window_start >= sa.bindparam("window_s")
+    return insert.on_conflict_do_update(
         index_elements=[c.key],
         set_={
-            "hits": sa.case((expired, max(by, 0)), else_=c.hits + by),
+            "hits": sa.case((expired, sa.bindparam("first")), else_=c.hits + sa.bindparam("by")),
             "window_start": sa.case((expired, insert.excluded.window_start), else_=c.window_start),
         },
     ).returning(c.hits)
-    return int(conn.execute(query).scalar_one())
+
+
+def hit(conn: sa.Connection, key: str, *, window_s: float, now: float, by: int = 1) -> int:
+    """Count `by` hits on `key` (-1 gives one back) and return the window's count."""
+    params = {"key": key, "now": now, "first": max(by, 0), "by": by, "window_s": window_s}
+    return int(conn.execute(_upsert(conn.dialect.name), params).scalar_one())
 
 
 def hits(conn: sa.Connection, key: str, *, window_s: float, now: float) -> int:

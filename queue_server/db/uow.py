@@ -33,6 +33,111 @@ from queue_server.db.rows import counter_from_row, counter_to_row, ticket_from_r
 
 TICKET_COLUMNS = "id, service, priority, target_counter, number, queued_at"
 
+# The statements of the hot path (issuing, calling, finishing) are built once, here or in a
+# cache keyed by their shape, and run with parameters: building a statement and hashing it for
+# SQLAlchemy's compiled cache cost more CPU than running it (bench/api.py --measure 5). The
+# price is reading `param("office")` where an inline `== office` would do.
+param = sa.bindparam
+T = t.tickets.c
+C = t.counters.c
+N = t.ticket_numbers.c
+E = t.events.c
+
+GET_TICKET = sa.select(t.tickets).where(T.id == param("ticket_id"), T.office == param("office"))
+AT_COUNTERS = sa.select(t.tickets).where(T.office == param("office"), T.status.in_(t.AT_COUNTER))
+INSERT_TICKETS = sa.insert(t.tickets)
+# Run with a whole row as parameters: every column named in it is set ("b_id" names the row).
+UPDATE_TICKET = sa.update(t.tickets).where(T.id == param("b_id"))
+GET_COUNTER = sa.select(t.counters).where(C.office == param("office"), C.code == param("code"))
+LIST_COUNTERS = sa.select(t.counters).where(C.office == param("office")).order_by(C.position)
+INSERT_COUNTER = sa.insert(t.counters)
+UPDATE_COUNTER = sa.update(t.counters).where(
+    C.office == param("b_office"), C.code == param("b_code")
+)
+LAST_NUMBER = sa.select(N.last).where(
+    N.office == param("office"), N.service == param("service"), N.day == param("day")
+)
+UPDATE_NUMBER = sa.update(t.ticket_numbers).where(
+    N.office == param("b_office"), N.service == param("b_service"), N.day == param("b_day")
+)
+INSERT_NUMBER = sa.insert(t.ticket_numbers)
+INSERT_EVENT = sa.insert(t.events)
+INSERT_IDEMPOTENCY_KEY = sa.insert(t.idempotency_keys)
+RECENT_AT_COUNTER = (
+    sa.select(E.data)
+    .where(E.office == param("office"), E.type == param("type"), E.counter == param("counter"))
+    .order_by(E.id.desc())
+    .limit(param("limit"))
+)
+RECENT_DONE_OF_SERVICE = (
+    sa.select(E.counter, E.data)
+    .where(E.office == param("office"), E.type == "ticket.done", E.service == param("service"))
+    .order_by(E.id.desc())
+    .limit(param("limit"))
+)
+WAITING_COUNTS = (
+    sa.select(T.service, sa.func.count())
+    .where(T.office == param("office"), T.status == t.WAITING)
+    .group_by(T.service)
+)
+# Today's tickets only: the (office, day, number) index keeps this to one day's rows.
+ISSUED_COUNTS = (
+    sa.select(T.service, T.priority, sa.func.count())
+    .where(
+        T.office == param("office"),
+        T.day == param("day"),
+        T.issued_at >= param("start", type_=t.UTCDateTime()),
+        T.issued_at < param("end", type_=t.UTCDateTime()),
+    )
+    .group_by(T.service, T.priority)
+)
+NOTIFY = sa.select(sa.func.pg_notify(param("channel"), param("office")))
+
+
+@lru_cache(maxsize=256)
+def _ahead_query(kinds: tuple[tuple[str, str], ...]) -> sa.Select[Any]:
+    """People ahead, for one shape of the policy's shifts: per class, "order" (queue order
+    decides), "all" (every ticket of the class) or "before" (queued before `cutoff{i}`)."""
+    own_place = sa.tuple_(T.queued_at, T.number, T.id) < sa.tuple_(
+        param("queued_at", type_=t.UTCDateTime()), param("number"), param("ticket_id")
+    )
+    goes_first = []
+    for i, (klass, kind) in enumerate(kinds):
+        of_class = T.priority == param(f"class{i}", klass)
+        if kind == "order":
+            goes_first.append(sa.and_(of_class, own_place))
+        elif kind == "all":
+            goes_first.append(of_class)
+        else:
+            goes_first.append(
+                sa.and_(of_class, T.queued_at < param(f"cutoff{i}", type_=t.UTCDateTime()))
+            )
+    return sa.select(sa.func.count()).where(
+        T.office == param("office"),
+        T.status == t.WAITING,
+        T.service == param("service"),
+        sa.or_(*goes_first),
+    )
+
+
+@lru_cache(maxsize=256)
+def _waiting_before_query(queues: tuple[tuple[str, str, bool], ...]) -> sa.Select[Any]:
+    """Waiting tickets per service of the (service, class) queues, those with a cutoff only
+    when queued before `cutoff{i}`."""
+    wanted = []
+    for i, (service, klass, has_cutoff) in enumerate(queues):
+        queue = sa.and_(
+            T.service == param(f"service{i}", service), T.priority == param(f"class{i}", klass)
+        )
+        if has_cutoff:
+            queue = sa.and_(queue, T.queued_at < param(f"cutoff{i}", type_=t.UTCDateTime()))
+        wanted.append(queue)
+    return (
+        sa.select(T.service, sa.func.count())
+        .where(T.office == param("office"), T.status == t.WAITING, sa.or_(*wanted))
+        .group_by(T.service)
+    )
+
 
 @lru_cache(maxsize=64)
 def _heads_query(services: tuple[str, ...], classes: tuple[str, ...]) -> sa.TextClause:
@@ -81,6 +186,7 @@ class SqlTicketRepository:
         self.snapshots: dict[str, Ticket] = {}
         self.numbers: dict[tuple[str, str, date], int] = {}
         self._at_counters: dict[str, Ticket] | None = None
+        self._service_times: dict[tuple[str, str, int], list[tuple[str, float]]] = {}
 
     @property
     def _conn(self) -> sa.Connection:
@@ -105,11 +211,7 @@ class SqlTicketRepository:
         if ticket_id in self.seen:
             return self.seen[ticket_id]
         row = (
-            self._conn.execute(
-                sa.select(t.tickets).where(
-                    t.tickets.c.id == ticket_id, t.tickets.c.office == self._uow.office
-                )
-            )
+            self._conn.execute(GET_TICKET, {"ticket_id": ticket_id, "office": self._uow.office})
             .mappings()
             .one_or_none()
         )
@@ -147,134 +249,95 @@ class SqlTicketRepository:
         since estimates ask about each counter in turn."""
         self._uow.require_office(office)
         if self._at_counters is None:
-            rows = self._conn.execute(
-                sa.select(t.tickets).where(
-                    t.tickets.c.office == office, t.tickets.c.status.in_(t.AT_COUNTER)
-                )
-            ).mappings()
+            rows = self._conn.execute(AT_COUNTERS, {"office": office}).mappings()
             self._at_counters = {row["counter"]: self._track(row) for row in rows}
         return self._at_counters.get(counter)
 
     def people_ahead(self, ticket: Ticket, shift_s: Mapping[str, float]) -> int:
-        c = t.tickets.c
-        own_place = sa.tuple_(c.queued_at, c.number, c.id) < sa.tuple_(
-            sa.literal(ticket.queued_at, t.UTCDateTime()),
-            sa.literal(ticket.number),
-            sa.literal(ticket.id),
-        )
-        goes_first = []
         config = self._uow.config(ticket.office)
+        kinds: list[tuple[str, str]] = []
+        params: dict[str, Any] = {
+            "office": ticket.office,
+            "service": ticket.service,
+            "queued_at": ticket.queued_at,
+            "number": ticket.number,
+            "ticket_id": ticket.id,
+        }
         for klass in config.priority.classes:
             shift = shift_s.get(klass, 0.0)
             if shift == -math.inf:
                 continue
             if shift == 0:
-                goes_first.append(sa.and_(c.priority == klass, own_place))
+                kinds.append((klass, "order"))
             elif shift == math.inf:
-                goes_first.append(c.priority == klass)
+                kinds.append((klass, "all"))
             else:
-                cutoff = ticket.queued_at + timedelta(seconds=shift)
-                goes_first.append(
-                    sa.and_(c.priority == klass, c.queued_at < sa.literal(cutoff, t.UTCDateTime()))
-                )
-        if not goes_first:
+                params[f"cutoff{len(kinds)}"] = ticket.queued_at + timedelta(seconds=shift)
+                kinds.append((klass, "before"))
+        if not kinds:
             return 0
-        query = sa.select(sa.func.count()).where(
-            c.office == ticket.office,
-            c.status == t.WAITING,
-            c.service == ticket.service,
-            sa.or_(*goes_first),
-        )
-        return int(self._conn.execute(query).scalar_one())
+        return int(self._conn.execute(_ahead_query(tuple(kinds)), params).scalar_one())
 
     def waiting_counts(self, office: str) -> dict[str, int]:
-        c = t.tickets.c
-        query = (
-            sa.select(c.service, sa.func.count())
-            .where(c.office == office, c.status == t.WAITING)
-            .group_by(c.service)
-        )
-        return {service: int(n) for service, n in self._conn.execute(query)}
+        rows = self._conn.execute(WAITING_COUNTS, {"office": office})
+        return {service: int(n) for service, n in rows}
 
     def waiting_before(
         self, office: str, cutoffs: Mapping[tuple[str, str], datetime | None]
     ) -> dict[str, int]:
         if not cutoffs:
             return {}
-        c = t.tickets.c
-        wanted = []
-        for (service, klass), cutoff in cutoffs.items():
-            queue = sa.and_(c.service == service, c.priority == klass)
+        params: dict[str, Any] = {"office": office}
+        queues = []
+        for i, ((service, klass), cutoff) in enumerate(cutoffs.items()):
+            queues.append((service, klass, cutoff is not None))
             if cutoff is not None:
-                queue = sa.and_(queue, c.queued_at < sa.literal(cutoff, t.UTCDateTime()))
-            wanted.append(queue)
-        query = (
-            sa.select(c.service, sa.func.count())
-            .where(c.office == office, c.status == t.WAITING, sa.or_(*wanted))
-            .group_by(c.service)
-        )
-        return {service: int(n) for service, n in self._conn.execute(query)}
+                params[f"cutoff{i}"] = cutoff
+        rows = self._conn.execute(_waiting_before_query(tuple(queues)), params)
+        return {service: int(n) for service, n in rows}
 
     def issued_counts(
         self, office: str, start: datetime, end: datetime
     ) -> dict[tuple[str, str], int]:
-        c = t.tickets.c
-        # Today's tickets only: the (office, day, number) index keeps this to one day's rows.
         today = self._uow.config(office).office.local_day(end)
-        query = (
-            sa.select(c.service, c.priority, sa.func.count())
-            .where(
-                c.office == office,
-                c.day == today,
-                c.issued_at >= sa.literal(start, t.UTCDateTime()),
-                c.issued_at < sa.literal(end, t.UTCDateTime()),
-            )
-            .group_by(c.service, c.priority)
+        rows = self._conn.execute(
+            ISSUED_COUNTS, {"office": office, "day": today, "start": start, "end": end}
         )
-        return {(service, klass): int(n) for service, klass, n in self._conn.execute(query)}
+        return {(service, klass): int(n) for service, klass, n in rows}
 
     def last_number(self, office: str, service: str, day: date) -> int | None:
         key = (office, service, day)
         if key in self.numbers:
             return self.numbers[key]
-        c = t.ticket_numbers.c
         return self._conn.execute(
-            sa.select(c.last).where(c.office == office, c.service == service, c.day == day)
+            LAST_NUMBER, {"office": office, "service": service, "day": day}
         ).scalar_one_or_none()
 
     def set_last_number(self, office: str, service: str, day: date, n: int) -> None:
         self.numbers[(office, service, day)] = n
 
-    def _recent(
-        self, office: str, kind: str, column: sa.Column[Any], value: str, limit: int
-    ) -> Any:
-        c = t.events.c
-        return self._conn.execute(
-            sa.select(c.data)
-            .where(c.office == office, c.type == kind, column == value)
-            .order_by(c.id.desc())
-            .limit(limit)
-        ).scalars()
-
     def recent_classes(self, office: str, counter: str, limit: int) -> list[str]:
         if limit <= 0:
             return []
-        rows = self._recent(office, "ticket.called", t.events.c.counter, counter, limit)
+        rows = self._conn.execute(
+            RECENT_AT_COUNTER,
+            {"office": office, "type": "ticket.called", "counter": counter, "limit": limit},
+        ).scalars()
         return [json.loads(data)["priority"] for data in rows][::-1]
 
     def recent_service_times(
         self, office: str, service: str, limit: int
     ) -> list[tuple[str, float]]:
-        c = t.events.c
-        rows = self._conn.execute(
-            sa.select(c.counter, c.data)
-            .where(c.office == office, c.type == "ticket.done", c.service == service)
-            .order_by(c.id.desc())
-            .limit(limit)
-        )
-        return [(counter or "", float(json.loads(data)["service_s"])) for counter, data in rows][
-            ::-1
-        ]
+        # Asked twice for one ticket's estimate: once read, kept for the unit of work.
+        key = (office, service, limit)
+        if key not in self._service_times:
+            rows = self._conn.execute(
+                RECENT_DONE_OF_SERVICE, {"office": office, "service": service, "limit": limit}
+            )
+            self._service_times[key] = [
+                (counter or "", float(json.loads(data)["service_s"])) for counter, data in rows
+            ][::-1]
+        return self._service_times[key]
 
 
 class SqlCounterRepository:
@@ -303,11 +366,7 @@ class SqlCounterRepository:
         if code in self.seen:
             return self.seen[code]
         row = (
-            self._uow.connection.execute(
-                sa.select(t.counters).where(
-                    t.counters.c.office == office, t.counters.c.code == code
-                )
-            )
+            self._uow.connection.execute(GET_COUNTER, {"office": office, "code": code})
             .mappings()
             .one_or_none()
         )
@@ -317,9 +376,7 @@ class SqlCounterRepository:
 
     def list(self, office: str) -> list[Counter]:
         self._uow.require_office(office)
-        rows = self._uow.connection.execute(
-            sa.select(t.counters).where(t.counters.c.office == office).order_by("position")
-        ).mappings()
+        rows = self._uow.connection.execute(LIST_COUNTERS, {"office": office}).mappings()
         return [*(self._track(row) for row in rows), *self.added.values()]
 
 
@@ -338,6 +395,7 @@ class SqlUnitOfWork:
         self._conn: sa.Connection | None = None
         self._gate: threading.Lock | None = None
         self._version: int | None = None
+        self._committed = False
         self._reset()
 
     def _reset(self) -> None:
@@ -357,6 +415,7 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> SqlUnitOfWork:
         self._reset()
+        self._committed = False
         self._gate = self.db.write_gate if self.write else None
         if self._gate is not None:
             self._gate.acquire()
@@ -403,11 +462,16 @@ class SqlUnitOfWork:
         return self.db.config(self.connection, office, self._version)
 
     def publish(self, event: Event) -> None:
-        if not self.write:
-            raise RuntimeError("a read-only unit of work cannot change anything")
+        if not self.write or self._committed:
+            raise RuntimeError("a read-only or committed unit of work cannot change anything")
         self._pending.append(event)
 
     def commit(self) -> None:
+        """Write everything in one transaction, then go on as a reader: the office's lock is
+        released at once, so what the caller still reads for its answer (a new ticket's wait)
+        no longer holds up the office's next writer."""
+        if self._committed:
+            raise RuntimeError("a unit of work commits once")
         conn = self.connection
         if self.limit is not None:
             take(conn, self.limit[0], now=self.limit[1])
@@ -416,17 +480,24 @@ class SqlUnitOfWork:
         self._write_numbers(conn)
         if self.claim is not None:
             conn.execute(
-                sa.insert(t.idempotency_keys).values(
-                    token_id=self.claim.token_id,
-                    key=self.claim.key,
-                    request_hash=self.claim.request_hash,
-                    ticket_id=self.claim.ticket_id,
-                    created_at=self.tickets.added[self.claim.ticket_id].issued_at,
-                )
+                INSERT_IDEMPOTENCY_KEY,
+                {
+                    "token_id": self.claim.token_id,
+                    "key": self.claim.key,
+                    "request_hash": self.claim.request_hash,
+                    "ticket_id": self.claim.ticket_id,
+                    "created_at": self.tickets.added[self.claim.ticket_id].issued_at,
+                },
             )
         wrote_events = self._write_events(conn)
         conn.commit()
+        self._committed = True
         self._reset()
+        self._open_gate()
+        # Later reads begin a plain transaction (no SQLite write lock), one snapshot throughout.
+        conn.execution_options(**{WRITE: False})
+        if not self.db.sqlite:
+            conn.execution_options(isolation_level="REPEATABLE READ")
         if wrote_events:
             self.db.committed(self.office)
 
@@ -442,41 +513,28 @@ class SqlUnitOfWork:
                 {**ticket_to_row(ticket), "issued_by": self.issued_by}
                 for ticket in repo.added.values()
             ]
-            conn.execute(sa.insert(t.tickets), rows)
+            conn.execute(INSERT_TICKETS, rows)
         for ticket_id, ticket in repo.seen.items():
             if ticket != repo.snapshots[ticket_id]:
-                row = ticket_to_row(ticket)
-                conn.execute(sa.update(t.tickets).where(t.tickets.c.id == ticket_id).values(row))
+                conn.execute(UPDATE_TICKET, {**ticket_to_row(ticket), "b_id": ticket_id})
 
     def _write_counters(self, conn: sa.Connection) -> None:
         repo = self.counters
         position = len(repo.seen)
         for counter in repo.added.values():
-            conn.execute(
-                sa.insert(t.counters).values({**counter_to_row(counter), "position": position})
-            )
+            conn.execute(INSERT_COUNTER, {**counter_to_row(counter), "position": position})
             position += 1
         for code, counter in repo.seen.items():
             if counter != repo.snapshots[code]:
-                conn.execute(
-                    sa.update(t.counters)
-                    .where(t.counters.c.office == self.office, t.counters.c.code == code)
-                    .values(counter_to_row(counter))
-                )
+                row = {**counter_to_row(counter), "b_office": self.office, "b_code": code}
+                conn.execute(UPDATE_COUNTER, row)
 
     def _write_numbers(self, conn: sa.Connection) -> None:
-        c = t.ticket_numbers.c
         for (office, service, day), last in self.tickets.numbers.items():
-            updated = conn.execute(
-                sa.update(t.ticket_numbers)
-                .where(c.office == office, c.service == service, c.day == day)
-                .values(last=last)
-            )
-            if updated.rowcount == 0:
+            where = {"b_office": office, "b_service": service, "b_day": day}
+            if conn.execute(UPDATE_NUMBER, {**where, "last": last}).rowcount == 0:
                 conn.execute(
-                    sa.insert(t.ticket_numbers).values(
-                        office=office, service=service, day=day, last=last
-                    )
+                    INSERT_NUMBER, {"office": office, "service": service, "day": day, "last": last}
                 )
 
     def _write_events(self, conn: sa.Connection) -> bool:
@@ -500,9 +558,9 @@ class SqlUnitOfWork:
             )
         # One statement per event keeps ids in the order the events happened.
         for row in rows:
-            conn.execute(sa.insert(t.events).values(row))
+            conn.execute(INSERT_EVENT, row)
         if not self.db.sqlite:
-            conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, self.office)))
+            conn.execute(NOTIFY, {"channel": NOTIFY_CHANNEL, "office": self.office})
         return True
 
 
