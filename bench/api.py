@@ -1,6 +1,6 @@
 """The HTTP API under load, against real `swq server` processes on loopback.
 
-    python bench/api.py [--duration 10] [--warmup 1] [--only sqlite,pg1,pg2,pg4] [--measure 12345]
+    python bench/api.py [--duration 10] [--warmup 1] [--only sqlite,pg1,pg2,pg4] [--measure 123456]
                         [--offices 1]
                         [--kiosks 8] [--officers 8] [--subscribers 50] [--streams-open 200]
                         [--call-rate 10] [--paced-rate 8] [--paced-duration 15] [--break-in 2]
@@ -62,6 +62,7 @@ from core.sse import SSEDecoder
 from queue_server.auth import Role, create_token
 from queue_server.db.engine import make_engine
 from queue_server.db.migrate import upgrade
+from queue_server.extension import swq
 from queue_server.offices import store_office
 from tests.server.processes import ServerProcess
 
@@ -684,6 +685,94 @@ def cost_table(rows: list[Cost]) -> list[str]:
     return lines
 
 
+# --- the office lock -----------------------------------------------------------------------------
+@dataclass
+class LockHold:
+    config: str
+    op: str
+    seconds: list[float]
+
+
+@contextlib.contextmanager
+def timed_office_lock(held: list[float]) -> Iterator[None]:
+    """Note, for every writing unit of work, the seconds from holding the office's lock (its
+    `with` entered: the office row locked, or SQLite's write gate taken) to its commit's
+    return, when the lock is free again whatever the version of the code. Patched in this
+    process only."""
+    from queue_server.db.uow import SqlUnitOfWork
+
+    enter, commit = SqlUnitOfWork.__enter__, SqlUnitOfWork.commit
+    since: dict[int, float] = {}
+
+    def timed_enter(uow: SqlUnitOfWork) -> SqlUnitOfWork:
+        entered = enter(uow)
+        if uow.write:
+            since[id(uow)] = time.perf_counter()
+        return entered
+
+    def timed_commit(uow: SqlUnitOfWork) -> None:
+        commit(uow)
+        if id(uow) in since:
+            held.append(time.perf_counter() - since.pop(id(uow)))
+
+    SqlUnitOfWork.__enter__ = timed_enter  # type: ignore[method-assign]
+    SqlUnitOfWork.commit = timed_commit  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SqlUnitOfWork.__enter__ = enter  # type: ignore[method-assign]
+        SqlUnitOfWork.commit = commit  # type: ignore[method-assign]
+
+
+def office_lock_hold(config: str, url: str, tokens: Tokens, count: int) -> list[LockHold]:
+    """How long one write holds its office's lock: the app in this process (Flask's test
+    client, one request at a time, so no wait for the lock is counted), `count` issues, then
+    `count` calls each followed by its done."""
+    from queue_server.app import create_app
+
+    app = create_app({"DATABASE_URL": url})
+    client = app.test_client()
+    kiosk = {"Authorization": f"Bearer {tokens.kiosks[0]}"}
+    counter, officer_token = tokens.officers[0]
+    officer = {"Authorization": f"Bearer {officer_token}"}
+    holds = {op: LockHold(config, op, []) for op in ("issue", "next", "done")}
+    for n in range(count + 5):  # five to warm the caches, not counted
+        held = holds["issue"].seconds if n >= 5 else []
+        with timed_office_lock(held):
+            answer = client.post(
+                "/api/v1/tickets", json={"service": SERVICES[n % len(SERVICES)]}, headers=kiosk
+            )
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+    for n in range(count + 5):
+        held = holds["next"].seconds if n >= 5 else []
+        with timed_office_lock(held):
+            answer = client.post(f"/api/v1/counters/{counter}/next", headers=officer)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        held = holds["done"].seconds if n >= 5 else []
+        with timed_office_lock(held):
+            answer = client.post(
+                f"/api/v1/tickets/{answer.get_json()['id']}/done",
+                json={"transactions": []},
+                headers=officer,
+            )
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+    with app.app_context():
+        swq().hub.stop()
+        swq().db.dispose()
+    return list(holds.values())
+
+
+def lock_table(rows: list[LockHold]) -> list[str]:
+    lines = [f"{'config':<8} {'write':<6} {'p50 ms':>8} {'p90 ms':>8} {'mean ms':>8} {'count':>6}"]
+    for row in rows:
+        mean = sum(row.seconds) / len(row.seconds) * 1000 if row.seconds else float("nan")
+        lines.append(
+            f"{row.config:<8} {row.op:<6} {percentile_ms(row.seconds, 0.5):>8.2f}"
+            f" {percentile_ms(row.seconds, 0.9):>8.2f} {mean:>8.2f} {len(row.seconds):>6}"
+        )
+    return lines
+
+
 # --- event streams -----------------------------------------------------------------------------
 class Subscriber:
     """A display's event stream that notes, per `ticket.called`, when its bytes arrived."""
@@ -1148,7 +1237,8 @@ def main() -> None:
     parser.add_argument(
         "--measure",
         default="1234",
-        help="which measurements, e.g. 14 (default: 1234; 5, CPU per operation, on demand)",
+        help="which measurements, e.g. 14 (default: 1234; on demand: 5, CPU per operation,"
+        " 6, the office lock's hold per write)",
     )
     parser.add_argument(
         "--kiosks", type=positive_int, default=DEFAULT_KIOSKS, help="kiosk clients (threads)"
@@ -1164,6 +1254,9 @@ def main() -> None:
         type=positive_int,
         default=1,
         help="bench offices the kiosks and officers are dealt round (one by default)",
+    )
+    parser.add_argument(
+        "--lock-writes", type=positive_int, default=200, help="writes of each kind timed in 6"
     )
     parser.add_argument("--subscribers", type=int, default=50)
     parser.add_argument("--streams-open", type=int, default=200)
@@ -1227,6 +1320,7 @@ def main() -> None:
     crowded: list[LoadResult] = []
     paced: list[LoadResult] = []
     costs: list[Cost] = []
+    holds: list[LockHold] = []
     try:
         for config in configs:
             if "1" in args.measure:
@@ -1257,7 +1351,21 @@ def main() -> None:
                 progress(f"{config.name}: CPU per operation")
                 with bench.serving(config, "cost") as (server, tokens):
                     costs.extend(cost_per_op(config.name, server, tokens, args))
+            if "6" in args.measure:
+                progress(f"{config.name}: the office lock's hold per write")
+                url = fresh_database(config, bench.workdir, bench.pg, "lock")
+                tokens = load_bench_office(url, 1, 1)
+                holds.extend(office_lock_hold(config.name, url, tokens, args.lock_writes))
     finally:
+        if holds:
+            print_lines(
+                [
+                    "6. the office lock's hold per write: from the lock taken to the commit's"
+                    f" return, {args.lock_writes} of each, one at a time, in the bench's process",
+                    *lock_table(holds),
+                    "",
+                ]
+            )
         if costs:
             print_lines(
                 [

@@ -175,6 +175,14 @@ def serve(
         "timeout": 30,
         "graceful_timeout": 5,
         "keepalive": 5,
+        # Several workers: each listens on a socket of its own (SO_REUSEPORT, gunicorn binds it
+        # in the worker) and the kernel deals new connections among them. On one shared socket
+        # the worker that wakes first accepts a whole burst, and kiosks and officers keep their
+        # connections alive, so one worker served nearly everything (bench/api.py --offices 20).
+        # The cost: a worker that dies drops the connections still queued on its socket (clients
+        # retry), and a second server started on the same port by mistake shares it rather than
+        # failing.
+        "reuse_port": workers > 1,
         "accesslog": "-" if access_log else None,
         "errorlog": "-",
         "loglevel": "info",
