@@ -1,12 +1,12 @@
 """The HTTP API under load, against real `swq server` processes on loopback.
 
-    python bench/api.py [--duration 10] [--warmup 1] [--only sqlite,pg1,pg2,pg4] [--measure 123456]
-                        [--offices 1]
-                        [--kiosks 8] [--officers 8] [--subscribers 50] [--streams-open 200]
+    python bench/api.py [--duration 10] [--warmup 1] [--only sqlite,pg1,pg2,pg4]
+                        [--measure 123456] [--offices 1] [--lock-writes 200] [--kiosks 8]
+                        [--officers 8] [--subscribers 50] [--streams-open 200]
                         [--call-rate 10] [--paced-rate 8] [--paced-duration 15] [--break-in 2]
                         [--pg URL]
 
-Three configurations - SQLite (1 process), PostgreSQL with 2 and with 4 worker processes - each
+SQLite (1 process) and PostgreSQL with 2 and with 4 worker processes (and, asked for, 1) - each
 measured five times, every time on a fresh database and a freshly started server:
   1. issue (POST /tickets), call (POST /counters/{c}/next) and done (POST /tickets/{id}/done),
      `kiosks` kiosk and `officers` officer clients (8 and 8; one counter per officer) as fast
@@ -23,6 +23,8 @@ measured five times, every time on a fresh database and a freshly started server
      scheduled send time, so a slow server cannot hide the queue it causes. Each run starts
      with `break-in` seconds of unmeasured full load, which takes a fresh server through what
      a server that has been up a while is past (see break_in).
+On demand: 5. CPU per operation (server processes' own CPU seconds over issues alone, then
+calls+dones alone); 6. how long a write holds its office's lock, in this process, one at a time.
 Errors (non-2xx, connection failures) are counted, never fatal; a 204 on "next" (nobody waits)
 is counted apart. The load generator shares the machine with the server and PostgreSQL, so
 each table is followed by who kept the CPUs busy during its measured window.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
@@ -13,6 +13,7 @@ from core.model import OfficeConfig
 from queue_server.db import schema as t
 from queue_server.db.engine import WRITE, is_sqlite, make_engine
 from queue_server.db.rows import config_from_rows
+from queue_server.db.write_queue import WriteQueue
 
 # Asked by every unit of work: built once (see the hot-path statements in uow.py).
 VERSION = sa.select(t.offices.c.version).where(t.offices.c.code == sa.bindparam("office"))
@@ -39,20 +40,31 @@ class Database:
         self._lock = threading.Lock()
         self._listeners: list[Callable[[str], None]] = []
         # SQLite lets one writer in at a time and makes the others sleep and retry, unfairly
-        # (seconds at the tail under load). Threads of this process queue here instead and are
-        # woken the moment the writer before them is done.
-        self.write_gate = threading.Lock() if self.sqlite else None
+        # (seconds at the tail under load). Threads of this process queue here instead, are
+        # let in the moment the writer before them is done, and share its commit.
+        self.write_queue = WriteQueue(self.engine) if self.sqlite else None
 
     @contextmanager
     def writing(self) -> Iterator[sa.Connection]:
         """A short write outside an office's unit of work (audit rows, heartbeats, secrets),
-        queued behind this process's other writers like a unit of work is."""
-        with (
-            self.write_gate or nullcontext(),
-            self.engine.connect().execution_options(**{WRITE: True}) as conn,
-            conn.begin(),
-        ):
-            yield conn
+        queued behind this process's other writers like a unit of work is; committed when
+        the `with` ends."""
+        if self.write_queue is None:
+            with (
+                self.engine.connect().execution_options(**{WRITE: True}) as conn,
+                conn.begin(),
+            ):
+                yield conn
+            return
+        batch = self.write_queue.join()
+        try:
+            with batch.conn.begin_nested():
+                yield batch.conn
+        except BaseException:
+            self.write_queue.leave()
+            raise
+        self.write_queue.leave()
+        batch.wait()
 
     def on_commit(self, listener: Callable[[str], None]) -> None:
         """Call `listener(office)` after a transaction that wrote events of that office commits."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,6 +29,7 @@ from queue_server.db.database import Database
 from queue_server.db.engine import WRITE
 from queue_server.db.rate_limits import Limit, take
 from queue_server.db.rows import counter_from_row, counter_to_row, ticket_from_row, ticket_to_row
+from queue_server.db.write_queue import CommitFailed, WriteBatch
 
 TICKET_COLUMNS = "id, service, priority, target_counter, number, queued_at"
 
@@ -381,7 +381,11 @@ class SqlCounterRepository:
 
 
 class SqlUnitOfWork:
-    """`with uow:` opens the transaction (and, when writing, takes the office's lock)."""
+    """`with uow:` opens the transaction (and, when writing, takes the office's lock).
+
+    On SQLite a writing unit waits for its turn at the database (`WriteQueue`) and runs in a
+    savepoint of the transaction it may share with the writers queued before and after it; its
+    `commit` returns once that transaction has committed."""
 
     def __init__(self, db: Database, office: str, *, write: bool = True) -> None:
         self.db = db
@@ -393,7 +397,8 @@ class SqlUnitOfWork:
         # to the disk, and a refused commit counts nothing.
         self.limit: tuple[Limit, float] | None = None  # and the time, in seconds since the epoch
         self._conn: sa.Connection | None = None
-        self._gate: threading.Lock | None = None
+        self._batch: WriteBatch | None = None  # SQLite: the shared transaction, in our turn
+        self._savepoint: sa.NestedTransaction | None = None
         self._version: int | None = None
         self._committed = False
         self._reset()
@@ -416,14 +421,17 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         self._reset()
         self._committed = False
-        self._gate = self.db.write_gate if self.write else None
-        if self._gate is not None:
-            self._gate.acquire()
-        try:
-            conn = self.db.engine.connect()
-        except BaseException:
-            self._open_gate()
-            raise
+        if self.write and self.db.write_queue is not None:
+            self._batch = self.db.write_queue.join()
+            try:
+                self._savepoint = self._batch.conn.begin_nested()
+                self._version = self.db.version(self._batch.conn, self.office)
+            except BaseException:
+                self._end_turn(failed=True)
+                raise
+            self._conn = self._batch.conn
+            return self
+        conn = self.db.engine.connect()
         try:
             if self.write:
                 conn.execution_options(**{WRITE: True})
@@ -434,15 +442,33 @@ class SqlUnitOfWork:
             self._version = self.db.version(conn, self.office, lock=self.write)
         except BaseException:
             conn.close()
-            self._open_gate()
             raise
         self._conn = conn
         return self
 
-    def _open_gate(self) -> None:
-        if self._gate is not None:
-            self._gate.release()
-            self._gate = None
+    def _end_turn(self, *, failed: bool) -> None:
+        """SQLite: undo this unit's part when `failed`, hand the shared transaction on, and wait
+        for its commit (which must have happened before a caller is answered either way: a
+        retry that lost a race must find the winner committed)."""
+        batch, savepoint = self._batch, self._savepoint
+        assert batch is not None and self.db.write_queue is not None
+        self._batch = self._savepoint = None
+        self._conn = None
+        if failed and savepoint is not None and savepoint.is_active:
+            try:
+                savepoint.rollback()
+            except BaseException:
+                batch.broken = True
+                raise
+            finally:
+                self.db.write_queue.leave()
+        else:
+            self.db.write_queue.leave()
+        try:
+            batch.wait()
+        except CommitFailed:
+            if not failed:
+                raise
 
     def __exit__(
         self,
@@ -450,10 +476,11 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._batch is not None:
+            self._end_turn(failed=True)
         if self._conn is not None:
             self._conn.close()  # rolls back whatever was not committed
             self._conn = None
-        self._open_gate()
         self.claim = None
         self._reset()
 
@@ -490,19 +517,32 @@ class SqlUnitOfWork:
                 },
             )
         wrote_events = self._write_events(conn)
-        conn.commit()
+        if self._batch is not None:
+            assert self._savepoint is not None
+            try:
+                self._savepoint.commit()
+            except BaseException:
+                self._batch.broken = True
+                raise
+            self._end_turn(failed=False)
+            # The shared connection is no longer ours: later reads get one of their own.
+            self._conn = self.db.engine.connect()
+        else:
+            conn.commit()
+            # Later reads begin a plain transaction, one snapshot throughout.
+            conn.execution_options(**{WRITE: False})
+            if not self.db.sqlite:
+                conn.execution_options(isolation_level="REPEATABLE READ")
         self._committed = True
         self._reset()
-        self._open_gate()
-        # Later reads begin a plain transaction (no SQLite write lock), one snapshot throughout.
-        conn.execution_options(**{WRITE: False})
-        if not self.db.sqlite:
-            conn.execution_options(isolation_level="REPEATABLE READ")
         if wrote_events:
             self.db.committed(self.office)
 
     def rollback(self) -> None:
-        if self._conn is not None:
+        if self._savepoint is not None:
+            self._savepoint.rollback()
+            self._savepoint = self.connection.begin_nested()
+        elif self._conn is not None:
             self._conn.rollback()
         self._reset()
 

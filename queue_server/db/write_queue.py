@@ -1,0 +1,105 @@
+"""Group commit on SQLite: writers queued behind one another share one transaction and one fsync.
+
+SQLite lets one writer in at a time, and with `synchronous=FULL` every commit waits for the disk
+(from one to tens of milliseconds). So the threads of a process queue for the database here, and a
+writer that leaves while others are queued does not commit: it releases its savepoint and hands
+the open transaction to the next one. The writer that finds nobody behind it commits for all and
+wakes them. Each writer is still answered only after the commit that holds its work (`wait`),
+its own savepoint keeps a failure its own, and the writes keep their queue order, so an office's
+events still commit in id order.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+
+from queue_server.db.engine import WRITE
+
+# A batch's first writer waits for the others' work before it is answered: a bound on that wait.
+MAX_BATCH = 16
+
+
+class CommitFailed(sa.exc.OperationalError):
+    """The shared transaction holding this writer's work did not commit; `orig` says why. An
+    unavailable database to the caller (503: retry), like a failed commit of its own."""
+
+    def __init__(self, cause: BaseException) -> None:
+        orig = cause.orig if isinstance(cause, sa.exc.DBAPIError) else cause
+        super().__init__("COMMIT", None, orig)  # type: ignore[arg-type]
+
+
+class WriteBatch:
+    """One transaction shared by the writers that followed one another into it."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self.size = 0
+        self.broken = False  # a writer could not undo its own part: commit nothing
+        self._done = threading.Event()
+        self._error: BaseException | None = None
+
+    def finish(self, error: BaseException | None) -> None:
+        self._error = error
+        self._done.set()
+
+    def wait(self) -> None:
+        """Return once the batch has committed; raise if it did not."""
+        self._done.wait()
+        if self._error is not None:
+            raise CommitFailed(self._error) from self._error
+
+
+class WriteQueue:
+    """The process's writers of one SQLite database, one at a time, batched."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._turn = threading.Lock()  # held by the writer using the batch's connection
+        self._count_lock = threading.Lock()
+        self._queued = 0
+        self._batch: WriteBatch | None = None
+
+    def join(self) -> WriteBatch:
+        """Wait for this thread's turn; the batch's connection is then its own until `leave`."""
+        with self._count_lock:
+            self._queued += 1
+        self._turn.acquire()
+        with self._count_lock:
+            self._queued -= 1
+        if self._batch is None:
+            try:
+                conn = self._engine.connect().execution_options(**{WRITE: True})
+                conn.begin()
+            except BaseException:
+                self._turn.release()
+                raise
+            self._batch = WriteBatch(conn)
+        self._batch.size += 1
+        return self._batch
+
+    def leave(self) -> None:
+        """End this thread's turn: hand the transaction to the next writer, or commit it when
+        nobody waits (or the batch is full or broken) and tell every writer in it."""
+        batch = self._batch
+        assert batch is not None, "leave() without join()"
+        with self._count_lock:
+            others = self._queued
+        if others and batch.size < MAX_BATCH and not batch.broken:
+            self._turn.release()
+            return
+        self._batch = None
+        error: BaseException | None = None
+        try:
+            if batch.broken:
+                batch.conn.rollback()
+                error = RuntimeError("a writer of this batch could not undo its part")
+            else:
+                batch.conn.commit()
+        except BaseException as exc:  # told to every writer of the batch
+            error = exc
+        finally:
+            batch.conn.close()
+            self._turn.release()
+            batch.finish(error)

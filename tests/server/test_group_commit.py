@@ -1,0 +1,77 @@
+"""Group commit on SQLite (queue_server/db/write_queue.py): writers queued together share one
+commit, a failing writer loses only its own part, and nobody is answered before its commit."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from queue_server.db import rate_limits
+from queue_server.db import schema as t
+from queue_server.db.database import Database
+from queue_server.db.engine import make_engine
+
+WRITERS = 24
+WINDOW_S = 3600.0
+
+
+class Refused(Exception):
+    """A writer changing its mind after writing, inside the shared transaction."""
+
+
+def test_queued_writers_share_one_commit_and_each_is_answered_after_it(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "swq.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite:///{path}"
+    db = Database(url)
+    assert db.write_queue is not None
+    commits: list[int] = []
+    sa.event.listen(db.engine, "commit", lambda _conn: commits.append(1))
+    observer = make_engine(url)  # another connection: sees only what was committed
+    not_yet_committed: list[int] = []
+    refused = {i for i in range(WRITERS) if i % 4 == 0}
+    holding = threading.Event()
+    release = threading.Event()
+
+    def writer(i: int) -> None:
+        try:
+            with db.writing() as conn:
+                rate_limits.hit(conn, f"w{i}", window_s=WINDOW_S, now=0.0)
+                if i == 0:
+                    holding.set()
+                    release.wait(timeout=30)  # the others queue behind this turn meanwhile
+                if i in refused:
+                    raise Refused
+        except Refused:
+            return
+        with observer.connect() as conn:
+            if rate_limits.hits(conn, f"w{i}", window_s=WINDOW_S, now=1.0) != 1:
+                not_yet_committed.append(i)
+
+    first = threading.Thread(target=writer, args=(0,))
+    first.start()
+    assert holding.wait(timeout=30)
+    others = [threading.Thread(target=writer, args=(i,)) for i in range(1, WRITERS)]
+    for thread in others:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while db.write_queue._queued < WRITERS - 1 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    release.set()
+    for thread in [first, *others]:
+        thread.join(timeout=60)
+
+    assert not_yet_committed == []
+    with observer.connect() as conn:
+        keys = set(conn.execute(sa.select(t.rate_limits.c.key)).scalars())
+    assert keys == {f"w{i}" for i in range(WRITERS) if i not in refused}
+    # All queued behind the first writer's turn: one or two commits (a batch holds at most
+    # MAX_BATCH writers), not one per writer.
+    assert 1 <= len(commits) <= 2, len(commits)
+    db.dispose()
+    observer.dispose()
