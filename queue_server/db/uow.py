@@ -410,6 +410,9 @@ class SqlUnitOfWork:
 
     @property
     def connection(self) -> sa.Connection:
+        if self._conn is None and self._committed:
+            # Read after a shared (SQLite) commit: a connection of its own, only if asked.
+            self._conn = self.db.engine.connect()
         if self._conn is None:
             raise RuntimeError("unit of work used outside `with`")
         return self._conn
@@ -481,6 +484,7 @@ class SqlUnitOfWork:
         if self._conn is not None:
             self._conn.close()  # rolls back whatever was not committed
             self._conn = None
+        self._committed = False
         self.claim = None
         self._reset()
 
@@ -524,9 +528,7 @@ class SqlUnitOfWork:
             except BaseException:
                 self._batch.broken = True
                 raise
-            self._end_turn(failed=False)
-            # The shared connection is no longer ours: later reads get one of their own.
-            self._conn = self.db.engine.connect()
+            self._end_turn(failed=False)  # the shared connection is no longer ours
         else:
             conn.commit()
             # Later reads begin a plain transaction, one snapshot throughout.
