@@ -1,7 +1,9 @@
 """ "Call next": which waiting ticket a counter gets. Pure, deterministic, O(number of queues).
 
 A queue is (service, priority class, target counter); only each queue's head is looked at. The
-policies share one rule: a ticket transferred to this very counter goes first.
+policies share two rules: a ticket transferred to this very counter goes first, and a ticket
+queued in the future (a checked-in appointment before its slot) is not called yet; a queue is in
+slot order, so when its head is not due, none of it is.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.errors import InvalidRequest
-from core.model import PrioritySettings, WorkProfile
+from core.model import APPOINTMENT, PrioritySettings, WorkProfile
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,19 @@ class RoutingContext:
     def waited_s(self, head: QueueHead) -> float:
         return max(0.0, (self.now - head.queued_at).total_seconds())
 
+    def due(self, head: QueueHead) -> bool:
+        """False for an appointment before its slot. Other tickets are in line from their
+        `queued_at` even if `now` reads a little earlier (a late clock, see lifecycle)."""
+        return head.priority != APPOINTMENT or head.queued_at <= self.now
+
     def direct(self) -> list[QueueHead]:
-        return [h for h in self.heads if h.target_counter == self.counter]
+        return [h for h in self.heads if h.target_counter == self.counter and self.due(h)]
 
     def eligible(self) -> list[QueueHead]:
         return [
-            h for h in self.heads if h.target_counter is None and self.profile.serves(h.service)
+            h
+            for h in self.heads
+            if h.target_counter is None and self.due(h) and self.profile.serves(h.service)
         ]
 
 
@@ -132,7 +141,10 @@ PROFILE_CREDIT_S = 60.0
 
 
 def class_target_s(settings: PrioritySettings, klass: str, target_s: float) -> float:
-    """The wait the weighted policy aims at for a class: priority classes get a share of it."""
+    """The wait the weighted policy aims at for a class: priority classes get a share of it, an
+    appointment the office's window after its slot."""
+    if klass == APPOINTMENT:
+        return float(settings.appointment_window_s)
     return target_s * PRIORITY_TARGET_SHARE if settings.is_priority(klass) else target_s
 
 
@@ -149,7 +161,10 @@ class WeightedPolicy:
        is `PRIORITY_TARGET_SHARE` of the service's; a long service is due later by three times
        its expected service time (at most 0.6 of its target: serving quick cases first lets more
        people be served within target) and a counter's own services a little earlier (one
-       minute per work-profile weight above 1).
+       minute per work-profile weight above 1). A checked-in appointment is due
+       `appointment_window_s` after its slot's start and is never called before that start.
+
+    Appointments count as priority calls for rule 3, so walk-ins keep their share of a counter.
     """
 
     name = "weighted"
@@ -178,6 +193,8 @@ class WeightedPolicy:
     @staticmethod
     def due_after_s(settings: PrioritySettings, kind: QueueKind) -> float:
         """Seconds after its place in time at which a ticket of this kind is due."""
+        if kind.klass == APPOINTMENT:
+            return float(settings.appointment_window_s)  # a promise to the minute: no credit
         credit = SHORT_SERVICE_CREDIT * min(
             kind.service_s, SHORT_SERVICE_CREDIT_CAP * kind.target_s
         )

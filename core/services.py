@@ -27,7 +27,7 @@ from core.estimate import (
     wait_range_s,
 )
 from core.events import Event
-from core.model import Counter, CounterState, OfficeConfig, Ticket, TicketStatus
+from core.model import APPOINTMENT, Counter, CounterState, OfficeConfig, Ticket, TicketStatus
 from core.numbering import format_number, next_number
 from core.ports import UnitOfWork
 from core.routing import QueueKind, RoutingContext, get_policy
@@ -48,12 +48,16 @@ class Position:
 ARRIVAL_WINDOW = timedelta(minutes=30)
 
 
-def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
-    """Where a ticket stands: people ahead in its service and the estimated wait.
+def position(
+    uow: UnitOfWork, config: OfficeConfig, ticket: Ticket, now: datetime | None = None
+) -> Position:
+    """Where a ticket stands at `now` (default: when it was issued): people ahead in its service
+    and the estimated wait.
 
     People ahead are those of its service the office's policy calls first. The wait adds, to the
     tickets due before it in every service that shares its counters, those expected to arrive
-    while it waits and still go first, at the rates of the half hour before it was issued.
+    while it waits and still go first, at the rates of the half hour before it was issued. An
+    appointment before its slot waits at least until the slot.
     """
     if ticket.status is not TicketStatus.WAITING:
         return settled_position(ticket)
@@ -82,6 +86,10 @@ def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
         demand = {s: due_first.get(s, 0) + later[s] for s in {*due_first, *later}}
         own_ahead = ahead + later[ticket.service]
         where = _queue_position(uow, config, ticket.service, own_ahead, demand, loads)
+    until_slot = (ticket.queued_at - (now or ticket.issued_at)).total_seconds()
+    if until_slot > 0 and (where.estimated_wait_s or 0) < until_slot:
+        wait = math.ceil(until_slot)
+        return Position(ahead, wait, wait_range_s(wait))
     return Position(ahead, where.estimated_wait_s, where.wait_range_s)
 
 
@@ -101,7 +109,7 @@ def _shifts(config: OfficeConfig, ticket: Ticket) -> dict[tuple[str, str], float
             config.priority, mine, queue_kind(config, service, klass)
         )
         for service in config.services
-        for klass in config.priority.classes
+        for klass in config.priority.queue_classes
     }
 
 
@@ -117,7 +125,7 @@ def ahead_shifts(config: OfficeConfig, service: str, klass: str) -> dict[str, fl
     mine = queue_kind(config, service, klass)
     return {
         other: policy.ahead_shift_s(config.priority, mine, queue_kind(config, service, other))
-        for other in config.priority.classes
+        for other in config.priority.queue_classes
     }
 
 
@@ -126,14 +134,42 @@ def settled_position(ticket: Ticket) -> Position:
     return Position(0, 0 if ticket.status.at_counter else None)
 
 
-def newcomer_positions(uow: UnitOfWork, config: OfficeConfig) -> dict[str, Position]:
-    """Per service, where a ticket issued now would stand: what a kiosk button shows."""
+def newcomer_positions(
+    uow: UnitOfWork, config: OfficeConfig, now: datetime | None = None
+) -> dict[str, Position]:
+    """Per service, where a ticket issued now would stand: what a kiosk button shows.
+
+    With `now`, checked-in appointments whose slot is too far ahead to be called before a
+    newcomer of their service are not counted."""
     office = config.office.code
     waiting = uow.tickets.waiting_counts(office)
+    if now is not None:
+        waiting = _without_later_appointments(uow, config, waiting, now)
     loads = _counter_loads(uow, office)
     return {
         code: _queue_position(uow, config, code, waiting.get(code, 0), waiting, loads)
         for code in config.services
+    }
+
+
+def _without_later_appointments(
+    uow: UnitOfWork, config: OfficeConfig, waiting: Mapping[str, int], now: datetime
+) -> dict[str, int]:
+    office = config.office.code
+    normal = config.priority.normal
+    everyone = dict.fromkeys(((s, APPOINTMENT) for s in config.services), None)
+    booked = uow.tickets.waiting_before(office, everyone)
+    cutoffs: dict[tuple[str, str], datetime | None] = {}
+    for service in config.services:
+        shift = ahead_shifts(config, service, normal)[APPOINTMENT]
+        if shift != -math.inf:
+            cutoffs[(service, APPOINTMENT)] = (
+                None if shift == math.inf else now + timedelta(seconds=shift)
+            )
+    sooner = uow.tickets.waiting_before(office, cutoffs)
+    return {
+        service: count - booked.get(service, 0) + sooner.get(service, 0)
+        for service, count in waiting.items()
     }
 
 
@@ -178,6 +214,66 @@ def issue_ticket(
     priority: str | None = None,
     extra_services: Sequence[str] = (),
 ) -> tuple[Ticket, Position]:
+    """A walk-in ticket, in line from `now`."""
+    return _issue(
+        uow,
+        office=office,
+        service=service,
+        now=now,
+        ticket_id=ticket_id,
+        status_key=status_key,
+        priority=priority,
+        extra_services=extra_services,
+        queued_at=None,
+    )
+
+
+def check_in_appointment(
+    uow: UnitOfWork,
+    *,
+    office: str,
+    service: str,
+    now: datetime,
+    ticket_id: str,
+    status_key: str,
+    slot_start: datetime,
+    grace_s: int,
+    priority: str | None = None,
+    extra_services: Sequence[str] = (),
+) -> tuple[Ticket, Position]:
+    """The ticket of a booked visitor checking in.
+
+    Early or on time (up to `grace_s` after the slot's start): an `APPOINTMENT` ticket queued at
+    the slot's start, so appointments are called in slot order, never before their slot, and
+    within the office's `appointment_window_s` of it. Later: an ordinary walk-in ticket of
+    `priority` (the visitor's own class), in line from now.
+    """
+    on_time = now <= slot_start + timedelta(seconds=grace_s)
+    return _issue(
+        uow,
+        office=office,
+        service=service,
+        now=now,
+        ticket_id=ticket_id,
+        status_key=status_key,
+        priority=APPOINTMENT if on_time else priority,
+        extra_services=extra_services,
+        queued_at=slot_start if on_time else None,
+    )
+
+
+def _issue(
+    uow: UnitOfWork,
+    *,
+    office: str,
+    service: str,
+    now: datetime,
+    ticket_id: str,
+    status_key: str,
+    priority: str | None,
+    extra_services: Sequence[str],
+    queued_at: datetime | None,
+) -> tuple[Ticket, Position]:
     with uow:
         config = uow.config(office)
         svc = config.service(service)
@@ -203,10 +299,11 @@ def issue_ticket(
             priority=priority or config.priority.normal,
             extra_services=extra_services,
             now=now,
+            queued_at=queued_at,
         )
         uow.tickets.add(ticket)
         uow.publish(event)
-        where = position(uow, config, ticket)
+        where = position(uow, config, ticket, now)
         uow.commit()
     return ticket, where
 

@@ -120,7 +120,7 @@ class SqlTicketRepository:
     def heads(self, office: str) -> list[QueueHead]:
         self._uow.require_office(office)
         config = self._uow.config(office)
-        query = _heads_query(tuple(config.services), config.priority.classes)
+        query = _heads_query(tuple(config.services), config.priority.queue_classes)
         rows = self._conn.execute(query, {"office": office}).mappings()
         heads: dict[tuple[str, str, str | None], QueueHead] = {}
         for row in rows:
@@ -164,7 +164,7 @@ class SqlTicketRepository:
         )
         goes_first = []
         config = self._uow.config(ticket.office)
-        for klass in config.priority.classes:
+        for klass in config.priority.queue_classes:
             shift = shift_s.get(klass, 0.0)
             if shift == -math.inf:
                 continue
