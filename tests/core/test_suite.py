@@ -68,7 +68,7 @@ def test_estimates_are_measured_and_within_their_stated_bounds() -> None:
 def test_the_suite_derives_its_variants_from_the_scenario() -> None:
     base = builtin_scenario()
     names = [s.name for s in suite_scenarios(base)]
-    assert names[0] == base.name and len(names) == 7
+    assert names[0] == base.name and len(names) == 8
     absent = officers_absent(base)
     assert absent is not None and absent.name == "two officers absent"
     assert len(absent.counters) == len(base.counters) - 2
