@@ -14,7 +14,7 @@ import heapq
 from collections.abc import Sequence
 
 from core.model import APPOINTMENT
-from core.routing import PRIORITY_TARGET_SHARE, SHORT_SERVICE_CREDIT, SHORT_SERVICE_CREDIT_CAP
+from core.routing import QueueKind, slack_s
 from core.simulation.engine import NO_SHOW_AFTER_S, Visitor
 from core.simulation.report import PolicyResult, TicketRecord, summarise
 from core.simulation.scenario import Scenario
@@ -24,14 +24,6 @@ NAME = "clairvoyant"
 
 def _klass(visitor: Visitor) -> str:
     return APPOINTMENT if visitor.appointment else visitor.priority
-
-
-def _target(scenario: Scenario, visitor: Visitor, target_s: int) -> float:
-    if visitor.appointment:
-        return float(scenario.priority.appointment_window_s)
-    if scenario.priority.is_priority(visitor.priority):
-        return target_s * PRIORITY_TARGET_SHARE
-    return float(target_s)
 
 
 def clairvoyant(scenario: Scenario, seed: int, visitors: Sequence[Visitor]) -> PolicyResult:
@@ -123,19 +115,15 @@ def _choose(
     for visitor in waiting:
         if visitor.service not in serves or visitor.queued_s > now:
             continue
-        target = _target(scenario, visitor, targets[visitor.service])
+        target = targets[visitor.service]
         waited = now - visitor.queued_s
         length = hold[visitor.index]
         # The guard, as the policy's, measures every ticket against its service's target.
-        if waited + length >= guard * targets[visitor.service]:
+        if waited + length >= guard * target:
             key = (0, -waited / target, visitor.index)
         else:
-            credit = (
-                0.0
-                if visitor.appointment
-                else SHORT_SERVICE_CREDIT * min(length, SHORT_SERVICE_CREDIT_CAP * target)
-            )
-            key = (1, target - waited + credit, visitor.index)
+            kind = QueueKind(target, length, _klass(visitor))
+            key = (1, slack_s(scenario.priority, kind, waited), visitor.index)
         if best is None or key < best:
             best, chosen = key, visitor
     return chosen

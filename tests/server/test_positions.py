@@ -63,9 +63,10 @@ def test_sql_and_memory_positions_agree(database_url: str, office: Office) -> No
 
     assert from_sql == from_memory
     ahead = {ids[i]: from_sql[i].people_ahead for i in range(len(ids))}
-    # The monk is called before the normal A that came a minute earlier; the elderly ticket of
-    # 09:13 is due at 09:19 (40% of A's 15 minutes), after the normal one of 09:03 (due 09:18).
+    # A's aim is its 15 minutes plus 9 for a 5-minute service; a priority ticket is due after
+    # 40% of that (9.6 min). The monk is called before the normal A that came a minute earlier,
+    # and the elderly ticket of 09:13 (due 09:22.6) before the normal one of 09:03 (due 09:27).
     assert ahead[ids[1]] == 0
-    assert ahead[ids[3]] == 1
-    assert ahead[ids[5]] == 2
+    assert ahead[ids[3]] == 2
+    assert ahead[ids[5]] == 1
     assert all(p.wait_range_s is not None for p in from_sql[1:])
