@@ -3,10 +3,12 @@ simulator measures: same people ahead (by the policy's order), same estimate and
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from core import services
 from core.memory import MemoryStore, MemoryUnitOfWork
+from core.model import APPOINTMENT
 from queue_server.db.uow import SqlUnitOfWork
 from tests.server.conftest import Office
 from tests.server.test_reports import app_with_clock
@@ -43,11 +45,28 @@ def test_sql_and_memory_positions_agree(database_url: str, office: Office) -> No
                 day.client.post(
                     f"/api/v1/tickets/{ids[0]}/done", json={}, headers=office.auth("officer1")
                 )
+        # Two booked visitors check in at 09:14, for 09:20 and for 10:00: appointments queued
+        # at their slots, the second too far ahead to go before a walk-in issued now.
+        for slot in ("09:20", "10:00"):
+            hours, minutes = (int(x) for x in slot.split(":"))
+            booked, _ = services.check_in_appointment(
+                SqlUnitOfWork(day.db, office.code),
+                office=office.code,
+                service="A",
+                now=day.clock.now,
+                ticket_id=uuid.uuid4().hex,
+                status_key=uuid.uuid4().hex,
+                slot_start=day.clock.now.replace(hour=hours, minute=minutes),
+                grace_s=600,
+            )
+            ids.append(booked.id)
         with SqlUnitOfWork(day.db, office.code, write=False) as sql:
             config = sql.config(office.code)
             tickets = [sql.tickets.get(i) for i in ids]
             counters = sql.counters.list(office.code)
-            from_sql = [services.position(sql, config, t) for t in tickets]
+            from_sql = [services.position(sql, config, t, day.clock.now) for t in tickets]
+            kiosk_sql = services.newcomer_positions(sql, config, day.clock.now)
+            waiting_a = sql.tickets.waiting_counts(office.code)["A"]
 
     store = MemoryStore()
     store.install(config, counters)
@@ -59,14 +78,21 @@ def test_sql_and_memory_positions_agree(database_url: str, office: Office) -> No
             (ticket.issued_at, ticket.service, ticket.priority)
         )
     memory.store.service_times[(office.code, "A")].append(("1", 60.0))
-    from_memory = [services.position(memory, config, t) for t in tickets]
+    now = tickets[-1].issued_at
+    from_memory = [services.position(memory, config, t, now) for t in tickets]
 
     assert from_sql == from_memory
+    assert kiosk_sql == services.newcomer_positions(memory, config, now)
+    assert kiosk_sql["A"].people_ahead == waiting_a - 1  # not the 10:00 appointment
+    # The 10:00 appointment's estimate runs at least to its slot, 46 minutes on.
+    assert tickets[-1].priority == APPOINTMENT
+    assert (from_sql[-1].estimated_wait_s or 0) >= 46 * 60
     ahead = {ids[i]: from_sql[i].people_ahead for i in range(len(ids))}
     # A's aim is its 15 minutes plus 9 for a 5-minute service; a priority ticket is due after
     # 40% of that (9.6 min). The monk is called before the normal A that came a minute earlier,
-    # and the elderly ticket of 09:13 (due 09:22.6) before the normal one of 09:03 (due 09:27).
+    # and the elderly ticket of 09:13 (due 09:22.6) and the 09:20 appointment (due 09:25)
+    # before the normal one of 09:03 (due 09:27); the 10:00 appointment before nobody.
     assert ahead[ids[1]] == 0
-    assert ahead[ids[3]] == 2
+    assert ahead[ids[3]] == 3
     assert ahead[ids[5]] == 1
     assert all(p.wait_range_s is not None for p in from_sql[1:])
