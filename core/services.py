@@ -9,7 +9,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from core import lifecycle
 from core.errors import (
@@ -33,6 +33,10 @@ from core.ports import UnitOfWork
 from core.routing import QueueKind, RoutingContext, get_policy
 
 SERVICE_TIME_SAMPLES = 20
+# Service times learned from the same weekday in this many earlier weeks (a Monday's cases are
+# not a Friday's), at most this many samples.
+HISTORY_WEEKS = 4
+HISTORY_SAMPLES = 40
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ def position(
     arrived = uow.tickets.issued_counts(office, ticket.issued_at - ARRIVAL_WINDOW, ticket.issued_at)
     window_s = ARRIVAL_WINDOW.total_seconds()
     loads = _counter_loads(uow, office)
-    where = _queue_position(uow, config, ticket.service, ahead, due_first, loads)
+    where = _queue_position(uow, config, ticket.service, ahead, due_first, loads, ticket.day)
     wait = where.estimated_wait_s
     if wait:
         later: dict[str, float] = defaultdict(float)
@@ -85,7 +89,7 @@ def position(
                 later[kind[0]] += JUMP_SHARE * arrived[kind] / window_s * min(wait, shift)
         demand = {s: due_first.get(s, 0) + later[s] for s in {*due_first, *later}}
         own_ahead = ahead + later[ticket.service]
-        where = _queue_position(uow, config, ticket.service, own_ahead, demand, loads)
+        where = _queue_position(uow, config, ticket.service, own_ahead, demand, loads, ticket.day)
     until_slot = (ticket.queued_at - (now or ticket.issued_at)).total_seconds()
     if until_slot > 0 and (where.estimated_wait_s or 0) < until_slot:
         wait = math.ceil(until_slot)
@@ -147,7 +151,15 @@ def newcomer_positions(
         waiting = _without_later_appointments(uow, config, waiting, now)
     loads = _counter_loads(uow, office)
     return {
-        code: _queue_position(uow, config, code, waiting.get(code, 0), waiting, loads)
+        code: _queue_position(
+            uow,
+            config,
+            code,
+            waiting.get(code, 0),
+            waiting,
+            loads,
+            None if now is None else config.office.local_day(now),
+        )
         for code in config.services
     }
 
@@ -180,6 +192,25 @@ def _counter_loads(uow: UnitOfWork, office: str) -> list[CounterLoad]:
     ]
 
 
+def same_weekdays(config: OfficeConfig, day: date) -> list[tuple[datetime, datetime]]:
+    """The office's opening-to-closing (or whole-day) windows on the same weekday in the
+    `HISTORY_WEEKS` weeks before `day`."""
+    hours = config.office.hours
+    windows = []
+    for week in range(1, HISTORY_WEEKS + 1):
+        earlier = day - timedelta(weeks=week)
+        opens = hours.opens if hours else time(0)
+        start = datetime.combine(earlier, opens, tzinfo=config.office.tz)
+        end = (
+            datetime.combine(earlier, hours.closes, tzinfo=config.office.tz)
+            if hours
+            else start + timedelta(days=1)
+        )
+        # Counters stay until the hall is empty: a little past closing still counts.
+        windows.append((start, end + timedelta(hours=2)))
+    return windows
+
+
 def _queue_position(
     uow: UnitOfWork,
     config: OfficeConfig,
@@ -187,12 +218,21 @@ def _queue_position(
     ahead: float,
     due_first: Mapping[str, float],
     loads: Sequence[CounterLoad],
+    day: date | None,
 ) -> Position:
     """The wait of a ticket with `ahead` of its own service and `due_first` tickets of each other
-    service to be called before it."""
-    samples = uow.tickets.recent_service_times(
-        config.office.code, service_code, SERVICE_TIME_SAMPLES
+    service to be called before it. Service times are learned from the latest finished tickets
+    and, given the `day`, from the same weekday in earlier weeks."""
+    samples = list(
+        uow.tickets.recent_service_times(config.office.code, service_code, SERVICE_TIME_SAMPLES)
     )
+    if day is not None:
+        history = uow.tickets.service_times_between(
+            config.office.code, service_code, same_weekdays(config, day), HISTORY_SAMPLES
+        )
+        # The latest tickets reach back a week only for a service seldom used; counting those few
+        # twice is harmless.
+        samples = [*history, *samples]
     service = config.service(service_code)
     mean_s = mean_service_s([s for _, s in samples], service.default_service_s)
     paces = counter_paces(samples, mean_s)

@@ -11,6 +11,7 @@ import heapq
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from itertools import accumulate
 
 from core import services
@@ -144,10 +145,41 @@ def _pick_extra(scenario: Scenario, main: str, rng: random.Random) -> str | None
     return rng.choices([s.code for s in pool], weights=[s.visitors_per_day for s in pool])[0]
 
 
+# Weeks of the same weekday the office has already run, as the estimator's history: finished
+# tickets drawn from the scenario's own service times (and extra transactions).
+HISTORY_WEEKS = 4
+HISTORY_PER_WEEK = 10
+
+
+def seed_history(scenario: Scenario, seed: int, store: MemoryStore) -> None:
+    """Put earlier same-weekday finishes of every service into the store, as a server's
+    database would hold them after a few weeks."""
+    rng = random.Random(f"{seed}:history")
+    specs = {s.code: s for s in scenario.services}
+    office = scenario.office.code
+    for weeks in range(HISTORY_WEEKS, 0, -1):
+        noon = scenario.at(scenario.open_s / 2) - timedelta(weeks=weeks)
+        for spec in scenario.services:
+            serving = [c for c in scenario.counters if spec.code in c.services]
+            if spec.visitors_per_day <= 0 or not serving:
+                continue
+            weights = [c.services[spec.code] for c in serving]
+            for _ in range(HISTORY_PER_WEEK):
+                seconds = spec.service_time.draw_s(rng)
+                if rng.random() < scenario.extra_service_probability:
+                    extra = _pick_extra(scenario, spec.code, rng)
+                    if extra is not None:
+                        seconds += specs[extra].service_time.draw_s(rng)
+                counter = rng.choices(serving, weights=weights)[0].code
+                store.done_log[(office, spec.code)].append((noon, counter, float(seconds)))
+
+
 class _Day:
     """One policy's run: the store, the clock, the counters' state and what was recorded."""
 
-    def __init__(self, scenario: Scenario, policy: str, visitors: Sequence[Visitor]) -> None:
+    def __init__(
+        self, scenario: Scenario, policy: str, visitors: Sequence[Visitor], seed: int
+    ) -> None:
         self.scenario = scenario
         self.office = scenario.office.code
         self.visitors = visitors
@@ -157,6 +189,7 @@ class _Day:
         self.targets = {code: svc.target_wait_s for code, svc in config.services.items()}
         store = MemoryStore()
         store.install(config, scenario.make_counters())
+        seed_history(scenario, seed, store)
         self.uow = MemoryUnitOfWork(store)
         self.counters = [c.code for c in scenario.counters]
         self.order = {code: i for i, code in enumerate(self.counters)}
@@ -353,7 +386,7 @@ def simulate(
     get_policy(policy)  # refuse an unknown name before doing any work
     if visitors is None:
         visitors = generate_visitors(scenario, seed)
-    day = _Day(scenario, policy, visitors)
+    day = _Day(scenario, policy, visitors, seed)
     day.run(on_progress)
     return summarise(
         policy=policy,

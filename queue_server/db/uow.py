@@ -276,6 +276,33 @@ class SqlTicketRepository:
             ::-1
         ]
 
+    def service_times_between(
+        self, office: str, service: str, windows: Sequence[tuple[datetime, datetime]], limit: int
+    ) -> list[tuple[str, float]]:
+        if not windows or limit <= 0:
+            return []
+        c = t.events.c
+        within = [
+            sa.and_(
+                c.at >= sa.literal(start, t.UTCDateTime()), c.at < sa.literal(end, t.UTCDateTime())
+            )
+            for start, end in windows
+        ]
+        rows = self._conn.execute(
+            sa.select(c.counter, c.data)
+            .where(
+                c.office == office,
+                c.type == "ticket.done",
+                c.service == service,
+                sa.or_(*within),
+            )
+            .order_by(c.id.desc())
+            .limit(limit)
+        )
+        return [(counter or "", float(json.loads(data)["service_s"])) for counter, data in rows][
+            ::-1
+        ]
+
 
 class SqlCounterRepository:
     def __init__(self, uow: SqlUnitOfWork) -> None:

@@ -4,7 +4,8 @@ simulator measures: same people ahead (by the policy's order), same estimate and
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from core import services
 from core.memory import MemoryStore, MemoryUnitOfWork
@@ -14,6 +15,7 @@ from tests.server.conftest import Office
 from tests.server.test_reports import app_with_clock
 
 DAY = date(2026, 11, 26)
+WEEK_BEFORE = DAY - timedelta(weeks=1)
 # (time, service, class): a normal A, a monk just after it, more of both and of B (which
 # shares counters with A), and an elderly A after the second normal one has waited ten minutes.
 ARRIVALS = [
@@ -30,6 +32,14 @@ ARRIVALS = [
 def test_sql_and_memory_positions_agree(database_url: str, office: Office) -> None:
     with app_with_clock(database_url, office) as day:
         kiosk = office.auth("kiosk")
+        # A week earlier, the same weekday: one A ticket took half an hour at counter 1.
+        day.clock.set("09:00", WEEK_BEFORE)
+        earlier = day.client.post(
+            "/api/v1/tickets", json={"service": "A", "priority": "normal"}, headers=kiosk
+        ).json["id"]
+        day.client.post("/api/v1/counters/1/next", headers=office.auth("officer1"))
+        day.clock.set("09:30", WEEK_BEFORE)
+        day.client.post(f"/api/v1/tickets/{earlier}/done", json={}, headers=office.auth("officer1"))
         ids = []
         for n, (hhmm, service, klass) in enumerate(ARRIVALS):
             day.clock.set(hhmm, DAY)
@@ -66,6 +76,8 @@ def test_sql_and_memory_positions_agree(database_url: str, office: Office) -> No
             counters = sql.counters.list(office.code)
             from_sql = [services.position(sql, config, t, day.clock.now) for t in tickets]
             kiosk_sql = services.newcomer_positions(sql, config, day.clock.now)
+            weekdays = services.same_weekdays(config, DAY)
+            history = sql.tickets.service_times_between(office.code, "A", weekdays, 40)
             waiting_a = sql.tickets.waiting_counts(office.code)["A"]
 
     store = MemoryStore()
@@ -77,7 +89,11 @@ def test_sql_and_memory_positions_agree(database_url: str, office: Office) -> No
         memory.store.issued[ticket.office].append(
             (ticket.issued_at, ticket.service, ticket.priority)
         )
-    memory.store.service_times[(office.code, "A")].append(("1", 60.0))
+    memory.store.service_times[(office.code, "A")].extend([("1", 1800.0), ("1", 60.0)])
+    finished = datetime(2026, 11, 19, 9, 30, tzinfo=ZoneInfo("Asia/Bangkok"))
+    memory.store.done_log[(office.code, "A")].append((finished, "1", 1800.0))
+    assert history == [("1", 1800.0)]
+    assert memory.tickets.service_times_between(office.code, "A", weekdays, 40) == history
     now = tickets[-1].issued_at
     from_memory = [services.position(memory, config, t, now) for t in tickets]
 
