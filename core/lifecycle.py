@@ -19,6 +19,7 @@ from core.errors import (
     NotRecalled,
 )
 from core.model import (
+    APPOINTMENT,
     OTHER_PAUSE,
     Counter,
     CounterState,
@@ -77,6 +78,9 @@ def _not_before(ticket: Ticket, now: datetime) -> datetime:
     """
     _require_aware(now)
     stamps = [ticket.issued_at, ticket.queued_at, ticket.called_at, ticket.serving_at]
+    if ticket.priority == APPOINTMENT and ticket.called_at is None:
+        # Its place in line is its slot, which may still be to come: not something that happened.
+        stamps.remove(ticket.queued_at)
     return max(now, *(stamp for stamp in stamps if stamp is not None))
 
 
@@ -95,9 +99,21 @@ def issue(
     priority: str,
     extra_services: Sequence[str],
     now: datetime,
+    queued_at: datetime | None = None,
 ) -> tuple[Ticket, ev.TicketIssued]:
+    """A new waiting ticket, in line from `now`, or for a checked-in appointment (priority
+    `APPOINTMENT`) from `queued_at`, its slot's start, which may still be to come."""
     _require_aware(now)
-    config.priority.require(priority)
+    if priority == APPOINTMENT:
+        if queued_at is None:
+            raise InvalidRequest(
+                "an appointment ticket comes from checking in a booking, not from the kiosk menu",
+                "บัตรคิวนัดหมายได้จากการยืนยันการจองเท่านั้น",
+            )
+        _require_aware(queued_at)
+    else:
+        config.priority.require(priority)
+        queued_at = now
     extras = tuple(dict.fromkeys(code for code in extra_services if code != service.code))
     for code in extras:
         config.service(code)
@@ -110,7 +126,7 @@ def issue(
         issued_at=now,
         day=day,
         status_key=status_key,
-        queued_at=now,
+        queued_at=queued_at,
         transactions=tuple(Transaction(code) for code in (service.code, *extras)),
     )
     return ticket, ev.TicketIssued(at=now, extra_services=extras, **_fields(ticket))

@@ -80,6 +80,11 @@ class MemoryStore:
         default_factory=lambda: defaultdict(lambda: deque(maxlen=SERVICE_TIMES_KEPT))
     )
 
+    # (finished at, counter, seconds) of every finished ticket per (office, service), in order.
+    done_log: dict[tuple[str, str], list[tuple[datetime, str, float]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
     # (issued_at, service, class) of every ticket, in the order they were committed.
     issued: dict[str, list[tuple[datetime, str, str]]] = field(
         default_factory=lambda: defaultdict(list)
@@ -114,6 +119,9 @@ class MemoryStore:
         elif isinstance(event, TicketDone):
             self.service_times[(event.office, event.service)].append(
                 (event.counter, float(event.service_s))
+            )
+            self.done_log[(event.office, event.service)].append(
+                (event.at, event.counter, float(event.service_s))
             )
 
 
@@ -217,6 +225,16 @@ class MemoryTicketRepository:
         self, office: str, service: str, limit: int
     ) -> list[tuple[str, float]]:
         return list(self._store.service_times[(office, service)])[-limit:]
+
+    def service_times_between(
+        self, office: str, service: str, windows: Sequence[tuple[datetime, datetime]], limit: int
+    ) -> list[tuple[str, float]]:
+        found = [
+            (counter, seconds)
+            for at, counter, seconds in self._store.done_log[(office, service)]
+            if any(start <= at < end for start, end in windows)
+        ]
+        return found[-limit:] if limit > 0 else []
 
 
 class MemoryCounterRepository:

@@ -22,6 +22,10 @@ SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
 CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NORMAL = "normal"
+# The class of a booked visitor who checked in on time: queued at the slot's start, called within
+# `PrioritySettings.appointment_window_s` of it. Always known, never offered at the kiosk.
+APPOINTMENT = "appointment"
+DEFAULT_APPOINTMENT_WINDOW_S = 300
 # What kiosks, consoles and tickets call the usual priority classes; an office's own class is
 # shown by its code.
 PRIORITY_CLASS_NAMES: dict[str, tuple[str, str]] = {
@@ -247,6 +251,10 @@ class PrioritySettings:
     The long-wait guard puts first a ticket that would otherwise wait past
     (1 + `long_wait_guard_at`) times its service's target wait, so nobody waits much past twice it
     (`swq simulate --suite`).
+
+    Checked-in appointments are a class of their own (`APPOINTMENT`, see `queue_classes`): the
+    routing policy aims to call one within `appointment_window_s` of its slot's start, and they
+    count as priority calls for `max_priority_in_row`, so walk-ins keep their share.
     """
 
     classes: tuple[str, ...] = (NORMAL, "elderly", "disabled", "pregnant", "monk")
@@ -254,6 +262,7 @@ class PrioritySettings:
     max_priority_in_row: int = 2
     long_wait_guard: bool = True
     long_wait_guard_at: float = 0.8
+    appointment_window_s: int = DEFAULT_APPOINTMENT_WINDOW_S
 
     def __post_init__(self) -> None:
         if not self.classes or len(set(self.classes)) != len(self.classes):
@@ -270,7 +279,12 @@ class PrioritySettings:
                 "long_wait_guard_at must be a share of the target wait, above 0 and at most 1",
                 "long_wait_guard_at ต้องเป็นสัดส่วนของเวลารอเป้าหมาย มากกว่า 0 และไม่เกิน 1",
             )
-        unknown = set(self.weights) - set(self.classes)
+        if not 0 < self.appointment_window_s <= 24 * 3600:
+            raise InvalidRequest(
+                "appointment_window_s must be above 0 and at most a day (86400 s)",
+                "appointment_window_s ต้องมากกว่า 0 และไม่เกินหนึ่งวัน (86400 วินาที)",
+            )
+        unknown = set(self.weights) - set(self.queue_classes)
         if unknown:
             raise InvalidRequest(
                 f"weights for unknown priority classes: {sorted(unknown)}",
@@ -283,6 +297,13 @@ class PrioritySettings:
     def normal(self) -> str:
         return self.classes[0]
 
+    @property
+    def queue_classes(self) -> tuple[str, ...]:
+        """Every class a waiting ticket may have: the office's classes and appointments."""
+        if APPOINTMENT in self.classes:
+            return self.classes
+        return (*self.classes, APPOINTMENT)
+
     def is_priority(self, klass: str) -> bool:
         return klass != self.normal
 
@@ -291,6 +312,7 @@ class PrioritySettings:
         return self.weights.get(klass, 1 if klass == self.normal else 2)
 
     def require(self, klass: str) -> None:
+        """Refuse a class a walk-in ticket cannot have (appointments come from check-in)."""
         if klass not in self.classes:
             raise InvalidRequest(
                 f"unknown priority class {klass!r}; known: {', '.join(self.classes)}",
@@ -298,7 +320,14 @@ class PrioritySettings:
             )
 
     def __hash__(self) -> int:
-        return hash((self.classes, tuple(sorted(self.weights.items())), self.max_priority_in_row))
+        return hash(
+            (
+                self.classes,
+                tuple(sorted(self.weights.items())),
+                self.max_priority_in_row,
+                self.appointment_window_s,
+            )
+        )
 
 
 @dataclass

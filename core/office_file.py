@@ -458,6 +458,7 @@ def _priority(table: TomlTable | None) -> PrioritySettings:
         max_priority_in_row=table.get_int("max_priority_in_row", defaults.max_priority_in_row),
         long_wait_guard=table.get_bool("long_wait_guard", defaults.long_wait_guard),
         long_wait_guard_at=table.get_float("long_wait_guard_at", defaults.long_wait_guard_at),
+        appointment_window_s=table.get_int("appointment_window_s", defaults.appointment_window_s),
     )
     table.finish()
     with _at(table.path):
@@ -596,6 +597,7 @@ def _priority_section(priority: PrioritySettings) -> str:
             "max_priority_in_row": priority.max_priority_in_row,
             "long_wait_guard": priority.long_wait_guard,
             "long_wait_guard_at": priority.long_wait_guard_at,
+            "appointment_window_s": priority.appointment_window_s,
         },
     )
 

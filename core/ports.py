@@ -72,6 +72,13 @@ class TicketRepository(Protocol):
         oldest first."""
         ...
 
+    def service_times_between(
+        self, office: str, service: str, windows: Sequence[tuple[datetime, datetime]], limit: int
+    ) -> Sequence[tuple[str, float]]:
+        """Like `recent_service_times`, only of tickets finished within one of the windows
+        (start inclusive, end exclusive): the same weekday in earlier weeks."""
+        ...
+
 
 class CounterRepository(Protocol):
     def add(self, counter: Counter) -> None: ...

@@ -1,7 +1,9 @@
 """ "Call next": which waiting ticket a counter gets. Pure, deterministic, O(number of queues).
 
 A queue is (service, priority class, target counter); only each queue's head is looked at. The
-policies share one rule: a ticket transferred to this very counter goes first.
+policies share two rules: a ticket transferred to this very counter goes first, and a ticket
+queued in the future (a checked-in appointment before its slot) is not called yet; a queue is in
+slot order, so when its head is not due, none of it is.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.errors import InvalidRequest
-from core.model import PrioritySettings, WorkProfile
+from core.model import APPOINTMENT, PrioritySettings, WorkProfile
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,19 @@ class RoutingContext:
     def waited_s(self, head: QueueHead) -> float:
         return max(0.0, (self.now - head.queued_at).total_seconds())
 
+    def due(self, head: QueueHead) -> bool:
+        """False for an appointment before its slot. Other tickets are in line from their
+        `queued_at` even if `now` reads a little earlier (a late clock, see lifecycle)."""
+        return head.priority != APPOINTMENT or head.queued_at <= self.now
+
     def direct(self) -> list[QueueHead]:
-        return [h for h in self.heads if h.target_counter == self.counter]
+        return [h for h in self.heads if h.target_counter == self.counter and self.due(h)]
 
     def eligible(self) -> list[QueueHead]:
         return [
-            h for h in self.heads if h.target_counter is None and self.profile.serves(h.service)
+            h
+            for h in self.heads
+            if h.target_counter is None and self.due(h) and self.profile.serves(h.service)
         ]
 
 
@@ -125,15 +134,51 @@ class StrictPriorityPolicy:
 # The tuning below was measured with `swq simulate --suite` (README, "Routing"): it keeps every
 # normal ticket within twice its target and priority classes at under half the normal mean wait on
 # every suite day, with the largest share of tickets within target we found under those two.
-PRIORITY_TARGET_SHARE = 0.4
+PRIORITY_TARGET_SHARE = 0.6
+PRIORITY_WAIT_WEIGHT = 2.5
 SHORT_SERVICE_CREDIT = 3.0
 SHORT_SERVICE_CREDIT_CAP = 0.2
 PROFILE_CREDIT_S = 60.0
 
 
-def class_target_s(settings: PrioritySettings, klass: str, target_s: float) -> float:
-    """The wait the weighted policy aims at for a class: priority classes get a share of it."""
-    return target_s * PRIORITY_TARGET_SHARE if settings.is_priority(klass) else target_s
+def slack_s(settings: PrioritySettings, kind: QueueKind, waited_s: float) -> float:
+    """Seconds until a ticket of this kind that has waited `waited_s` is due; negative once
+    late. The weighted policy calls the smallest; the clairvoyant reference uses it too.
+
+    A normal ticket is due after its service's target; a long service later by three times its
+    expected service time, up to 0.6 of the target. A priority ticket is due after
+    `PRIORITY_TARGET_SHARE` of the target (plus that credit), or sooner: its wait also counts
+    `PRIORITY_WAIT_WEIGHT` times against the normal aim, so the longer it waits the faster it
+    moves up, and the priority classes' mean wait stays under half the normal one on light and
+    busy days alike.
+    An appointment is due `appointment_window_s` after its slot's start.
+    """
+    if kind.klass == APPOINTMENT:
+        return settings.appointment_window_s - waited_s  # a promise to the minute: no credit
+    credit = _credit_s(kind)
+    if not settings.is_priority(kind.klass):
+        return kind.target_s + credit - waited_s
+    return min(
+        kind.target_s * PRIORITY_TARGET_SHARE + credit - waited_s,
+        kind.target_s + credit - PRIORITY_WAIT_WEIGHT * waited_s,
+    )
+
+
+def _credit_s(kind: QueueKind) -> float:
+    return SHORT_SERVICE_CREDIT * min(kind.service_s, SHORT_SERVICE_CREDIT_CAP * kind.target_s)
+
+
+def due_after_s(settings: PrioritySettings, kind: QueueKind) -> float:
+    """Seconds after its place in time at which a ticket of this kind is due (slack 0)."""
+    if kind.klass == APPOINTMENT:
+        return float(settings.appointment_window_s)
+    credit = _credit_s(kind)
+    if not settings.is_priority(kind.klass):
+        return kind.target_s + credit
+    return min(
+        kind.target_s * PRIORITY_TARGET_SHARE + credit,
+        (kind.target_s + credit) / PRIORITY_WAIT_WEIGHT,
+    )
 
 
 class WeightedPolicy:
@@ -145,11 +190,11 @@ class WeightedPolicy:
        its target before a counter frees up goes first, the latest relative to its target first,
        so nobody waits past about twice the target;
     3. after `max_priority_in_row` priority calls in a row here, a waiting normal ticket is called;
-    4. otherwise the earliest *due* ticket: due = queued + target, where a priority class's target
-       is `PRIORITY_TARGET_SHARE` of the service's; a long service is due later by three times
-       its expected service time (at most 0.6 of its target: serving quick cases first lets more
-       people be served within target) and a counter's own services a little earlier (one
-       minute per work-profile weight above 1).
+    4. otherwise the ticket with the least time left until it is due (`slack_s`), where a
+       counter's own services count a little earlier (one minute per work-profile weight
+       above 1). A checked-in appointment is never called before its slot's start.
+
+    Appointments count as priority calls for rule 3, so walk-ins keep their share of a counter.
     """
 
     name = "weighted"
@@ -173,24 +218,18 @@ class WeightedPolicy:
         return min(eligible, key=lambda h: (self.slack_s(ctx, h), fifo_key(h)))
 
     def ahead_shift_s(self, settings: PrioritySettings, mine: QueueKind, other: QueueKind) -> float:
-        return self.due_after_s(settings, mine) - self.due_after_s(settings, other)
+        """Compared at the moment each is due: a priority ticket's wait counts more the longer
+        it waits, so this is exact when `mine` is called about when it is due."""
+        return due_after_s(settings, mine) - due_after_s(settings, other)
 
     @staticmethod
-    def due_after_s(settings: PrioritySettings, kind: QueueKind) -> float:
-        """Seconds after its place in time at which a ticket of this kind is due."""
-        credit = SHORT_SERVICE_CREDIT * min(
-            kind.service_s, SHORT_SERVICE_CREDIT_CAP * kind.target_s
-        )
-        return class_target_s(settings, kind.klass, kind.target_s) + credit
-
-    @classmethod
-    def slack_s(cls, ctx: RoutingContext, head: QueueHead) -> float:
-        """Seconds until the ticket is due; negative once it is late."""
+    def slack_s(ctx: RoutingContext, head: QueueHead) -> float:
+        """Seconds until the ticket is due at this counter; negative once it is late."""
         kind = QueueKind(
             ctx.target_wait_s[head.service], ctx.service_s.get(head.service, 0), head.priority
         )
         profile_credit = PROFILE_CREDIT_S * (ctx.profile.weight(head.service) - 1)
-        return cls.due_after_s(ctx.priority, kind) - ctx.waited_s(head) - profile_credit
+        return slack_s(ctx.priority, kind, ctx.waited_s(head)) - profile_credit
 
     @classmethod
     def _latest(cls, ctx: RoutingContext, heads: Sequence[QueueHead]) -> QueueHead | None:

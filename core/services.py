@@ -9,7 +9,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from core import lifecycle
 from core.errors import (
@@ -27,12 +27,16 @@ from core.estimate import (
     wait_range_s,
 )
 from core.events import Event
-from core.model import Counter, CounterState, OfficeConfig, Ticket, TicketStatus
+from core.model import APPOINTMENT, Counter, CounterState, OfficeConfig, Ticket, TicketStatus
 from core.numbering import format_number, next_number
 from core.ports import UnitOfWork
 from core.routing import QueueKind, RoutingContext, get_policy
 
 SERVICE_TIME_SAMPLES = 20
+# Service times learned from the same weekday in this many earlier weeks (a Monday's cases are
+# not a Friday's), at most this many samples.
+HISTORY_WEEKS = 4
+HISTORY_SAMPLES = 40
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,16 @@ class Position:
 ARRIVAL_WINDOW = timedelta(minutes=30)
 
 
-def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
-    """Where a ticket stands: people ahead in its service and the estimated wait.
+def position(
+    uow: UnitOfWork, config: OfficeConfig, ticket: Ticket, now: datetime | None = None
+) -> Position:
+    """Where a ticket stands at `now` (default: when it was issued): people ahead in its service
+    and the estimated wait.
 
     People ahead are those of its service the office's policy calls first. The wait adds, to the
     tickets due before it in every service that shares its counters, those expected to arrive
-    while it waits and still go first, at the rates of the half hour before it was issued.
+    while it waits and still go first, at the rates of the half hour before it was issued. An
+    appointment before its slot waits at least until the slot.
     """
     if ticket.status is not TicketStatus.WAITING:
         return settled_position(ticket)
@@ -72,7 +80,7 @@ def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
     arrived = uow.tickets.issued_counts(office, ticket.issued_at - ARRIVAL_WINDOW, ticket.issued_at)
     window_s = ARRIVAL_WINDOW.total_seconds()
     loads = _counter_loads(uow, office)
-    where = _queue_position(uow, config, ticket.service, ahead, due_first, loads)
+    where = _queue_position(uow, config, ticket.service, ahead, due_first, loads, ticket.day)
     wait = where.estimated_wait_s
     if wait:
         later: dict[str, float] = defaultdict(float)
@@ -81,7 +89,11 @@ def position(uow: UnitOfWork, config: OfficeConfig, ticket: Ticket) -> Position:
                 later[kind[0]] += JUMP_SHARE * arrived[kind] / window_s * min(wait, shift)
         demand = {s: due_first.get(s, 0) + later[s] for s in {*due_first, *later}}
         own_ahead = ahead + later[ticket.service]
-        where = _queue_position(uow, config, ticket.service, own_ahead, demand, loads)
+        where = _queue_position(uow, config, ticket.service, own_ahead, demand, loads, ticket.day)
+    until_slot = (ticket.queued_at - (now or ticket.issued_at)).total_seconds()
+    if until_slot > 0 and (where.estimated_wait_s or 0) < until_slot:
+        wait = math.ceil(until_slot)
+        return Position(ahead, wait, wait_range_s(wait))
     return Position(ahead, where.estimated_wait_s, where.wait_range_s)
 
 
@@ -101,7 +113,7 @@ def _shifts(config: OfficeConfig, ticket: Ticket) -> dict[tuple[str, str], float
             config.priority, mine, queue_kind(config, service, klass)
         )
         for service in config.services
-        for klass in config.priority.classes
+        for klass in config.priority.queue_classes
     }
 
 
@@ -117,7 +129,7 @@ def ahead_shifts(config: OfficeConfig, service: str, klass: str) -> dict[str, fl
     mine = queue_kind(config, service, klass)
     return {
         other: policy.ahead_shift_s(config.priority, mine, queue_kind(config, service, other))
-        for other in config.priority.classes
+        for other in config.priority.queue_classes
     }
 
 
@@ -126,14 +138,50 @@ def settled_position(ticket: Ticket) -> Position:
     return Position(0, 0 if ticket.status.at_counter else None)
 
 
-def newcomer_positions(uow: UnitOfWork, config: OfficeConfig) -> dict[str, Position]:
-    """Per service, where a ticket issued now would stand: what a kiosk button shows."""
+def newcomer_positions(
+    uow: UnitOfWork, config: OfficeConfig, now: datetime | None = None
+) -> dict[str, Position]:
+    """Per service, where a ticket issued now would stand: what a kiosk button shows.
+
+    With `now`, checked-in appointments whose slot is too far ahead to be called before a
+    newcomer of their service are not counted."""
     office = config.office.code
     waiting = uow.tickets.waiting_counts(office)
+    if now is not None:
+        waiting = _without_later_appointments(uow, config, waiting, now)
     loads = _counter_loads(uow, office)
     return {
-        code: _queue_position(uow, config, code, waiting.get(code, 0), waiting, loads)
+        code: _queue_position(
+            uow,
+            config,
+            code,
+            waiting.get(code, 0),
+            waiting,
+            loads,
+            None if now is None else config.office.local_day(now),
+        )
         for code in config.services
+    }
+
+
+def _without_later_appointments(
+    uow: UnitOfWork, config: OfficeConfig, waiting: Mapping[str, int], now: datetime
+) -> dict[str, int]:
+    office = config.office.code
+    normal = config.priority.normal
+    everyone = dict.fromkeys(((s, APPOINTMENT) for s in config.services), None)
+    booked = uow.tickets.waiting_before(office, everyone)
+    cutoffs: dict[tuple[str, str], datetime | None] = {}
+    for service in config.services:
+        shift = ahead_shifts(config, service, normal)[APPOINTMENT]
+        if shift != -math.inf:
+            cutoffs[(service, APPOINTMENT)] = (
+                None if shift == math.inf else now + timedelta(seconds=shift)
+            )
+    sooner = uow.tickets.waiting_before(office, cutoffs)
+    return {
+        service: count - booked.get(service, 0) + sooner.get(service, 0)
+        for service, count in waiting.items()
     }
 
 
@@ -144,6 +192,25 @@ def _counter_loads(uow: UnitOfWork, office: str) -> list[CounterLoad]:
     ]
 
 
+def same_weekdays(config: OfficeConfig, day: date) -> list[tuple[datetime, datetime]]:
+    """The office's opening-to-closing (or whole-day) windows on the same weekday in the
+    `HISTORY_WEEKS` weeks before `day`."""
+    hours = config.office.hours
+    windows = []
+    for week in range(1, HISTORY_WEEKS + 1):
+        earlier = day - timedelta(weeks=week)
+        opens = hours.opens if hours else time(0)
+        start = datetime.combine(earlier, opens, tzinfo=config.office.tz)
+        end = (
+            datetime.combine(earlier, hours.closes, tzinfo=config.office.tz)
+            if hours
+            else start + timedelta(days=1)
+        )
+        # Counters stay until the hall is empty: a little past closing still counts.
+        windows.append((start, end + timedelta(hours=2)))
+    return windows
+
+
 def _queue_position(
     uow: UnitOfWork,
     config: OfficeConfig,
@@ -151,12 +218,21 @@ def _queue_position(
     ahead: float,
     due_first: Mapping[str, float],
     loads: Sequence[CounterLoad],
+    day: date | None,
 ) -> Position:
     """The wait of a ticket with `ahead` of its own service and `due_first` tickets of each other
-    service to be called before it."""
-    samples = uow.tickets.recent_service_times(
-        config.office.code, service_code, SERVICE_TIME_SAMPLES
+    service to be called before it. Service times are learned from the latest finished tickets
+    and, given the `day`, from the same weekday in earlier weeks."""
+    samples = list(
+        uow.tickets.recent_service_times(config.office.code, service_code, SERVICE_TIME_SAMPLES)
     )
+    if day is not None:
+        history = uow.tickets.service_times_between(
+            config.office.code, service_code, same_weekdays(config, day), HISTORY_SAMPLES
+        )
+        # The latest tickets reach back a week only for a service seldom used; counting those few
+        # twice is harmless.
+        samples = [*history, *samples]
     service = config.service(service_code)
     mean_s = mean_service_s([s for _, s in samples], service.default_service_s)
     paces = counter_paces(samples, mean_s)
@@ -177,6 +253,66 @@ def issue_ticket(
     status_key: str,
     priority: str | None = None,
     extra_services: Sequence[str] = (),
+) -> tuple[Ticket, Position]:
+    """A walk-in ticket, in line from `now`."""
+    return _issue(
+        uow,
+        office=office,
+        service=service,
+        now=now,
+        ticket_id=ticket_id,
+        status_key=status_key,
+        priority=priority,
+        extra_services=extra_services,
+        queued_at=None,
+    )
+
+
+def check_in_appointment(
+    uow: UnitOfWork,
+    *,
+    office: str,
+    service: str,
+    now: datetime,
+    ticket_id: str,
+    status_key: str,
+    slot_start: datetime,
+    grace_s: int,
+    priority: str | None = None,
+    extra_services: Sequence[str] = (),
+) -> tuple[Ticket, Position]:
+    """The ticket of a booked visitor checking in.
+
+    Early or on time (up to `grace_s` after the slot's start): an `APPOINTMENT` ticket queued at
+    the slot's start, so appointments are called in slot order, never before their slot, and
+    within the office's `appointment_window_s` of it. Later: an ordinary walk-in ticket of
+    `priority` (the visitor's own class), in line from now.
+    """
+    on_time = now <= slot_start + timedelta(seconds=grace_s)
+    return _issue(
+        uow,
+        office=office,
+        service=service,
+        now=now,
+        ticket_id=ticket_id,
+        status_key=status_key,
+        priority=APPOINTMENT if on_time else priority,
+        extra_services=extra_services,
+        queued_at=slot_start if on_time else None,
+    )
+
+
+def _issue(
+    uow: UnitOfWork,
+    *,
+    office: str,
+    service: str,
+    now: datetime,
+    ticket_id: str,
+    status_key: str,
+    priority: str | None,
+    extra_services: Sequence[str],
+    queued_at: datetime | None,
 ) -> tuple[Ticket, Position]:
     with uow:
         config = uow.config(office)
@@ -203,12 +339,13 @@ def issue_ticket(
             priority=priority or config.priority.normal,
             extra_services=extra_services,
             now=now,
+            queued_at=queued_at,
         )
         uow.tickets.add(ticket)
         uow.publish(event)
         uow.commit()
         # Read after the commit: the office's next ticket need not wait for this one's estimate.
-        where = position(uow, config, ticket)
+        where = position(uow, config, ticket, now)
     return ticket, where
 
 

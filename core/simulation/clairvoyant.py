@@ -13,7 +13,8 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 
-from core.routing import PRIORITY_TARGET_SHARE, SHORT_SERVICE_CREDIT, SHORT_SERVICE_CREDIT_CAP
+from core.model import APPOINTMENT
+from core.routing import QueueKind, slack_s
 from core.simulation.engine import NO_SHOW_AFTER_S, Visitor
 from core.simulation.report import PolicyResult, TicketRecord, summarise
 from core.simulation.scenario import Scenario
@@ -21,10 +22,8 @@ from core.simulation.scenario import Scenario
 NAME = "clairvoyant"
 
 
-def _target(scenario: Scenario, visitor: Visitor, target_s: int) -> float:
-    if scenario.priority.is_priority(visitor.priority):
-        return target_s * PRIORITY_TARGET_SHARE
-    return float(target_s)
+def _klass(visitor: Visitor) -> str:
+    return APPOINTMENT if visitor.appointment else visitor.priority
 
 
 def clairvoyant(scenario: Scenario, seed: int, visitors: Sequence[Visitor]) -> PolicyResult:
@@ -35,8 +34,16 @@ def clairvoyant(scenario: Scenario, seed: int, visitors: Sequence[Visitor]) -> P
     guard = 1 + scenario.priority.long_wait_guard_at
     closes = scenario.open_s
     arrivals = [v for v in visitors if v.arrival_s < closes]
+    window = scenario.priority.appointment_window_s
     records = {
-        v.index: TicketRecord(v.index, v.service, v.priority, v.arrival_s, None, targets[v.service])
+        v.index: TicketRecord(
+            v.index,
+            v.service,
+            _klass(v),
+            v.measured_from_s,
+            None,
+            window if v.appointment else targets[v.service],
+        )
         for v in arrivals
     }
     hold = {v.index: NO_SHOW_AFTER_S if v.no_show else v.duration_s for v in arrivals}
@@ -63,8 +70,11 @@ def clairvoyant(scenario: Scenario, seed: int, visitors: Sequence[Visitor]) -> P
             continue
         chosen = _choose(scenario, waiting, serves[code], targets, hold, guard, now)
         if chosen is None:
+            later = [v.queued_s for v in waiting if v.queued_s > now and v.service in serves[code]]
             if next_arrival < len(arrivals):
-                heapq.heappush(pending, (arrivals[next_arrival].arrival_s, i))
+                later.append(arrivals[next_arrival].arrival_s)
+            if later:
+                heapq.heappush(pending, (min(later), i))
             continue
         waiting.remove(chosen)
         records[chosen.index].called_s = now
@@ -103,16 +113,17 @@ def _choose(
     best: tuple[int, float, int] | None = None
     chosen = None
     for visitor in waiting:
-        if visitor.service not in serves:
+        if visitor.service not in serves or visitor.queued_s > now:
             continue
-        target = _target(scenario, visitor, targets[visitor.service])
-        waited = now - visitor.arrival_s
+        target = targets[visitor.service]
+        waited = now - visitor.queued_s
         length = hold[visitor.index]
+        # The guard, as the policy's, measures every ticket against its service's target.
         if waited + length >= guard * target:
             key = (0, -waited / target, visitor.index)
         else:
-            credit = SHORT_SERVICE_CREDIT * min(length, SHORT_SERVICE_CREDIT_CAP * target)
-            key = (1, target - waited + credit, visitor.index)
+            kind = QueueKind(target, length, _klass(visitor))
+            key = (1, slack_s(scenario.priority, kind, waited), visitor.index)
         if best is None or key < best:
             best, chosen = key, visitor
     return chosen

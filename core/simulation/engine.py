@@ -10,13 +10,16 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from itertools import accumulate
 
 from core import services
 from core.errors import NumberRangeExhausted, QuotaReached
 from core.memory import MemoryStore, MemoryUnitOfWork
+from core.model import APPOINTMENT, Ticket
 from core.routing import get_policy
+from core.services import Position
 from core.simulation.report import PolicyResult, TicketRecord, summarise
 from core.simulation.scenario import Scenario
 
@@ -28,6 +31,7 @@ ARRIVE = 0
 RELEASE = 1
 PAUSE = 2
 RESUME = 3
+SLOT = 4  # an appointment that came early becomes callable
 
 Progress = Callable[[int, int], None]
 
@@ -42,10 +46,25 @@ class Visitor:
     # Drawn in advance for the whole visit (main service plus extras), so all policies agree.
     duration_s: int
     no_show: bool
+    # A booked visitor's slot start; they check in as an appointment unless past the grace period.
+    slot_s: int | None = None
+    appointment: bool = False
 
     @property
     def ticket_id(self) -> str:
         return f"sim-{self.index:05d}"
+
+    @property
+    def queued_s(self) -> int:
+        """When the visitor is in line: an appointment at its slot, anyone else on arrival."""
+        if self.appointment and self.slot_s is not None:
+            return self.slot_s
+        return self.arrival_s
+
+    @property
+    def measured_from_s(self) -> int:
+        """Where the visitor's wait starts: arrival, or for an early appointment its slot."""
+        return max(self.arrival_s, self.queued_s)
 
 
 def generate_visitors(scenario: Scenario, seed: int) -> tuple[Visitor, ...]:
@@ -81,7 +100,38 @@ def generate_visitors(scenario: Scenario, seed: int) -> tuple[Visitor, ...]:
                 duration += specs[extra].service_time.draw_s(visits_rng)
         no_show = visits_rng.random() < scenario.no_show_probability
         visitors.append(Visitor(index, arrival_s, code, priority, extras, duration, no_show))
+    if scenario.booking.share > 0:
+        visitors = _book(scenario, visitors, random.Random(f"{seed}:bookings"))
     return tuple(visitors)
+
+
+def _book(scenario: Scenario, visitors: list[Visitor], rng: random.Random) -> list[Visitor]:
+    """Turn a share of the walk-ins into booked visitors (see `Booking`), in arrival order."""
+    booking = scenario.booking
+    slot_s, grace_s = booking.slot_min * 60, booking.grace_min * 60
+    booked = []
+    for visitor in visitors:
+        if rng.random() >= booking.share:
+            booked.append(visitor)
+            continue
+        slot = -(-visitor.arrival_s // slot_s) * slot_s
+        if slot >= scenario.open_s:
+            booked.append(visitor)  # no slot left today: they walk in
+            continue
+        draw = rng.random()
+        if draw < booking.no_show_probability:
+            continue
+        draw -= booking.no_show_probability
+        if draw < booking.early_probability:
+            arrival = max(0, slot - round(rng.uniform(0, booking.early_max_min * 60)))
+        elif draw < booking.early_probability + booking.late_probability:
+            arrival = slot + grace_s + round(rng.uniform(1, 20 * 60))
+        else:
+            arrival = slot + round(rng.uniform(0, grace_s))
+        on_time = arrival <= slot + grace_s
+        booked.append(replace(visitor, arrival_s=arrival, slot_s=slot, appointment=on_time))
+    booked.sort(key=lambda v: (v.arrival_s, v.index))
+    return booked
 
 
 def _pick_extra(scenario: Scenario, main: str, rng: random.Random) -> str | None:
@@ -95,10 +145,41 @@ def _pick_extra(scenario: Scenario, main: str, rng: random.Random) -> str | None
     return rng.choices([s.code for s in pool], weights=[s.visitors_per_day for s in pool])[0]
 
 
+# Weeks of the same weekday the office has already run, as the estimator's history: finished
+# tickets drawn from the scenario's own service times (and extra transactions).
+HISTORY_WEEKS = 4
+HISTORY_PER_WEEK = 10
+
+
+def seed_history(scenario: Scenario, seed: int, store: MemoryStore) -> None:
+    """Put earlier same-weekday finishes of every service into the store, as a server's
+    database would hold them after a few weeks."""
+    rng = random.Random(f"{seed}:history")
+    specs = {s.code: s for s in scenario.services}
+    office = scenario.office.code
+    for weeks in range(HISTORY_WEEKS, 0, -1):
+        noon = scenario.at(scenario.open_s / 2) - timedelta(weeks=weeks)
+        for spec in scenario.services:
+            serving = [c for c in scenario.counters if spec.code in c.services]
+            if spec.visitors_per_day <= 0 or not serving:
+                continue
+            weights = [c.services[spec.code] for c in serving]
+            for _ in range(HISTORY_PER_WEEK):
+                seconds = spec.service_time.draw_s(rng)
+                if rng.random() < scenario.extra_service_probability:
+                    extra = _pick_extra(scenario, spec.code, rng)
+                    if extra is not None:
+                        seconds += specs[extra].service_time.draw_s(rng)
+                counter = rng.choices(serving, weights=weights)[0].code
+                store.done_log[(office, spec.code)].append((noon, counter, float(seconds)))
+
+
 class _Day:
     """One policy's run: the store, the clock, the counters' state and what was recorded."""
 
-    def __init__(self, scenario: Scenario, policy: str, visitors: Sequence[Visitor]) -> None:
+    def __init__(
+        self, scenario: Scenario, policy: str, visitors: Sequence[Visitor], seed: int
+    ) -> None:
         self.scenario = scenario
         self.office = scenario.office.code
         self.visitors = visitors
@@ -108,6 +189,7 @@ class _Day:
         self.targets = {code: svc.target_wait_s for code, svc in config.services.items()}
         store = MemoryStore()
         store.install(config, scenario.make_counters())
+        seed_history(scenario, seed, store)
         self.uow = MemoryUnitOfWork(store)
         self.counters = [c.code for c in scenario.counters]
         self.order = {code: i for i, code in enumerate(self.counters)}
@@ -128,35 +210,67 @@ class _Day:
         self.seq += 1
         heapq.heappush(self.events, (at_s, self.seq, kind, counter, visitor))
 
+    def issue(self, now_s: int, visitor: Visitor) -> tuple[Ticket, Position]:
+        common = dict(
+            office=self.office,
+            service=visitor.service,
+            now=self.scenario.at(now_s),
+            ticket_id=visitor.ticket_id,
+            status_key=visitor.ticket_id,
+            priority=visitor.priority,
+            extra_services=visitor.extras,
+        )
+        if visitor.slot_s is None:
+            return services.issue_ticket(self.uow, **common)  # type: ignore[arg-type]
+        return services.check_in_appointment(
+            self.uow,
+            slot_start=self.scenario.at(visitor.slot_s),
+            grace_s=self.scenario.booking.grace_min * 60,
+            **common,  # type: ignore[arg-type]
+        )
+
     def arrive(self, now_s: int, visitor: Visitor) -> None:
         try:
-            ticket, where = services.issue_ticket(
-                self.uow,
-                office=self.office,
-                service=visitor.service,
-                now=self.scenario.at(now_s),
-                ticket_id=visitor.ticket_id,
-                status_key=visitor.ticket_id,
-                priority=visitor.priority,
-                extra_services=visitor.extras,
-            )
+            ticket, where = self.issue(now_s, visitor)
         except (QuotaReached, NumberRangeExhausted):
             # The kiosk refuses, as it would for real; anything else is a bug and must surface.
             self.refused += 1
             return
+        # An early appointment's wait, as the office promises it, starts at its slot.
+        early_s = visitor.measured_from_s - now_s
+        estimate = where.estimated_wait_s
+        range_s = where.wait_range_s
+        if early_s > 0:
+            self.schedule(visitor.queued_s, SLOT, "", visitor.index)
+            estimate = None if estimate is None else max(0, estimate - early_s)
+            range_s = (
+                None
+                if range_s is None
+                else (max(0, range_s[0] - early_s), max(0, range_s[1] - early_s))
+            )
+        target = (
+            self.scenario.priority.appointment_window_s
+            if ticket.priority == APPOINTMENT
+            else self.targets[visitor.service]
+        )
         self.records[visitor.index] = TicketRecord(
             visitor.index,
             visitor.service,
             ticket.priority,
-            now_s,
-            where.estimated_wait_s,
-            self.targets[visitor.service],
+            visitor.measured_from_s,
+            estimate,
+            target,
             ahead=where.people_ahead,
-            range_s=where.wait_range_s,
+            range_s=range_s,
             calls_before_issue=self.calls[visitor.service],
         )
-        # Idle counters have nothing they serve waiting, so only this ticket can change that,
-        # and once one counter takes it the rest stay idle.
+        if early_s > 0:
+            return  # not callable before its slot
+        self.call_idle(now_s)
+
+    def call_idle(self, now_s: int) -> None:
+        """A ticket became callable: idle counters had nothing they serve waiting, so only it
+        can change that, and once one counter takes it the rest stay idle."""
         for counter in sorted(self.idle, key=lambda c: (self.idle[c], self.order[c])):
             if self.try_call(now_s, counter):
                 break
@@ -241,6 +355,9 @@ class _Day:
             if kind == RESUME:
                 self.resume(now_s, counter)
                 continue
+            if kind == SLOT:
+                self.call_idle(now_s)
+                continue
             visitor = self.by_index[index]
             if kind == ARRIVE:
                 self.arrive(now_s, visitor)
@@ -269,7 +386,7 @@ def simulate(
     get_policy(policy)  # refuse an unknown name before doing any work
     if visitors is None:
         visitors = generate_visitors(scenario, seed)
-    day = _Day(scenario, policy, visitors)
+    day = _Day(scenario, policy, visitors, seed)
     day.run(on_progress)
     return summarise(
         policy=policy,

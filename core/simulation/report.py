@@ -139,8 +139,7 @@ def summarise(
     called = [r for r in records if r.wait_s is not None]
     waits = sorted(r.wait_s for r in called if r.wait_s is not None)
     by_class = tuple(
-        _group(klass, [r for r in records if r.priority == klass])
-        for klass in scenario.priority.classes
+        _group(klass, [r for r in records if r.priority == klass]) for klass in scenario.classes
     )
     by_service = tuple(
         _group(spec.code, [r for r in records if r.service == spec.code])

@@ -187,6 +187,38 @@ class CounterPause:
             )
 
 
+@dataclass(frozen=True)
+class Booking:
+    """Visitors who booked a slot ahead instead of walking in.
+
+    A booked visitor's slot starts at the first slot boundary at or after the moment they would
+    have walked in, so booking does not change the day's demand. Of the booked, some come early
+    (up to `early_max_min` before the slot), some late (past the grace period, then they queue as
+    walk-ins), some not at all; the rest arrive within the grace period after the slot's start.
+    """
+
+    share: float = 0.0
+    slot_min: int = 15
+    grace_min: int = 10
+    early_probability: float = 0.4
+    early_max_min: int = 20
+    late_probability: float = 0.1
+    no_show_probability: float = 0.08
+
+    def __post_init__(self) -> None:
+        for key in ("share", "early_probability", "late_probability", "no_show_probability"):
+            _check_share(key, getattr(self, key))
+        if self.early_probability + self.late_probability + self.no_show_probability > 1:
+            raise ScenarioError(
+                "no_show_probability",
+                "early, late and no-show probabilities add up to more than 1",
+                "ผลรวมโอกาสมาก่อน มาสาย และไม่มา เกิน 1",
+            )
+        for key in ("slot_min", "grace_min", "early_max_min"):
+            if getattr(self, key) < (1 if key == "slot_min" else 0):
+                raise ScenarioError(key, f"out of range: {getattr(self, key)}", "ค่าไม่อยู่ในช่วงที่ใช้ได้")
+
+
 def _no_repeats(key: str, codes: list[str]) -> None:
     seen: set[str] = set()
     for i, code in enumerate(codes):
@@ -212,6 +244,7 @@ class Scenario:
     no_show_probability: float = 0.0
     day: date = DEFAULT_DAY
     pauses: tuple[CounterPause, ...] = ()
+    booking: Booking = Booking()
 
     def __post_init__(self) -> None:
         if self.office.hours is None:
@@ -315,6 +348,13 @@ class Scenario:
         """The office-local time `seconds` after opening; through UTC so that DST days add up."""
         start = self.opening().astimezone(UTC)
         return (start + timedelta(seconds=seconds)).astimezone(self.office.tz)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The classes tickets of this day can have: the office's, and appointments if booked."""
+        if self.booking.share > 0:
+            return self.priority.queue_classes
+        return self.priority.classes
 
     def office_config(self, policy: str) -> OfficeConfig:
         return OfficeConfig(
@@ -449,11 +489,30 @@ def _priority(table: TomlTable | None) -> tuple[PrioritySettings, dict[str, floa
         max_priority_in_row=table.get_int("max_priority_in_row", defaults.max_priority_in_row),
         long_wait_guard=table.get_bool("long_wait_guard", defaults.long_wait_guard),
         long_wait_guard_at=table.get_float("long_wait_guard_at", defaults.long_wait_guard_at),
+        appointment_window_s=table.get_int("appointment_window_s", defaults.appointment_window_s),
     )
     table.finish()
     with _at(table.path):
         settings = PrioritySettings(classes=classes, weights=weights, **values)
     return settings, mix if mix is not None else {settings.normal: 1.0}
+
+
+def _booking(table: TomlTable | None) -> Booking:
+    if table is None:
+        return Booking()
+    d = Booking()
+    values = dict(
+        share=table.get_float("share", d.share),
+        slot_min=table.get_int("slot_min", d.slot_min),
+        grace_min=table.get_int("grace_min", d.grace_min),
+        early_probability=table.get_float("early_probability", d.early_probability),
+        early_max_min=table.get_int("early_max_min", d.early_max_min),
+        late_probability=table.get_float("late_probability", d.late_probability),
+        no_show_probability=table.get_float("no_show_probability", d.no_show_probability),
+    )
+    table.finish()
+    with _at(table.path):
+        return Booking(**values)
 
 
 # Where Scenario's own fields live in the TOML file, to name the key a user has to fix.
@@ -493,6 +552,7 @@ def parse_scenario(data: Mapping[str, Any]) -> Scenario:
     no_show = visits.get_float("no_show_probability", 0.0) if visits else 0.0
     if visits is not None:
         visits.finish()
+    booking = _booking(root.table("booking", required=False))
     root.finish()
     try:
         return Scenario(
@@ -507,6 +567,7 @@ def parse_scenario(data: Mapping[str, Any]) -> Scenario:
             extra_service_probability=extra,
             no_show_probability=no_show,
             day=day,
+            booking=booking,
         )
     except ScenarioError as exc:
         field_name, dot, rest = exc.key.partition(".")

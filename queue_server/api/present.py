@@ -52,7 +52,7 @@ def ticket_response(
     if config is None or ticket.status is TicketStatus.WAITING:
         with SqlUnitOfWork(swq().db, office, write=False) as uow:
             config = uow.config(office)
-            where = services.position(uow, config, ticket)
+            where = services.position(uow, config, ticket, swq().now())
     else:
         where = services.settled_position(ticket)
     response = jsonify(ticket_document(config, ticket, where, with_key=with_key))

@@ -77,7 +77,7 @@ def list_services(query: OfficeQuery) -> Response:
     with SqlUnitOfWork(swq().db, office, write=False) as uow:
         config = uow.config(office)
         waiting = uow.tickets.waiting_counts(office)
-        positions = services.newcomer_positions(uow, config)
+        positions = services.newcomer_positions(uow, config, swq().now())
     docs = []
     for code, svc in config.services.items():
         agency = config.agencies.get(svc.agency)

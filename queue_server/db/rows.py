@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.model import (
+    DEFAULT_APPOINTMENT_WINDOW_S,
     DEFAULT_PAUSE_REASONS,
     Agency,
     Counter,
@@ -105,6 +106,7 @@ def priority_to_json(priority: PrioritySettings) -> dict[str, Any]:
         "max_priority_in_row": priority.max_priority_in_row,
         "long_wait_guard": priority.long_wait_guard,
         "long_wait_guard_at": priority.long_wait_guard_at,
+        "appointment_window_s": priority.appointment_window_s,
     }
 
 
@@ -115,6 +117,8 @@ def priority_from_json(doc: Mapping[str, Any]) -> PrioritySettings:
         max_priority_in_row=doc["max_priority_in_row"],
         long_wait_guard=doc["long_wait_guard"],
         long_wait_guard_at=doc["long_wait_guard_at"],
+        # Stored before appointments existed: the default window.
+        appointment_window_s=doc.get("appointment_window_s", DEFAULT_APPOINTMENT_WINDOW_S),
     )
 
 

@@ -222,7 +222,7 @@ class SqlTicketRepository:
     def heads(self, office: str) -> list[QueueHead]:
         self._uow.require_office(office)
         config = self._uow.config(office)
-        query = _heads_query(tuple(config.services), config.priority.classes)
+        query = _heads_query(tuple(config.services), config.priority.queue_classes)
         rows = self._conn.execute(query, {"office": office}).mappings()
         heads: dict[tuple[str, str, str | None], QueueHead] = {}
         for row in rows:
@@ -263,7 +263,7 @@ class SqlTicketRepository:
             "number": ticket.number,
             "ticket_id": ticket.id,
         }
-        for klass in config.priority.classes:
+        for klass in config.priority.queue_classes:
             shift = shift_s.get(klass, 0.0)
             if shift == -math.inf:
                 continue
@@ -338,6 +338,33 @@ class SqlTicketRepository:
                 (counter or "", float(json.loads(data)["service_s"])) for counter, data in rows
             ][::-1]
         return self._service_times[key]
+
+    def service_times_between(
+        self, office: str, service: str, windows: Sequence[tuple[datetime, datetime]], limit: int
+    ) -> list[tuple[str, float]]:
+        if not windows or limit <= 0:
+            return []
+        c = t.events.c
+        within = [
+            sa.and_(
+                c.at >= sa.literal(start, t.UTCDateTime()), c.at < sa.literal(end, t.UTCDateTime())
+            )
+            for start, end in windows
+        ]
+        rows = self._conn.execute(
+            sa.select(c.counter, c.data)
+            .where(
+                c.office == office,
+                c.type == "ticket.done",
+                c.service == service,
+                sa.or_(*within),
+            )
+            .order_by(c.id.desc())
+            .limit(limit)
+        )
+        return [(counter or "", float(json.loads(data)["service_s"])) for counter, data in rows][
+            ::-1
+        ]
 
 
 class SqlCounterRepository:

@@ -203,7 +203,8 @@ def priority() -> str:
     return _priority_page()
 
 
-def _priority_from_form() -> PrioritySettings:
+def _priority_from_form(window_s: int) -> PrioritySettings:
+    """The form's settings; `window_s`, set in the office file, is kept as it is."""
     classes = [c.strip() for c in request.form.get("classes", "").splitlines() if c.strip()]
     bad = [c for c in classes if not PRIORITY_CODE.fullmatch(c)]
     if bad:
@@ -231,6 +232,7 @@ def _priority_from_form() -> PrioritySettings:
         ),
         long_wait_guard=checked("long_wait_guard"),
         long_wait_guard_at=guard_at / 100,
+        appointment_window_s=window_s,
     )
 
 
@@ -252,7 +254,7 @@ def _waiting_classes(classes: set[str]) -> list[str]:
 def save_priority() -> Page:
     def do() -> bool:
         def change(current: OfficeFile) -> OfficeFile:
-            settings = _priority_from_form()
+            settings = _priority_from_form(current.config.priority.appointment_window_s)
             busy = _waiting_classes(set(current.config.priority.classes) - set(settings.classes))
             if busy:
                 raise refuse(

@@ -42,7 +42,7 @@ def public_status_document(ticket_id: str, key: str) -> dict[str, Any]:
         if not hmac.compare_digest(ticket.status_key.encode(), key.encode()):
             raise _not_found(ticket_id)
         config = uow.config(office)
-        where = services.position(uow, config, ticket)
+        where = services.position(uow, config, ticket, swq().now())
         counter = uow.counters.get(office, ticket.counter) if ticket.counter else None
     service = config.service(ticket.service)
     tz = config.office.tz

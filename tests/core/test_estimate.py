@@ -128,12 +128,16 @@ def test_people_ahead_counts_who_the_policy_calls_first(
     normal = issue("A", at(0))
     monk = issue("A", at(1), priority="monk")
     config = uow.config("udn")
-    # Weighted: the monk is due at 40% of the target, long before the normal ticket.
+    # Weighted: the monk is due long before the normal ticket.
     assert services.position(uow, config, monk).people_ahead == 0
     assert services.position(uow, config, normal).people_ahead == 1
     fifo = dataclasses.replace(config, policy="fifo")
     assert services.position(uow, fifo, monk).people_ahead == 1
     assert services.position(uow, fifo, normal).people_ahead == 0
-    # A normal ticket that has waited past 60% of the target is due before a fresh monk.
-    late_monk = issue("A", at(10), priority="monk")
-    assert services.position(uow, config, late_monk).people_ahead == 2
+    # A priority ticket is due after 40% of the normal aim (15 min target + 9 min long-service
+    # credit): 9.6 min. The normal ticket, due at 24 min, goes before a monk issued at 16 min,
+    # not before one issued at 14.
+    early_monk = issue("A", at(14), priority="monk")
+    assert services.position(uow, config, early_monk).people_ahead == 1
+    late_monk = issue("A", at(16), priority="monk")
+    assert services.position(uow, config, late_monk).people_ahead == 3  # and both monks

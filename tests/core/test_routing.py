@@ -122,11 +122,21 @@ def test_priority_streak_counts_back_to_the_last_normal_call() -> None:
 
 
 def test_priority_is_a_head_start_not_absolute() -> None:
-    # A priority class is due at 40% of the target (6 of 15 min): a normal ticket that has waited
-    # more than the 9 minutes' difference goes first, one that has waited less does not.
+    # A priority ticket just issued is due at 60% of the target (9 of 15 min): a normal ticket
+    # that has waited more than the 6 minutes' difference goes first, one that has waited less
+    # does not.
     monk_now = head("A", 0, "monk")
-    assert weighted.choose(ctx([monk_now, head("A", 10)])) == head("A", 10)
-    assert weighted.choose(ctx([monk_now, head("A", 8)])) == monk_now
+    assert weighted.choose(ctx([monk_now, head("A", 7)])) == head("A", 7)
+    assert weighted.choose(ctx([monk_now, head("A", 5)])) == monk_now
+
+
+def test_a_priority_tickets_wait_counts_more_the_longer_it_waits() -> None:
+    # After 5 minutes a monk's head start alone would leave 9 - 5 = 4 minutes, but its wait also
+    # counts 2.5 times against the whole target: 15 - 12.5 = 2.5 minutes left. A normal ticket
+    # with 3 minutes left (12 waited) comes after it; one with 2 minutes left (13) before it.
+    monk = head("A", 5, "monk")
+    assert weighted.choose(ctx([monk, head("A", 12)])) == monk
+    assert weighted.choose(ctx([monk, head("A", 13)])) == head("A", 13)
 
 
 def test_long_services_are_due_a_little_later() -> None:
