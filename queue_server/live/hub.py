@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from core.sse import encode_comment, encode_data, encode_retry
+from core.sse import encode_comment, encode_data, encode_event, encode_retry
 from queue_server.db.database import Database
 from queue_server.db.uow import NOTIFY_CHANNEL, events_after, last_event_id
 from queue_server.live.budget import Reader, StreamBudget
@@ -150,6 +150,9 @@ class EventHub:
         self._threads: list[threading.Thread] = []
         self._handed: dict[str, list[HandedStream]] = {}
         self._handed_lock = threading.Lock()
+        # Notified after each read of new events, whichever office they belong to (for watchers
+        # of several offices, such as a province dashboard).
+        self._news = threading.Condition()
         db.on_commit(lambda _office: self._wake.set())
 
     # --- feeding -------------------------------------------------------------------------
@@ -184,11 +187,13 @@ class EventHub:
         if not feeds:
             return
         more = False
+        news = False
         with self.db.engine.connect() as conn:
             for office, feed in feeds:
                 rows = events_after(conn, office, feed.last_id, limit=RECENT_KEPT)
                 if not rows:
                     continue
+                news = True
                 more = more or len(rows) == RECENT_KEPT
                 with feed.changed:
                     for event_id, kind, data in rows:
@@ -200,6 +205,9 @@ class EventHub:
                             )
                     feed.changed.notify_all()
                 self._deliver(office, feed)
+        if news:
+            with self._news:
+                self._news.notify_all()
         if more:
             self._wake.set()
 
@@ -277,6 +285,8 @@ class EventHub:
         for feed in feeds:
             with feed.changed:
                 feed.changed.notify_all()
+        with self._news:
+            self._news.notify_all()
         with self._handed_lock:
             for streams in self._handed.values():
                 for stream in streams:
@@ -353,6 +363,35 @@ class EventHub:
             self._handed.setdefault(office, []).append(stream)
             self._send_news(stream, feed)
         stream.gone.wait()
+
+    def watch(self, offices: list[str], reader: Reader) -> Stream:
+        """A stream that says which of several offices had news (`office.changed`, data
+        {"office": code}), at most once per office per read of the events table, never the
+        events themselves: a page watching a whole province redraws what changed. It carries no
+        ids; after a reconnect the page redraws everything."""
+        self._ensure_started()
+        feeds = {office: self._feed(office) for office in offices}
+        self.budget.take(reader)
+        return Stream(self, reader, self._watch(feeds))
+
+    def _watch(self, feeds: dict[str, OfficeFeed]) -> Iterator[bytes]:
+        yield encode_retry(RETRY_MS)
+        seen = {office: feed.last_id for office, feed in feeds.items()}
+
+        def changed() -> list[str]:
+            return [office for office, feed in feeds.items() if feed.last_id > seen[office]]
+
+        while not self._stop.is_set():
+            with self._news:
+                self._news.wait_for(
+                    lambda: bool(changed()) or self._stop.is_set(), self.keepalive_s
+                )
+            news = changed()
+            for office in news:
+                seen[office] = feeds[office].last_id
+            yield b"".join(encode_event("office.changed", {"office": o}) for o in news) or (
+                encode_comment()
+            )
 
     def _replay(self, office: str, after: int, public: bool) -> tuple[int, bytes]:
         """Older events than the feed remembers, straight from the table."""

@@ -32,7 +32,7 @@ from queue_server.web.session import require_user, switch_office
 province_pages = Blueprint("province", __name__)
 
 
-def _province() -> NamedItem:
+def signed_in_province() -> NamedItem:
     """The signed-in admin's province; 403 for an office admin."""
     code = g.user.province
     if code is None:
@@ -44,7 +44,7 @@ def _province() -> NamedItem:
     return NamedItem(row.code, row.name_th, row.name_en)
 
 
-def _offices(province: str) -> list[tuple[str, str, str]]:
+def offices_of(province: str) -> list[tuple[str, str, str]]:
     with swq().db.engine.connect() as conn:
         return province_offices(conn, province)
 
@@ -52,14 +52,16 @@ def _offices(province: str) -> list[tuple[str, str, str]]:
 def province_report(
     province: NamedItem, first: date, last: date
 ) -> tuple[list[OfficeLine], OfficeLine]:
-    lines = [office_line(make_report(code, first, last)[0]) for code, *_ in _offices(province.code)]
+    lines = [
+        office_line(make_report(code, first, last)[0]) for code, *_ in offices_of(province.code)
+    ]
     return lines, province_total(lines, province)
 
 
 @province_pages.get("/admin/province")
 @require_user(Role.ADMIN)
 def province_page() -> tuple[str, int] | str:
-    province = _province()
+    province = signed_in_province()
     try:
         first, last = report_dates()
         lines, total = province_report(province, first, last)
@@ -89,7 +91,7 @@ def province_page() -> tuple[str, int] | str:
 def province_export(kind: str) -> Response:
     if kind not in ("csv", "xlsx"):
         raise ApiError(404, "not_found", f"no export {kind!r}", "ไม่พบรูปแบบไฟล์นี้")
-    province = _province()
+    province = signed_in_province()
     first, last = report_dates()
     lines, total = province_report(province, first, last)
     rows = province_rows(lines, total)
@@ -111,9 +113,9 @@ def province_export(kind: str) -> Response:
 @province_pages.post("/admin/province/switch")
 @require_user(Role.ADMIN)
 def switch() -> Response:
-    province = _province()
+    province = signed_in_province()
     office = request.form.get("office", "")
-    if office not in {code for code, *_ in _offices(province.code)}:
+    if office not in {code for code, *_ in offices_of(province.code)}:
         abort(403)
     switch_office(office)
     audit.record(office, g.user.username, g.user.role.value, "province.switch", g.user.home)
