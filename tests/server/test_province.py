@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,16 @@ def offices(database_url: str, tmp_path: Path) -> dict[str, Office]:
 
 
 @pytest.fixture
-def web(database_url: str, offices: dict[str, Office]) -> Iterator[FlaskClient]:
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+def clock() -> list[datetime]:
+    """The app's time, which a test may move on (counters' use needs minutes to pass)."""
+    return [datetime.now(UTC)]
+
+
+@pytest.fixture
+def web(
+    database_url: str, offices: dict[str, Office], clock: list[datetime]
+) -> Iterator[FlaskClient]:
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "CLOCK": lambda: clock[0]})
     yield app.test_client()
     ext = app.extensions["swq"]
     ext.hub.stop()
@@ -173,3 +182,51 @@ def test_province_report_sets_the_offices_side_by_side(
     book = load_workbook(io.BytesIO(web.get("/admin/province/export.xlsx").data))
     sheet = book["offices สำนักงาน"]
     assert [c.value for c in sheet[4]][:5] == ["total", "isan", PROVINCE_NAME_TH, "North-East", 3]
+
+
+def chart_of(html: str, key: str) -> str:
+    """The inline SVG (or the no-data sentence) of one chart on the province page."""
+    start = html.index(f'id="chart-{key}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_province_charts_set_the_offices_side_by_side(
+    web: FlaskClient, offices: dict[str, Office], clock: list[datetime]
+) -> None:
+    for code in ("udn", "kkn"):
+        # Open as of a stored event, so the day has the counter's available time.
+        for step in ("close", "open"):
+            answer = web.post(f"/api/v1/counters/1/{step}", headers=offices[code].auth("officer1"))
+            assert answer.status_code == 200, answer.json
+        for _ in range(2):
+            issued = web.post(
+                "/api/v1/tickets", json={"service": "A"}, headers=offices[code].auth("kiosk")
+            )
+            assert issued.status_code == 201
+        called = web.post("/api/v1/counters/1/next", headers=offices[code].auth("officer1"))
+        assert called.status_code == 200
+        clock[0] += timedelta(minutes=6)
+        done = web.post(
+            f"/api/v1/tickets/{called.json['id']}/done", headers=offices[code].auth("officer1")
+        )
+        assert done.status_code == 200, done.json
+
+    sign_in(web, "udn", "boss")
+    english = page(web, "/admin/province?lang=en")
+    thai = page(web, "/admin/province?lang=th")
+    for key in ("arrivals", "service-level", "utilisation"):
+        drawn = chart_of(english, key)
+        assert "<svg" in drawn, key
+        assert "Udon Thani" in drawn and "Khon Kaen" in drawn, key
+        assert "<svg" in chart_of(thai, key) and "ขอนแก่น" in chart_of(thai, key)
+    # Both offices called their one waiting ticket at once: 100% within target each.
+    assert chart_of(english, "service-level").count("100% (1/1)") == 2
+
+    download = web.get("/admin/province/chart-service_level.svg?lang=en")
+    assert download.status_code == 200
+    assert download.mimetype == "image/svg+xml"
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert download.get_data(as_text=True).count("100% (1/1)") == 2
+    assert web.get("/admin/province/chart-pie.svg").status_code == 404
+    empty = web.get("/admin/province/chart-arrivals.svg?date=2026-01-05")
+    assert empty.status_code == 404 and "ไม่มีข้อมูล" in empty.get_data(as_text=True)

@@ -94,6 +94,11 @@ def test_a_ticket_issued_in_another_office_appears_without_a_reload(
     assert page.evaluate("window.notReloaded") is True
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "province-live-1366x900.png", full_page=True)
+    # The province report draws the same call in its charts, offices side by side.
+    page.goto(f"{province.server.url}/admin/province")
+    expect(page.locator("#chart-service-level svg")).to_contain_text("100% (1/1)")
+    expect(page.locator("#chart-arrivals svg")).to_contain_text("ขอนแก่น")
+    page.screenshot(path=SCREENSHOTS / "province-report-1366x900.png", full_page=True)
     page.close()
 
 
