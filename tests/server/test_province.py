@@ -230,3 +230,78 @@ def test_province_charts_set_the_offices_side_by_side(
     assert web.get("/admin/province/chart-pie.svg").status_code == 404
     empty = web.get("/admin/province/chart-arrivals.svg?date=2026-01-05")
     assert empty.status_code == 404 and "ไม่มีข้อมูล" in empty.get_data(as_text=True)
+
+
+def waiting(web: FlaskClient, office: Office) -> dict[str, int]:
+    """How many wait for each service of the office, as its kiosk sees it."""
+    answer = web.get("/api/v1/services", headers=office.auth("kiosk"))
+    assert answer.status_code == 200, answer.json
+    return {x["code"]: x["waiting"] for x in answer.json if x["waiting"]}
+
+
+def test_a_switched_province_admin_supervises_and_acts_on_that_office_only(
+    web: FlaskClient, offices: dict[str, Office]
+) -> None:
+    mine = [
+        web.post("/api/v1/tickets", json={"service": "A"}, headers=offices["udn"].auth("kiosk"))
+        for _ in range(2)
+    ]
+    theirs = web.post(
+        "/api/v1/tickets", json={"service": "B"}, headers=offices["kkn"].auth("kiosk")
+    )
+    assert all(x.status_code == 201 for x in [*mine, theirs])
+
+    csrf = sign_in(web, "udn", "boss")
+    assert "Udon Thani" in page(web, "/supervisor?lang=en")
+    switched = web.post("/admin/province/switch", data={"office": "kkn", "csrf_token": csrf})
+    assert switched.status_code == 302
+    supervision = page(web, "/supervisor?lang=en")
+    assert "Khon Kaen" in supervision and "Udon Thani" not in supervision
+    assert "/api/v1/events?office=kkn" in supervision
+    hall = page(web, "/supervisor/hall?lang=en")
+    row = hall[hall.index('id="service-B"') : hall.index("</tr>", hall.index('id="service-B"'))]
+    assert '<td class="num">1</td>' in row
+    row = hall[hall.index('id="service-A"') : hall.index("</tr>", hall.index('id="service-A"'))]
+    assert '<td class="num">0</td>' in row  # udn's two A tickets are not kkn's
+
+    # At a counter of kkn through the console, the next call is kkn's ticket.
+    sat = web.post("/console/counter", data={"counter": "1", "csrf_token": csrf})
+    assert sat.status_code == 302
+    desk = page(web, "/console?lang=en")
+    assert "Khon Kaen" in desk and "Udon Thani" not in desk
+    called = web.post("/api/v1/counters/1/next", headers={"X-CSRF-Token": csrf})
+    assert called.status_code == 200, called.json
+    assert called.json["number"] == theirs.json["number"]
+    assert waiting(web, offices["kkn"]) == {}
+    assert waiting(web, offices["udn"]) == {"A": 2}
+    # Outside the province nothing, however it is asked.
+    outside = web.post("/api/v1/counters/1/next?office=lpg", headers={"X-CSRF-Token": csrf})
+    assert outside.status_code == 403
+
+
+def test_an_office_admin_never_supervises_another_office(
+    web: FlaskClient, offices: dict[str, Office]
+) -> None:
+    theirs = web.post(
+        "/api/v1/tickets", json={"service": "B"}, headers=offices["kkn"].auth("kiosk")
+    )
+    assert theirs.status_code == 201
+    csrf = sign_in(web, "udn", "udn-admin")
+    for url in ("/supervisor?lang=en", "/supervisor?lang=en&office=kkn"):
+        shown = page(web, url)
+        assert "Udon Thani" in shown and "Khon Kaen" not in shown
+    hall = page(web, "/supervisor/hall?office=kkn")
+    row = hall[hall.index('id="service-B"') : hall.index("</tr>", hall.index('id="service-B"'))]
+    assert '<td class="num">0</td>' in row
+    # kkn's stream tells them only what kkn's hall board shows anyone (no priority class).
+    stream = web.get("/api/v1/events?office=kkn&last_event_id=0")
+    chunks = iter(stream.response)
+    next(chunks)  # retry: ...
+    news = next(chunks)
+    stream.close()
+    assert b"ticket.issued" in news and b'"priority"' not in news
+    sat = web.post("/console/counter", data={"counter": "1", "csrf_token": csrf})
+    assert sat.status_code == 302
+    refused = web.post("/api/v1/counters/1/next?office=kkn", headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 403
+    assert waiting(web, offices["kkn"]) == {"B": 1}
