@@ -24,8 +24,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import shlex
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -212,6 +216,8 @@ class Row:
     idle_server_cores: float
     issue: Phase
     call: Phase
+    desk: Phase
+    desk_cpu: Cpu
     board_s: list[float]
     boards: int
     missed: int  # board deliveries not seen within BOARD_WAIT_S
@@ -314,6 +320,31 @@ def measure(url: str, offices: int, node_count: int, args: argparse.Namespace) -
             call_s = run_clients(clients, order, call_one)
             call_cpu = Cpu.between(before, Cpu.now(nodes))
 
+            # What an open console does on every event of its office: read its counter's desk
+            # (the JSON the console's fragment is drawn from; the HTML adds a template).
+            desk = Phase()
+
+            def read_desk(session: requests.Session, t: OfficeTokens) -> None:
+                t0 = time.perf_counter()
+                try:
+                    answer = session.get(
+                        f"{base[t.code]}/api/v1/counters/1",
+                        headers={"Authorization": f"Bearer {t.officer}"},
+                        timeout=REQUEST_TIMEOUT_S,
+                    )
+                except requests.RequestException:
+                    answer = None
+                with desk.lock:
+                    if answer is not None and answer.status_code == 200:
+                        desk.latencies.append(time.perf_counter() - t0)
+                    else:
+                        desk.errors[f"desk {answer.status_code if answer else '-'}"] += 1
+
+            progress(f"{offices} offices, {node_count} node(s): reading desks")
+            before = Cpu.now(nodes)
+            run_clients(args.clients, order, read_desk)
+            desk_cpu = Cpu.between(before, Cpu.now(nodes))
+
             until = time.perf_counter() + BOARD_WAIT_S
             board_s: list[float] = []
             missed = 0
@@ -330,7 +361,8 @@ def measure(url: str, offices: int, node_count: int, args: argparse.Namespace) -
                 board.close()
     return Row(
         offices, node_count, len(issue.latencies), len(call.latencies), issue_cpu, call_cpu,
-        idle.server / IDLE_S, issue, call, board_s, args.boards, missed, issue_s, call_s,
+        idle.server / IDLE_S, issue, call, desk, desk_cpu, board_s, args.boards, missed,
+        issue_s, call_s,
     )  # fmt: skip
 
 
@@ -343,7 +375,8 @@ def table(rows: list[Row]) -> list[str]:
         return f"{1000 * cpu_s / n:.1f}" if n else "-"
 
     lines = [
-        "offices nodes | server CPU ms: per ticket, per call+done | PG backend CPU ms per write"
+        "offices nodes | server CPU ms: per ticket, per call+done, per desk read"
+        " | PG backend CPU ms per write"
         " | idle server cores | issue p50/p99 ms | call p50/p99 ms | call-to-board p50/p99 ms"
         " (deliveries, missed) | errors",
     ]
@@ -352,18 +385,68 @@ def table(rows: list[Row]) -> list[str]:
         pg = (r.issue_cpu.postgres + r.call_cpu.postgres) / writes if writes else 0.0
         lines.append(
             f"{r.offices:>7} {r.nodes:>5} | {ms(r.issue_cpu.server, r.tickets):>6},"
-            f" {ms(r.call_cpu.server, r.calls):>6} | {1000 * pg:>5.2f}"
+            f" {ms(r.call_cpu.server, r.calls):>6},"
+            f" {ms(r.desk_cpu.server, len(r.desk.latencies)):>5}"
+            f" | {1000 * pg:>5.2f}"
             f" | {r.idle_server_cores:.3f}"
             f" | {p50_99(r.issue.latencies)} | {p50_99(r.call.latencies)}"
             f" | {p50_99(r.board_s)} ({len(r.board_s)}, {r.missed})"
-            f" | {dict(r.issue.errors + r.call.errors) or 0}"
+            f" | {dict(r.issue.errors + r.call.errors + r.desk.errors) or 0}"
         )
         lines.append(
             f"{'':>13}   wall: issue {r.issue_s:.1f} s ({r.tickets / r.issue_s:.0f}/s),"
             f" calls {r.call_s:.1f} s ({r.calls / r.call_s:.0f}/s); PG backend CPU"
             f" issue {1000 * r.issue_cpu.postgres / max(1, r.tickets):.2f} ms/ticket,"
-            f" call+done {1000 * r.call_cpu.postgres / max(1, r.calls):.2f} ms/call"
+            f" call+done {1000 * r.call_cpu.postgres / max(1, r.calls):.2f} ms/call,"
+            f" desk read {1000 * r.desk_cpu.postgres / max(1, len(r.desk.latencies)):.2f} ms;"
+            f" desk read p50/p99 {p50_99(r.desk.latencies)} ms"
         )
+    return lines
+
+
+# --- PostgreSQL's NOTIFY ceiling ---------------------------------------------------------------
+NOTIFY_DATABASE = "swq_bench_notify"
+WRITE = "BEGIN;\nINSERT INTO w (v) VALUES (:client_id);\n"
+SCRIPTS = {
+    "insert": WRITE + "COMMIT;\n",
+    "insert + pg_notify": WRITE + "SELECT pg_notify('swq_events', 'o01');\nCOMMIT;\n",
+}
+
+
+def notify_ceiling(pg_server: str, clients: int, seconds: int) -> list[str]:
+    """Committed transactions per second of a one-row insert, without and with a NOTIFY, as
+    pgbench drives them from `clients` connections. A transaction that notified takes one
+    cluster-wide lock from before its commit record is flushed until after: such commits run one
+    at a time, so their rate is bounded by the WAL flush time whatever the cores."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))
+    pgbench = shutil.which("pgbench") or (str(found[-1]) if found else None)
+    if pgbench is None:
+        return ["pgbench not found: NOTIFY ceiling not measured"]
+    with psycopg.connect(f"{pg_server}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (NOTIFY_DATABASE,))
+        if not exists.fetchone():
+            conn.execute(f"CREATE DATABASE {NOTIFY_DATABASE}")
+    with psycopg.connect(f"{pg_server}/{NOTIFY_DATABASE}", autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS w")
+        conn.execute("CREATE TABLE w (id bigserial PRIMARY KEY, v int)")
+    lines = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, script in SCRIPTS.items():
+            path = Path(folder) / "script.sql"
+            path.write_text(script)
+            ran = subprocess.run(
+                [pgbench, "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", str(path),
+                 "-d", f"{pg_server}/{NOTIFY_DATABASE}"],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            tps = re.search(r"tps = ([0-9.]+)", ran.stdout)
+            latency = re.search(r"latency average = ([0-9.]+) ms", ran.stdout)
+            lines.append(
+                f"  {name:<20} {float(tps.group(1)) if tps else 0:>8.0f} commits/s,"
+                f" mean latency {latency.group(1) if latency else '?'} ms"
+                if ran.returncode == 0
+                else f"  {name}: pgbench failed: {ran.stderr.strip()[:200]}"
+            )
     return lines
 
 
@@ -379,6 +462,9 @@ def main() -> None:
         "--pg",
         default=os.environ.get("SWQ_BENCH_PG", "postgresql://postgres@127.0.0.1:5432"),
         help=f"PostgreSQL server URL without a database; the bench uses {DATABASE}",
+    )
+    parser.add_argument(
+        "--notify-seconds", type=int, default=5, help="pgbench run per NOTIFY case (0: skip)"
     )
     args = parser.parse_args()
     print_lines(
@@ -398,6 +484,15 @@ def main() -> None:
             rows.append(measure(url, offices, nodes, args))
             print_lines(table(rows[-1:]))
     print_lines(["", *table(rows)])
+    if args.notify_seconds:
+        print_lines(
+            [
+                "",
+                f"PostgreSQL commits/s, pgbench -c {args.clients} -T {args.notify_seconds}"
+                " (a one-row insert per transaction):",
+                *notify_ceiling(args.pg, args.clients, args.notify_seconds),
+            ]
+        )
 
 
 if __name__ == "__main__":
