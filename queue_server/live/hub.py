@@ -2,7 +2,9 @@
 
 One feeder thread per process learns of new events - woken by this process's own commits, by
 PostgreSQL NOTIFY from other processes, or else by polling - reads them from the events table in
-id order and encodes them once.
+id order and encodes them once. A commit or a NOTIFY names its office, and only that office is
+read then; every office is read on the polling interval (the safety net), so a province of a
+hundred offices costs one query per event, not a hundred.
 
 Under gunicorn the feeder also writes them: once a stream has sent its headers and caught up, its
 socket is handed to the feeder, which writes every stream's news with non-blocking sends, while
@@ -153,7 +155,9 @@ class EventHub:
         # Notified after each read of new events, whichever office they belong to (for watchers
         # of several offices, such as a province dashboard).
         self._news = threading.Condition()
-        db.on_commit(lambda _office: self._wake.set())
+        self._notified: set[str] = set()  # offices with news since the last read (under _lock)
+        self._sweep_at = 0.0  # when every office is read next (time.monotonic())
+        db.on_commit(self._news_of)
 
     # --- feeding -------------------------------------------------------------------------
     def _ensure_started(self) -> None:
@@ -169,24 +173,46 @@ class EventHub:
         for thread in self._threads:
             thread.start()
 
+    def _news_of(self, office: str) -> None:
+        """This process committed events of `office`, or another one said so by NOTIFY."""
+        with self._lock:
+            self._notified.add(office)
+        self._wake.set()
+
+    def _due(self) -> set[str] | None:
+        """The offices to read now: those with news, or None (all of them) when a sweep is due."""
+        with self._lock:
+            notified, self._notified = self._notified, set()
+            now = time.monotonic()
+            if now < self._sweep_at:
+                return notified
+            self._sweep_at = now + self.poll_interval_s
+            return None
+
     def _feed_loop(self) -> None:
         while not self._stop.is_set():
             self._wake.wait(FLUSH_RETRY_S if self._backlog() else self.poll_interval_s)
             self._wake.clear()
             try:
-                self.catch_up()
+                self.catch_up(self._due())
             except sa.exc.SQLAlchemyError as exc:
                 log.warning("event feed: database unavailable, retrying: %s", exc)
+                with self._lock:
+                    self._sweep_at = 0.0  # the offices it was reading are read again
                 self._stop.wait(1.0)
             self._tend_handed()
 
-    def catch_up(self) -> None:
-        """Read every office's new events and wake the streams waiting for them."""
+    def catch_up(self, offices: set[str] | None = None) -> None:
+        """Read new events of these offices (None: of every office watched) and wake the
+        streams waiting for them."""
         with self._lock:
-            feeds = list(self._feeds.items())
+            feeds = [
+                (office, feed)
+                for office, feed in self._feeds.items()
+                if offices is None or office in offices
+            ]
         if not feeds:
             return
-        more = False
         news = False
         with self.db.engine.connect() as conn:
             for office, feed in feeds:
@@ -194,7 +220,8 @@ class EventHub:
                 if not rows:
                     continue
                 news = True
-                more = more or len(rows) == RECENT_KEPT
+                if len(rows) == RECENT_KEPT:
+                    self._news_of(office)  # the rest of them on the next round
                 with feed.changed:
                     for event_id, kind, data in rows:
                         if event_id > feed.last_id:
@@ -208,8 +235,6 @@ class EventHub:
         if news:
             with self._news:
                 self._news.notify_all()
-        if more:
-            self._wake.set()
 
     def _deliver(self, office: str, feed: OfficeFeed) -> None:
         with self._handed_lock:
@@ -259,10 +284,12 @@ class EventHub:
             try:
                 with psycopg.connect(conninfo, autocommit=True) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                    self._wake.set()  # anything committed while we were not listening
+                    with self._lock:
+                        self._sweep_at = 0.0  # anything committed while we were not listening
+                    self._wake.set()
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            self._wake.set()
+                        for notice in conn.notifies(timeout=1.0, stop_after=1):
+                            self._news_of(notice.payload)
             except psycopg.Error as exc:
                 log.warning("event feed: LISTEN connection lost, polling meanwhile: %s", exc)
                 self._stop.wait(1.0)
