@@ -402,8 +402,9 @@ class EventHub:
         return Stream(self, reader, self._watch(feeds))
 
     def _watch(self, feeds: dict[str, OfficeFeed]) -> Iterator[bytes]:
-        yield encode_retry(RETRY_MS)
+        # Taken before the first byte: news between opening and the first read is news.
         seen = {office: feed.last_id for office, feed in feeds.items()}
+        yield encode_retry(RETRY_MS)
 
         def changed() -> list[str]:
             return [office for office, feed in feeds.items() if feed.last_id > seen[office]]

@@ -305,3 +305,22 @@ def test_an_office_admin_never_supervises_another_office(
     refused = web.post("/api/v1/counters/1/next?office=kkn", headers={"X-CSRF-Token": csrf})
     assert refused.status_code == 403
     assert waiting(web, offices["kkn"]) == {"B": 1}
+
+
+def test_the_province_dashboard_stream_names_the_office_with_news(
+    web: FlaskClient, offices: dict[str, Office]
+) -> None:
+    sign_in(web, "udn", "boss")
+    stream = web.get("/admin/province/live/events")
+    assert stream.status_code == 200 and stream.mimetype == "text/event-stream"
+    chunks = iter(stream.response)
+    try:
+        assert next(chunks).startswith(b"retry:")
+        issued = web.post(
+            "/api/v1/tickets", json={"service": "A"}, headers=offices["kkn"].auth("kiosk")
+        )
+        assert issued.status_code == 201
+        news = next(chunks)
+    finally:
+        stream.close()
+    assert news == b'event: office.changed\ndata: {"office":"kkn"}\n\n'
