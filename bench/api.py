@@ -779,11 +779,11 @@ def lock_table(rows: list[LockHold]) -> list[str]:
 class Subscriber:
     """A display's event stream that notes, per `ticket.called`, when its bytes arrived."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, path: str = "/api/v1/events") -> None:
         self._conn = http.client.HTTPConnection(host, port, timeout=60)
         self._conn.connect()
         self._sock = self._conn.sock
-        self._conn.request("GET", "/api/v1/events", headers={"Accept": "text/event-stream"})
+        self._conn.request("GET", path, headers={"Accept": "text/event-stream"})
         self.response = self._conn.getresponse()
         self.ok = self.response.status == 200
         self.called: dict[str, float] = {}

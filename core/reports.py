@@ -732,6 +732,19 @@ def office_line(report: Report) -> OfficeLine:
     )
 
 
+def combined_use(uses: Sequence[Use]) -> Use:
+    """Several counters' use as one: busy time over all their available time."""
+    busy = sum(u.busy_s for u in uses)
+    available = sum(u.available_s for u in uses)
+    return Use(
+        busy_s=busy,
+        available_s=available,
+        utilisation=round(busy / available, 4) if available else None,
+        paused_s=sum(u.paused_s for u in uses),
+        pauses=[],
+    )
+
+
 def province_total(lines: Sequence[OfficeLine], province: NamedItem) -> OfficeLine:
     """The offices added up: means weighted by how many each office's mean is of."""
     waits = sum(line.waits for line in lines)

@@ -31,6 +31,11 @@ def encode_data(event_id: int, event_type: str, data: str) -> bytes:
     return f"id: {event_id}\nevent: {event_type}\ndata: {data}\n\n".encode()
 
 
+def encode_event(event_type: str, data: Any) -> bytes:
+    """A message without an id (it moves no client's Last-Event-ID)."""
+    return f"event: {event_type}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
 def encode_retry(milliseconds: int) -> bytes:
     return f"retry: {milliseconds}\n\n".encode()
 

@@ -2,7 +2,9 @@
 
 One feeder thread per process learns of new events - woken by this process's own commits, by
 PostgreSQL NOTIFY from other processes, or else by polling - reads them from the events table in
-id order and encodes them once.
+id order and encodes them once. A commit or a NOTIFY names its office, and only that office is
+read then; every office is read on the polling interval (the safety net), so a province of a
+hundred offices costs one query per event, not a hundred.
 
 Under gunicorn the feeder also writes them: once a stream has sent its headers and caught up, its
 socket is handed to the feeder, which writes every stream's news with non-blocking sends, while
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from core.sse import encode_comment, encode_data, encode_retry
+from core.sse import encode_comment, encode_data, encode_event, encode_retry
 from queue_server.db.database import Database
 from queue_server.db.uow import NOTIFY_CHANNEL, events_after, last_event_id
 from queue_server.live.budget import Reader, StreamBudget
@@ -150,7 +152,12 @@ class EventHub:
         self._threads: list[threading.Thread] = []
         self._handed: dict[str, list[HandedStream]] = {}
         self._handed_lock = threading.Lock()
-        db.on_commit(lambda _office: self._wake.set())
+        # Notified after each read of new events, whichever office they belong to (for watchers
+        # of several offices, such as a province dashboard).
+        self._news = threading.Condition()
+        self._notified: set[str] = set()  # offices with news since the last read (under _lock)
+        self._sweep_at = 0.0  # when every office is read next (time.monotonic())
+        db.on_commit(self._news_of)
 
     # --- feeding -------------------------------------------------------------------------
     def _ensure_started(self) -> None:
@@ -166,30 +173,55 @@ class EventHub:
         for thread in self._threads:
             thread.start()
 
+    def _news_of(self, office: str) -> None:
+        """This process committed events of `office`, or another one said so by NOTIFY."""
+        with self._lock:
+            self._notified.add(office)
+        self._wake.set()
+
+    def _due(self) -> set[str] | None:
+        """The offices to read now: those with news, or None (all of them) when a sweep is due."""
+        with self._lock:
+            notified, self._notified = self._notified, set()
+            now = time.monotonic()
+            if now < self._sweep_at:
+                return notified
+            self._sweep_at = now + self.poll_interval_s
+            return None
+
     def _feed_loop(self) -> None:
         while not self._stop.is_set():
             self._wake.wait(FLUSH_RETRY_S if self._backlog() else self.poll_interval_s)
             self._wake.clear()
             try:
-                self.catch_up()
+                self.catch_up(self._due())
             except sa.exc.SQLAlchemyError as exc:
                 log.warning("event feed: database unavailable, retrying: %s", exc)
+                with self._lock:
+                    self._sweep_at = 0.0  # the offices it was reading are read again
                 self._stop.wait(1.0)
             self._tend_handed()
 
-    def catch_up(self) -> None:
-        """Read every office's new events and wake the streams waiting for them."""
+    def catch_up(self, offices: set[str] | None = None) -> None:
+        """Read new events of these offices (None: of every office watched) and wake the
+        streams waiting for them."""
         with self._lock:
-            feeds = list(self._feeds.items())
+            feeds = [
+                (office, feed)
+                for office, feed in self._feeds.items()
+                if offices is None or office in offices
+            ]
         if not feeds:
             return
-        more = False
+        news = False
         with self.db.engine.connect() as conn:
             for office, feed in feeds:
                 rows = events_after(conn, office, feed.last_id, limit=RECENT_KEPT)
                 if not rows:
                     continue
-                more = more or len(rows) == RECENT_KEPT
+                news = True
+                if len(rows) == RECENT_KEPT:
+                    self._news_of(office)  # the rest of them on the next round
                 with feed.changed:
                     for event_id, kind, data in rows:
                         if event_id > feed.last_id:
@@ -200,8 +232,9 @@ class EventHub:
                             )
                     feed.changed.notify_all()
                 self._deliver(office, feed)
-        if more:
-            self._wake.set()
+        if news:
+            with self._news:
+                self._news.notify_all()
 
     def _deliver(self, office: str, feed: OfficeFeed) -> None:
         with self._handed_lock:
@@ -251,10 +284,12 @@ class EventHub:
             try:
                 with psycopg.connect(conninfo, autocommit=True) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                    self._wake.set()  # anything committed while we were not listening
+                    with self._lock:
+                        self._sweep_at = 0.0  # anything committed while we were not listening
+                    self._wake.set()
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            self._wake.set()
+                        for notice in conn.notifies(timeout=1.0, stop_after=1):
+                            self._news_of(notice.payload)
             except psycopg.Error as exc:
                 log.warning("event feed: LISTEN connection lost, polling meanwhile: %s", exc)
                 self._stop.wait(1.0)
@@ -277,6 +312,8 @@ class EventHub:
         for feed in feeds:
             with feed.changed:
                 feed.changed.notify_all()
+        with self._news:
+            self._news.notify_all()
         with self._handed_lock:
             for streams in self._handed.values():
                 for stream in streams:
@@ -353,6 +390,36 @@ class EventHub:
             self._handed.setdefault(office, []).append(stream)
             self._send_news(stream, feed)
         stream.gone.wait()
+
+    def watch(self, offices: list[str], reader: Reader) -> Stream:
+        """A stream that says which of several offices had news (`office.changed`, data
+        {"office": code}), at most once per office per read of the events table, never the
+        events themselves: a page watching a whole province redraws what changed. It carries no
+        ids; after a reconnect the page redraws everything."""
+        self._ensure_started()
+        feeds = {office: self._feed(office) for office in offices}
+        self.budget.take(reader)
+        return Stream(self, reader, self._watch(feeds))
+
+    def _watch(self, feeds: dict[str, OfficeFeed]) -> Iterator[bytes]:
+        # Taken before the first byte: news between opening and the first read is news.
+        seen = {office: feed.last_id for office, feed in feeds.items()}
+        yield encode_retry(RETRY_MS)
+
+        def changed() -> list[str]:
+            return [office for office, feed in feeds.items() if feed.last_id > seen[office]]
+
+        while not self._stop.is_set():
+            with self._news:
+                self._news.wait_for(
+                    lambda: bool(changed()) or self._stop.is_set(), self.keepalive_s
+                )
+            news = changed()
+            for office in news:
+                seen[office] = feeds[office].last_id
+            yield b"".join(encode_event("office.changed", {"office": o}) for o in news) or (
+                encode_comment()
+            )
 
     def _replay(self, office: str, after: int, public: bool) -> tuple[int, bytes]:
         """Older events than the feed remembers, straight from the table."""

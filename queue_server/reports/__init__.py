@@ -12,7 +12,9 @@ def register(app: Flask) -> None:
     from queue_server.reports.feedback import tablet
     from queue_server.reports.pages import reports_pages
     from queue_server.reports.province import province_pages
+    from queue_server.reports.province_live import province_live
 
     app.register_blueprint(tablet)
     app.register_blueprint(reports_pages)
     app.register_blueprint(province_pages)
+    app.register_blueprint(province_live)

@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from core.reports import CounterRow, HourRow, ServiceRow
+from core.reports import CounterRow, HourRow, OfficeLine, ServiceRow, Share, Use
 
 FONT = "Sarabun"
 BLUE, ORANGE, GREEN, RED, GREY = "#1b5fa8", "#d9822b", "#0a7d32", "#b42318", "#9aa5b1"
@@ -92,18 +92,34 @@ def arrivals_chart(hours: list[HourRow], th: bool) -> str:
 
 def service_level_chart(services: list[ServiceRow], th: bool) -> str:
     """Share of waits within each service's target, with the number of waits counted."""
+    return _share_bars(
+        [f"{s.code} {s.name_th if th else s.name_en}" for s in services],
+        [s.figures.within_target for s in services],
+        th,
+    )
+
+
+def province_service_level_chart(lines: list[OfficeLine], th: bool) -> str:
+    """The same for every office of a province, and the province's total last."""
+    return _share_bars(
+        [line.name_th if th else line.name_en for line in lines],
+        [line.within_target for line in lines],
+        th,
+    )
+
+
+def _share_bars(names: list[str], shares: list[Share], th: bool) -> str:
+    """One bar per name: the share within target (green from 80%), with count / of."""
     font = {"family": FONT, "size": 10}
     with _draw_lock:
-        fig = _figure(0.9 + 0.42 * max(1, len(services)))
+        fig = _figure(0.9 + 0.42 * max(1, len(names)))
         ax = fig.add_subplot()
-        names = [f"{s.code} {s.name_th if th else s.name_en}" for s in services][::-1]
-        shares = [s.figures.within_target.share for s in services][::-1]
-        values = [100 * v if v is not None else 0 for v in shares]
-        colors = [GREY if v is None else GREEN if v >= 0.8 else RED for v in shares]
-        bars = ax.barh(names, values, color=colors, height=0.6)
-        for bar, share, service in zip(bars, shares, services[::-1], strict=True):
-            f = service.figures.within_target
-            text = "-" if share is None else f"{100 * share:.0f}% ({f.count}/{f.of})"
+        rows = list(zip(names, shares, strict=True))[::-1]
+        values = [100 * f.share if f.share is not None else 0 for _, f in rows]
+        colors = [GREY if f.share is None else GREEN if f.share >= 0.8 else RED for _, f in rows]
+        bars = ax.barh([name for name, _ in rows], values, color=colors, height=0.6)
+        for bar, (_, f) in zip(bars, rows, strict=True):
+            text = "-" if f.share is None else f"{100 * f.share:.0f}% ({f.count}/{f.of})"
             ax.text(
                 min(bar.get_width(), 100) + 1,
                 bar.get_y() + bar.get_height() / 2,
@@ -124,16 +140,25 @@ def service_level_chart(services: list[ServiceRow], th: bool) -> str:
 
 def utilisation_chart(counters: list[CounterRow], th: bool) -> str:
     """Busy share of each counter's available time; hatched: its paused time, in hours."""
+    return _use_bars(
+        [c.name_th if th else c.name_en for c in counters], [c.use for c in counters], th
+    )
+
+
+def province_utilisation_chart(offices: list[tuple[str, Use]], th: bool) -> str:
+    """The busy share of all of each office's counters' available time, office by office."""
+    return _use_bars([name for name, _ in offices], [use for _, use in offices], th)
+
+
+def _use_bars(names: list[str], uses: list[Use], th: bool) -> str:
     font = {"family": FONT, "size": 10}
     with _draw_lock:
-        fig = _figure(0.9 + 0.42 * max(1, len(counters)))
+        fig = _figure(0.9 + 0.42 * max(1, len(names)))
         ax = fig.add_subplot()
-        rows = counters[::-1]
-        names = [c.name_th if th else c.name_en for c in rows]
-        values = [100 * (c.use.utilisation or 0) for c in rows]
-        bars = ax.barh(names, values, color=BLUE, height=0.6)
-        for bar, counter in zip(bars, rows, strict=True):
-            use = counter.use
+        rows = list(zip(names, uses, strict=True))[::-1]
+        values = [100 * (use.utilisation or 0) for _, use in rows]
+        bars = ax.barh([name for name, _ in rows], values, color=BLUE, height=0.6)
+        for bar, (_, use) in zip(bars, rows, strict=True):
             paused = f"{use.paused_s / 3600:.1f}"
             text = (
                 "-"
@@ -155,4 +180,35 @@ def utilisation_chart(counters: list[CounterRow], th: bool) -> str:
             fontdict=font,
         )
         _style(ax, font)
+        return _svg(fig)
+
+
+def province_arrivals_chart(offices: list[tuple[str, list[HourRow]]], th: bool) -> str:
+    """Arrivals per hour (top) and the mean first wait of those arrivals (bottom), one line per
+    office, so offices' peaks and waits read side by side."""
+    font = {"family": FONT, "size": 10}
+    with _draw_lock:
+        fig = _figure(5.4)
+        arrivals, waits = fig.subplots(2, 1, sharex=True)
+        hours = sorted({h.hour for _, rows in offices for h in rows})
+        for name, rows in offices:
+            by_hour = {h.hour: h for h in rows}
+            line = arrivals.plot(
+                hours, [by_hour[h].arrivals if h in by_hour else 0 for h in hours], marker="o"
+            )
+            points = [(h.hour, h.mean_wait_s / 60) for h in rows if h.mean_wait_s is not None]
+            if points:
+                waits.plot(*zip(*points, strict=True), marker="o", color=line[0].get_color())
+            line[0].set_label(name)
+        arrivals.set_ylabel("ผู้มาติดต่อ (คน)" if th else "Arrivals", fontdict=font)
+        arrivals.set_ylim(bottom=0)
+        waits.set_ylabel("เวลารอเฉลี่ย (นาที)" if th else "Mean wait (min)", fontdict=font)
+        waits.set_ylim(bottom=0)
+        waits.set_xlabel("ชั่วโมง (เวลาท้องถิ่น)" if th else "Hour (local time)", fontdict=font)
+        waits.set_xticks(hours, [f"{h:02d}:00" for h in hours])
+        legend = arrivals.legend(prop={"family": FONT, "size": 9}, ncols=2, frameon=False)
+        for text in legend.get_texts():
+            text.set_fontfamily(FONT)
+        _style(arrivals, font)
+        _style(waits, font)
         return _svg(fig)

@@ -1,6 +1,7 @@
-// Live pages (officer console, supervisor dashboard): the element marked data-live is drawn by
-// the server and refreshed by htmx, morphed in place by idiomorph, whenever the office's event
-// stream says something happened. Refreshes are spaced at least GAP ms apart, the last event
+// Live pages (officer console, supervisor dashboard, province dashboard): the element marked
+// data-live is drawn by the server and refreshed by htmx, morphed in place by idiomorph, whenever
+// its event stream (data-stream; the event types in data-events, else an office's own) says
+// something happened. Refreshes are spaced at least GAP ms apart (data-gap), the last event
 // always leads to one, and htmx keeps at most one request in flight (hx-sync).
 //
 // What the person is doing is theirs: inside [data-keep] the morph never touches a field's
@@ -19,6 +20,8 @@
 
   const target = document.querySelector("[data-live]");
   if (!target) return;
+  const gap = Number(target.dataset.gap || GAP);
+  const types = target.dataset.events ? target.dataset.events.split(" ") : TYPES;
   let last = 0;
   let timer = null;
 
@@ -30,7 +33,7 @@
 
   function changed() {
     if (timer !== null) return;
-    timer = setTimeout(refresh, Math.max(0, last + GAP - Date.now()));
+    timer = setTimeout(refresh, Math.max(0, last + gap - Date.now()));
   }
 
   // Signed out meanwhile (the session ended, the password changed): go to the sign-in page
@@ -49,6 +52,6 @@
 
   window.swqLive = { refresh: changed };
   const source = new EventSource(target.dataset.stream);
-  for (const type of TYPES) source.addEventListener(type, changed);
+  for (const type of types) source.addEventListener(type, changed);
   source.onopen = changed;  // after a reconnect, whatever was missed is drawn again
 })();

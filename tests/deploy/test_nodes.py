@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,11 +26,14 @@ from tests.server.test_faults import BASE_ENV, Board, assert_acknowledged_presen
 __all__ = ["pg_url", "servers"]  # the server tests' fixtures
 pytestmark = pytest.mark.faults
 
-KIOSKS = 8
-OFFICERS = 8  # counters 1-8 of the busy office
-BOARDS = 10
-LOAD_S = 10.0
-KILL_AFTER_S = 4.0
+KIOSKS = 16
+OFFICERS = 16  # counters 1-16 of the busy office
+BOARDS = 20
+# The kill comes once this many tickets are acknowledged, the end once as many more are: the
+# load is measured in tickets, not seconds, so a busy machine takes longer, never less load.
+KILL_AT = 100
+AFTER_KILL = 100
+PHASE_TIMEOUT_S = 120.0
 RETRY_FOR_S = 40.0  # a client gives up on one request after this long (the test then fails)
 PASSING = (502, 503, 504)  # nginx while a node dies, or a node whose database is busy
 
@@ -58,7 +62,7 @@ class Client:
             self.retries += 1
             if time.monotonic() > deadline:
                 raise AssertionError(f"{method} {path}: no answer for {RETRY_FOR_S} s")
-            time.sleep(0.2)
+            time.sleep(0.2)  # back off while nginx marks the dead node down
 
 
 def test_a_node_killed_mid_load_loses_and_repeats_nothing(
@@ -76,13 +80,13 @@ def test_a_node_killed_mid_load_loses_and_repeats_nothing(
             for c in range(1, OFFICERS + 1)
         }  # fmt: skip
     engine.dispose()
-    # The boards read without a token, all from this machine's one address: lift the per-address
-    # share of public streams, which is about strangers, not about failing over.
-    env = BASE_ENV | {"SWQ_TRUSTED_PROXY_COUNT": "1", "SWQ_STREAMS_PER_ADDRESS": str(BOARDS + 4)}
+    # The boards read without a token, each from an address of its own (as boards in twenty
+    # halls would), so nginx's and the server's per-address stream limits see twenty clients.
+    env = BASE_ENV | {"SWQ_TRUSTED_PROXY_COUNT": "1"}
     nodes = [ServerProcess(url, log_path=tmp_path / f"node{n}.log", env=env) for n in (1, 2)]
     servers.extend(nodes)
-    for node in nodes:
-        node.start()
+    with ThreadPoolExecutor() as pool:  # both boot at once; a failed start is raised here
+        list(pool.map(ServerProcess.start, nodes))
     nginx = Nginx(tmp_path / "nginx", nodes[0].port, more_upstreams=(nodes[1].port,)).start()
 
     boards: list[Board] = []
@@ -92,6 +96,17 @@ def test_a_node_killed_mid_load_loses_and_repeats_nothing(
     keys: dict[str, str] = {}  # Idempotency-Key -> ticket id
     calls: list[str] = []  # every ticket an officer was given to call
     clients: list[Client] = []
+    # Kiosks tell officers (waiting on an empty queue) and the test (waiting for a milestone).
+    issued = threading.Condition()
+
+    def reached(count: int) -> bool:
+        with issued:
+            return (
+                issued.wait_for(
+                    lambda: len(acknowledged) >= count or bool(failures), PHASE_TIMEOUT_S
+                )
+                and not failures
+            )
 
     def kiosk(k: int) -> None:
         client = Client(nginx, office.tokens["kiosk" if k % 2 else "kiosk2"], f"127.0.1.{k}")
@@ -106,21 +121,26 @@ def test_a_node_killed_mid_load_loses_and_repeats_nothing(
                 )  # fmt: skip
                 assert response.status_code == 201, response.text
                 doc = response.json()
-                acknowledged[doc["id"]] = doc["number"]
-                keys[key] = doc["id"]
+                with issued:
+                    acknowledged[doc["id"]] = doc["number"]
+                    keys[key] = doc["id"]
+                    issued.notify_all()
                 i += 1
-                time.sleep(0.1)
         except Exception as exc:
             failures.append(f"kiosk{k}: {exc!r}")
+            with issued:
+                issued.notify_all()
 
     def officer(counter: str) -> None:
         client = Client(nginx, officer_tokens[counter], f"127.0.2.{counter}")
         clients.append(client)
         try:
             while not stop.is_set():
+                before = len(acknowledged)
                 response = client.send("POST", f"/api/v1/counters/{counter}/next")
                 if response.status_code == 204:
-                    time.sleep(0.2)
+                    with issued:  # nobody waiting: until a kiosk issues a ticket
+                        issued.wait_for(lambda n=before: len(acknowledged) > n or stop.is_set(), 5)
                     continue
                 if response.status_code == 409:
                     # The call was made on the node that died, its answer lost: the counter
@@ -137,29 +157,35 @@ def test_a_node_killed_mid_load_loses_and_repeats_nothing(
                 done = client.send("POST", f"/api/v1/tickets/{ticket_id}/done", json={})
                 # 409: the first "done" committed on the dying node and only its answer was lost.
                 assert done.status_code in (200, 409), done.text
-                time.sleep(0.1)
         except Exception as exc:
             failures.append(f"officer{counter}: {exc!r}")
+            with issued:
+                issued.notify_all()
 
     threads = [threading.Thread(target=kiosk, args=(k,), daemon=True) for k in range(KIOSKS)]
     threads += [
         threading.Thread(target=officer, args=(str(c),), daemon=True)
         for c in range(1, OFFICERS + 1)
     ]
+    began = time.monotonic()
     try:
         first = nginx.session().get(f"{nginx.url}/api/v1/board", timeout=10).json()
         start = int(first["last_event_id"] or 0)
-        boards = [Board(nginx.url, nginx.cert) for _ in range(BOARDS)]
+        boards = [Board(nginx.url, nginx.cert, f"127.0.3.{b + 1}") for b in range(BOARDS)]
         for thread in threads:
             thread.start()
-        time.sleep(KILL_AFTER_S)
+        assert reached(KILL_AT), "\n".join(failures) or f"{len(acknowledged)} tickets"
         nodes[0].kill()
-        time.sleep(LOAD_S - KILL_AFTER_S)
+        killed_at = len(acknowledged)
+        assert reached(killed_at + AFTER_KILL), "\n".join(failures) or f"{len(acknowledged)}"
         stop.set()
+        with issued:
+            issued.notify_all()
         for thread in threads:
             thread.join(timeout=RETRY_FOR_S + 20)
         assert not any(thread.is_alive() for thread in threads)
         assert not failures, "\n".join(failures) + "\n" + log_tails(servers) + nginx.errors()
+        loaded_s = time.monotonic() - began
 
         stored = read_database(url)
         assert problems(url) == []
@@ -182,6 +208,7 @@ def test_a_node_killed_mid_load_loses_and_repeats_nothing(
         assert any(board.connections > 1 for board in boards), "no board lost its node"
         assert sum(c.retries for c in clients) > 0, "the kill disturbed no request"
         print(
+            f"{loaded_s:.1f} s of load, {killed_at} tickets before the kill, "
             f"{len(acknowledged)} tickets, {len(calls)} calls, "
             f"{sum(c.retries for c in clients)} retried requests, "
             f"board connections {[b.connections for b in boards]}"

@@ -106,12 +106,19 @@ class EventClient:
         last_event_id: str | None = None,
         context: ssl.SSLContext | None = None,
         headers: dict[str, str] | None = None,
+        source_address: str | None = None,
     ) -> None:
         parts = urlsplit(url)
+        # From another loopback address, a proxy's per-address limits see another client.
+        source = (source_address, 0) if source_address else None
         self._conn: http.client.HTTPConnection = (
-            http.client.HTTPSConnection(parts.hostname, parts.port, timeout=60, context=context)
+            http.client.HTTPSConnection(
+                parts.hostname, parts.port, timeout=60, context=context, source_address=source
+            )
             if parts.scheme == "https"
-            else http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+            else http.client.HTTPConnection(
+                parts.hostname, parts.port, timeout=60, source_address=source
+            )
         )
         self._conn.connect()
         self._sock = self._conn.sock

@@ -127,8 +127,11 @@ class Board:
     """A display connected throughout: when its stream ends it reconnects with Last-Event-ID,
     as a browser's EventSource does, and keeps every event it was sent."""
 
-    def __init__(self, url: str, cafile: Path | None = None) -> None:
+    def __init__(
+        self, url: str, cafile: Path | None = None, source_address: str | None = None
+    ) -> None:
         self.url = f"{url}/api/v1/events"
+        self._source = source_address
         # A server behind TLS with a test certificate: trusted by the board and its first read.
         self._context = ssl.create_default_context(cafile=str(cafile)) if cafile else None
         verify = str(cafile) if cafile else True
@@ -148,7 +151,12 @@ class Board:
 
     def _connect(self) -> bool:
         try:
-            client = EventClient(self.url, last_event_id=self._last, context=self._context)
+            client = EventClient(
+                self.url,
+                last_event_id=self._last,
+                context=self._context,
+                source_address=self._source,
+            )
         except (OSError, http.client.HTTPException) as exc:
             self.refusals.append(repr(exc))
             return False

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,16 @@ def offices(database_url: str, tmp_path: Path) -> dict[str, Office]:
 
 
 @pytest.fixture
-def web(database_url: str, offices: dict[str, Office]) -> Iterator[FlaskClient]:
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+def clock() -> list[datetime]:
+    """The app's time, which a test may move on (counters' use needs minutes to pass)."""
+    return [datetime.now(UTC)]
+
+
+@pytest.fixture
+def web(
+    database_url: str, offices: dict[str, Office], clock: list[datetime]
+) -> Iterator[FlaskClient]:
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "CLOCK": lambda: clock[0]})
     yield app.test_client()
     ext = app.extensions["swq"]
     ext.hub.stop()
@@ -173,3 +182,145 @@ def test_province_report_sets_the_offices_side_by_side(
     book = load_workbook(io.BytesIO(web.get("/admin/province/export.xlsx").data))
     sheet = book["offices สำนักงาน"]
     assert [c.value for c in sheet[4]][:5] == ["total", "isan", PROVINCE_NAME_TH, "North-East", 3]
+
+
+def chart_of(html: str, key: str) -> str:
+    """The inline SVG (or the no-data sentence) of one chart on the province page."""
+    start = html.index(f'id="chart-{key}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_province_charts_set_the_offices_side_by_side(
+    web: FlaskClient, offices: dict[str, Office], clock: list[datetime]
+) -> None:
+    for code in ("udn", "kkn"):
+        # Open as of a stored event, so the day has the counter's available time.
+        for step in ("close", "open"):
+            answer = web.post(f"/api/v1/counters/1/{step}", headers=offices[code].auth("officer1"))
+            assert answer.status_code == 200, answer.json
+        for _ in range(2):
+            issued = web.post(
+                "/api/v1/tickets", json={"service": "A"}, headers=offices[code].auth("kiosk")
+            )
+            assert issued.status_code == 201
+        called = web.post("/api/v1/counters/1/next", headers=offices[code].auth("officer1"))
+        assert called.status_code == 200
+        clock[0] += timedelta(minutes=6)
+        done = web.post(
+            f"/api/v1/tickets/{called.json['id']}/done", headers=offices[code].auth("officer1")
+        )
+        assert done.status_code == 200, done.json
+
+    sign_in(web, "udn", "boss")
+    english = page(web, "/admin/province?lang=en")
+    thai = page(web, "/admin/province?lang=th")
+    for key in ("arrivals", "service-level", "utilisation"):
+        drawn = chart_of(english, key)
+        assert "<svg" in drawn, key
+        assert "Udon Thani" in drawn and "Khon Kaen" in drawn, key
+        assert "<svg" in chart_of(thai, key) and "ขอนแก่น" in chart_of(thai, key)
+    # Both offices called their one waiting ticket at once: 100% within target each.
+    assert chart_of(english, "service-level").count("100% (1/1)") == 2
+
+    download = web.get("/admin/province/chart-service_level.svg?lang=en")
+    assert download.status_code == 200
+    assert download.mimetype == "image/svg+xml"
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert download.get_data(as_text=True).count("100% (1/1)") == 2
+    assert web.get("/admin/province/chart-pie.svg").status_code == 404
+    empty = web.get("/admin/province/chart-arrivals.svg?date=2026-01-05")
+    assert empty.status_code == 404 and "ไม่มีข้อมูล" in empty.get_data(as_text=True)
+
+
+def waiting(web: FlaskClient, office: Office) -> dict[str, int]:
+    """How many wait for each service of the office, as its kiosk sees it."""
+    answer = web.get("/api/v1/services", headers=office.auth("kiosk"))
+    assert answer.status_code == 200, answer.json
+    return {x["code"]: x["waiting"] for x in answer.json if x["waiting"]}
+
+
+def test_a_switched_province_admin_supervises_and_acts_on_that_office_only(
+    web: FlaskClient, offices: dict[str, Office]
+) -> None:
+    mine = [
+        web.post("/api/v1/tickets", json={"service": "A"}, headers=offices["udn"].auth("kiosk"))
+        for _ in range(2)
+    ]
+    theirs = web.post(
+        "/api/v1/tickets", json={"service": "B"}, headers=offices["kkn"].auth("kiosk")
+    )
+    assert all(x.status_code == 201 for x in [*mine, theirs])
+
+    csrf = sign_in(web, "udn", "boss")
+    assert "Udon Thani" in page(web, "/supervisor?lang=en")
+    switched = web.post("/admin/province/switch", data={"office": "kkn", "csrf_token": csrf})
+    assert switched.status_code == 302
+    supervision = page(web, "/supervisor?lang=en")
+    assert "Khon Kaen" in supervision and "Udon Thani" not in supervision
+    assert "/api/v1/events?office=kkn" in supervision
+    hall = page(web, "/supervisor/hall?lang=en")
+    row = hall[hall.index('id="service-B"') : hall.index("</tr>", hall.index('id="service-B"'))]
+    assert '<td class="num">1</td>' in row
+    row = hall[hall.index('id="service-A"') : hall.index("</tr>", hall.index('id="service-A"'))]
+    assert '<td class="num">0</td>' in row  # udn's two A tickets are not kkn's
+
+    # At a counter of kkn through the console, the next call is kkn's ticket.
+    sat = web.post("/console/counter", data={"counter": "1", "csrf_token": csrf})
+    assert sat.status_code == 302
+    desk = page(web, "/console?lang=en")
+    assert "Khon Kaen" in desk and "Udon Thani" not in desk
+    called = web.post("/api/v1/counters/1/next", headers={"X-CSRF-Token": csrf})
+    assert called.status_code == 200, called.json
+    assert called.json["number"] == theirs.json["number"]
+    assert waiting(web, offices["kkn"]) == {}
+    assert waiting(web, offices["udn"]) == {"A": 2}
+    # Outside the province nothing, however it is asked.
+    outside = web.post("/api/v1/counters/1/next?office=lpg", headers={"X-CSRF-Token": csrf})
+    assert outside.status_code == 403
+
+
+def test_an_office_admin_never_supervises_another_office(
+    web: FlaskClient, offices: dict[str, Office]
+) -> None:
+    theirs = web.post(
+        "/api/v1/tickets", json={"service": "B"}, headers=offices["kkn"].auth("kiosk")
+    )
+    assert theirs.status_code == 201
+    csrf = sign_in(web, "udn", "udn-admin")
+    for url in ("/supervisor?lang=en", "/supervisor?lang=en&office=kkn"):
+        shown = page(web, url)
+        assert "Udon Thani" in shown and "Khon Kaen" not in shown
+    hall = page(web, "/supervisor/hall?office=kkn")
+    row = hall[hall.index('id="service-B"') : hall.index("</tr>", hall.index('id="service-B"'))]
+    assert '<td class="num">0</td>' in row
+    # kkn's stream tells them only what kkn's hall board shows anyone (no priority class).
+    stream = web.get("/api/v1/events?office=kkn&last_event_id=0")
+    chunks = iter(stream.response)
+    next(chunks)  # retry: ...
+    news = next(chunks)
+    stream.close()
+    assert b"ticket.issued" in news and b'"priority"' not in news
+    sat = web.post("/console/counter", data={"counter": "1", "csrf_token": csrf})
+    assert sat.status_code == 302
+    refused = web.post("/api/v1/counters/1/next?office=kkn", headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 403
+    assert waiting(web, offices["kkn"]) == {"B": 1}
+
+
+def test_the_province_dashboard_stream_names_the_office_with_news(
+    web: FlaskClient, offices: dict[str, Office]
+) -> None:
+    sign_in(web, "udn", "boss")
+    stream = web.get("/admin/province/live/events")
+    assert stream.status_code == 200 and stream.mimetype == "text/event-stream"
+    chunks = iter(stream.response)
+    try:
+        assert next(chunks).startswith(b"retry:")
+        issued = web.post(
+            "/api/v1/tickets", json={"service": "A"}, headers=offices["kkn"].auth("kiosk")
+        )
+        assert issued.status_code == 201
+        news = next(chunks)
+    finally:
+        stream.close()
+    assert news == b'event: office.changed\ndata: {"office":"kkn"}\n\n'
