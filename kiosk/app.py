@@ -61,8 +61,10 @@ TILE_PX = (380, 210)
 LARGE_TILE_PX = (560, 230)
 # Heights of what the home page shows around its tiles (see home.kv).
 HOME_CHROME_PX = 16 * 2 + 8 * 3 + 96 + 64 + 96
-# The same for the priority and extras screens (extras.kv, the taller): a choice's least height.
-CHOICES_CHROME_PX = 24 * 2 + 16 * 4 + 96 + 110 + 96 * 2
+# The same for the extras and priority screens (extras.kv, priority.kv), and a choice's least
+# height.
+EXTRAS_CHROME_PX = 24 * 2 + 16 * 4 + 96 + 110 + 96 * 2
+PRIORITY_CHROME_PX = 24 * 2 + 16 * 3 + 96 + 90 + 96
 CHOICE_PX = 110
 LARGE_CHOICE_PX = 140
 RED, GREEN, INK = (0.72, 0.1, 0.1, 1), (0.1, 0.5, 0.25, 1), (0.09, 0.12, 0.2, 1)
@@ -149,12 +151,14 @@ class BigButton(Button):
 
 
 class ChoiceButton(ButtonBehavior, FitLabel):
-    """A priority group or an extra service; a chosen extra shows a ticked box, not only a
-    colour."""
+    """A priority group (with its pictogram) or an extra service; a chosen extra shows a ticked
+    box, not only a colour."""
 
     selected = BooleanProperty(False)
     checkbox = BooleanProperty(False)
     code = StringProperty("")
+    pictogram = StringProperty("")  # a PNG file; none for extra services
+    icon = NumericProperty(0)  # the pictogram's side in pixels (common.kv), left of the text
 
 
 class ButtonBehaviorBox(ButtonBehavior, BoxLayout):
@@ -185,9 +189,10 @@ def choice_columns(width: float, large: bool) -> int:
     return 1 if large and width < 1400 else 2
 
 
-def choices_per_page(width: float, height: float, large: bool) -> int:
+def choices_per_page(width: float, height: float, large: bool, extras: bool) -> int:
     """Priority groups or extra services that fit one screen as big buttons."""
-    rows = max(1, int((height - CHOICES_CHROME_PX) // (LARGE_CHOICE_PX if large else CHOICE_PX)))
+    chrome = EXTRAS_CHROME_PX if extras else PRIORITY_CHROME_PX
+    rows = max(1, int((height - chrome) // (LARGE_CHOICE_PX if large else CHOICE_PX)))
     return rows * choice_columns(width, large)
 
 
@@ -279,6 +284,7 @@ class _ChoicesScreen(KioskScreen):
                 grid.add_widget(Widget())  # the last page's buttons keep their size
         for button, choice in zip(buttons, choices, strict=True):
             button.content, button.selected = choice.title, choice.selected
+            button.pictogram = choice.pictogram
 
 
 class PriorityScreen(_ChoicesScreen):
@@ -471,7 +477,7 @@ class KioskApp(App):
         cols, rows = tiles_per_page(Window.width, Window.height, presenter.large_text)
         presenter.page_size = cols * rows
         presenter.choices_per_page = choices_per_page(
-            Window.width, Window.height, presenter.large_text
+            Window.width, Window.height, presenter.large_text, presenter.screen is State.EXTRAS
         )
         self.root_widget.ids.still_there.content = (
             presenter.t("still_there") if presenter.idle_warning else ""

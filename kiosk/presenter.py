@@ -21,6 +21,7 @@ from kiosk.api import KioskApi, Refused, ServerUnreachable
 from kiosk.home_pages import TileKind, agencies_first, home_page, pages_needed
 from kiosk.office import OfficeInfo, ServiceInfo, kiosk_groups
 from kiosk.printer import PrinterStatus, PrintResult, TicketPrinter
+from kiosk.priority_pictograms import pictogram
 from kiosk.texts import Lang, text, wait_line, wait_text
 from kiosk.ticket_layout import TicketContent
 
@@ -89,6 +90,7 @@ class Choice:
     code: str
     title: str
     selected: bool = False
+    pictogram: str = ""  # a picture file beside the title (priority groups)
 
 
 class KioskPresenter:
@@ -238,7 +240,12 @@ class KioskPresenter:
             return []
         th = self.lang is Lang.TH
         return [
-            Choice(c.code, c.name_th if th else c.name_en, c.code == self.priority)
+            Choice(
+                c.code,
+                c.name_th if th else c.name_en,
+                c.code == self.priority,
+                str(pictogram(c.code)),
+            )
             for c in self.office.priority_classes
         ]
 

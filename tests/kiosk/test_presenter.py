@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PIL import Image
+
 from kiosk.api import Refused
+from kiosk.office import PriorityClass
 from kiosk.presenter import (
     HEARTBEAT_S,
     IDLE_S,
@@ -14,8 +19,9 @@ from kiosk.presenter import (
     Screen,
 )
 from kiosk.printer import PrinterStatus
+from kiosk.priority_pictograms import FOLDER, PICTOGRAMS
 from kiosk.texts import Lang
-from tests.kiosk.fakes import Deferred, FakeApi, FakePrinter, office, presenter, service
+from tests.kiosk.fakes import CLASSES, Deferred, FakeApi, FakePrinter, office, presenter, service
 
 
 def test_home_shows_services_by_agency_in_the_office_order() -> None:
@@ -175,6 +181,28 @@ def test_priority_and_extra_services_questions() -> None:
     content, _ = printer.printed[0]
     assert (content.priority_th, content.priority_is_normal) == ("ผู้สูงอายุ", False)
     assert (content.agency_th, content.extras) == ("หน่วยงาน dopa", (("บริการ B", "Service B"),))
+
+
+def test_every_priority_group_has_a_pictogram_and_an_unknown_one_a_neutral_figure() -> None:
+    classes = (*CLASSES, PriorityClass("veteran", "ทหารผ่านศึก", "Veteran"))
+    p, api, _, _ = presenter()
+    api.office_doc = office(ask_priority=True, priority_classes=classes)
+    p._load()
+    p.choose_service("A")
+    shown = {c.code: Path(c.pictogram) for c in p.priority_choices()}
+    assert {code: path.name for code, path in shown.items()} == {
+        "normal": "normal.png",
+        "elderly": "elderly.png",
+        "monk": "monk.png",
+        "veteran": "other.png",
+    }
+    for path in shown.values():
+        with Image.open(path) as image:  # a real picture the kiosk can tint: white on clear
+            assert image.size == (192, 192) and image.mode == "RGBA"
+            assert image.getextrema()[3] == (0, 255)
+    assert {p.name for p in FOLDER.glob("*.png")} == {f"{n}.png" for n in PICTOGRAMS.values()} | {
+        "other.png"
+    }
 
 
 def test_print_again_gives_the_same_ticket_on_paper_twice() -> None:
