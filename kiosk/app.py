@@ -38,7 +38,7 @@ from PIL import Image
 from core.line_breaking import words, wrap
 from kiosk.api import KioskApi
 from kiosk.fonts import sarabun
-from kiosk.home_pages import TileKind
+from kiosk.home_pages import TileKind, tiles_per_page
 from kiosk.presenter import HomeView, KioskPresenter, PrintState
 from kiosk.presenter import Screen as State
 from kiosk.printer import TicketPrinter
@@ -55,12 +55,6 @@ TICK_S = 0.5
 TOUCH_PX = 90
 MIN_FONT_PX = 22
 LARGE_MIN_FONT_PX = 32
-# A home tile is at least this big (width, height): room for a long Thai name on three lines,
-# the other language and the waiting line at readable sizes.
-TILE_PX = (380, 210)
-LARGE_TILE_PX = (560, 230)
-# Heights of what the home page shows around its tiles (see home.kv).
-HOME_CHROME_PX = 16 * 2 + 8 * 3 + 96 + 64 + 96
 # The same for the extras and priority screens (extras.kv, priority.kv), and a choice's least
 # height.
 EXTRAS_CHROME_PX = 24 * 2 + 16 * 4 + 96 + 110 + 96 * 2
@@ -177,14 +171,6 @@ class HomeTileButton(ButtonBehavior, BoxLayout):
     enabled = BooleanProperty(True)
 
 
-def tiles_per_page(width: float, height: float, large: bool) -> tuple[int, int]:
-    """Columns and rows of home tiles that fit the window at a readable size."""
-    tile_w, tile_h = LARGE_TILE_PX if large else TILE_PX
-    cols = max(1, int((width - 32) // tile_w))
-    rows = max(1, int((height - HOME_CHROME_PX) // tile_h))
-    return cols, rows
-
-
 def choice_columns(width: float, large: bool) -> int:
     return 1 if large and width < 1400 else 2
 
@@ -208,7 +194,13 @@ class HomeScreen(KioskScreen):
         view = presenter.home_view()
         ids.title.content = view.heading
         ids.message.content = presenter.message
-        ids.up.text = presenter.t("all_agencies") if view.in_agency else ""
+        ids.up.text = (
+            presenter.t("all_agencies")
+            if view.in_agency
+            else presenter.t("first_screen")
+            if view.in_catalogue
+            else ""
+        )
         ids.previous.text = presenter.t("previous_page") if view.page > 0 else ""
         ids.next.text = presenter.t("next_page") if view.page < view.pages - 1 else ""
         ids.page.content = view.page_label
@@ -235,6 +227,8 @@ class HomeScreen(KioskScreen):
             tile = HomeTileButton(kind=model.kind.value, code=model.code)
             if model.kind is TileKind.AGENCY:
                 tile.bind(on_release=lambda b: app.tap("open_agency", b.code))
+            elif model.kind is TileKind.CATALOGUE:
+                tile.bind(on_release=lambda _b: app.tap("open_catalogue"))
             else:
                 tile.bind(on_release=lambda b: app.tap("choose_service", b.code))
             self.tiles[model.code] = tile

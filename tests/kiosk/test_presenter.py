@@ -6,7 +6,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from core.office_file import MAX_FEATURED
 from kiosk.api import Refused
+from kiosk.home_pages import tiles_per_page
 from kiosk.office import PriorityClass
 from kiosk.presenter import (
     HEARTBEAT_S,
@@ -84,6 +86,45 @@ def test_a_large_office_shows_agencies_then_pages_of_services() -> None:
     p.previous_page()
     p.all_agencies()
     assert p.home_view().tiles[0].kind.value == "agency"
+
+
+def test_featured_services_come_first_with_a_way_to_every_service() -> None:
+    api = FakeApi()
+    api.services_list = [service(f"S{i:02d}", f"ag{i % 3}") for i in range(30)]
+    api.office_doc = office(kiosk_services=(), featured=("S20", "S07", "GONE"))
+    p, _, _, clock = presenter(api)
+    p.page_size = 3  # two featured services and the catalogue tile per page
+    view = p.home_view()
+    assert [(t.kind.value, t.code) for t in view.tiles] == [
+        ("service", "S20"),
+        ("service", "S07"),
+        ("catalogue", "*"),
+    ]
+    assert (view.heading, view.pages, view.in_catalogue) == ("กรุณาเลือกบริการ", 1, False)
+    assert (view.tiles[0].agency, view.tiles[2].title) == ("หน่วยงาน ag2", "บริการทั้งหมด ▶")
+    assert view.tiles[2].detail == "30 บริการ · 3 หน่วยงาน"
+    p.open_catalogue()
+    view = p.home_view()
+    assert (view.heading, view.in_catalogue) == ("กรุณาเลือกหน่วยงาน", True)
+    assert [t.kind.value for t in view.tiles] == ["agency"] * 3
+    p.open_agency("ag1")
+    assert p.home_view().in_agency
+    p.go_up()  # to every agency
+    assert [t.kind.value for t in p.home_view().tiles] == ["agency"] * 3
+    p.go_up()  # to the featured services
+    assert p.home_view().tiles[0].code == "S20"
+    p.open_catalogue()
+    clock.now += IDLE_S
+    p.tick()
+    assert p.idle_warning  # left in the catalogue: the next citizen must not start there
+    p.page_size = 40  # everything fits one screen: the featured ones are simply first
+    p.go_up()
+    assert [t.code for t in p.home_view().tiles][:3] == ["S20", "S07", "S00"]
+
+
+def test_the_featured_limit_is_what_the_smallest_screen_holds_beside_the_catalogue() -> None:
+    cols, rows = tiles_per_page(1280, 800, large=False)
+    assert cols * rows - 1 == MAX_FEATURED
 
 
 def test_english_and_back_to_thai_when_idle() -> None:
