@@ -55,6 +55,9 @@ TICK_S = 0.5
 TOUCH_PX = 90
 MIN_FONT_PX = 22
 LARGE_MIN_FONT_PX = 32
+# The result screen's QR code (the paper's) is at least 40 mm a side there: a phone held at arm's
+# length photographs it when the printer has failed.
+QR_MIN_PX = 236
 # The same for the extras and priority screens (extras.kv, priority.kv), and a choice's least
 # height.
 EXTRAS_CHROME_PX = 24 * 2 + 16 * 4 + 96 + 110 + 96 * 2

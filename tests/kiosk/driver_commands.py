@@ -19,7 +19,14 @@ from kivy.uix.widget import Widget
 
 from core.codec import TicketView
 from core.model import TicketStatus
-from kiosk.app import LARGE_MIN_FONT_PX, MIN_FONT_PX, TOUCH_PX, FitLabel, KioskApp
+from kiosk.app import (
+    LARGE_MIN_FONT_PX,
+    MIN_FONT_PX,
+    QR_MIN_PX,
+    TOUCH_PX,
+    FitLabel,
+    KioskApp,
+)
 from kiosk.home_pages import agencies_first, featured_first
 from kiosk.office import (
     OfficeInfo,
@@ -134,7 +141,11 @@ class Driver:
             min_font = LARGE_MIN_FONT_PX if self.presenter.large_text else MIN_FONT_PX
             try:
                 found = layout_faults(
-                    self.app.screens.current_screen, tuple(Window.size), min_font, TOUCH_PX
+                    self.app.screens.current_screen,
+                    tuple(Window.size),
+                    min_font,
+                    TOUCH_PX,
+                    qr=QR_MIN_PX,
                 )
             except Exception as exc:  # the check's own bug: say so rather than hang the test
                 found = [f"layout check failed: {type(exc).__name__}: {exc}"]

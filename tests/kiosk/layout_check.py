@@ -9,6 +9,7 @@ from itertools import combinations
 
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.button import Button
+from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
@@ -91,7 +92,7 @@ def pictogram_faults(widget: Widget, min_icon: float) -> list[str]:
 
 
 def layout_faults(
-    root: Widget, window: tuple[int, int], min_font: float, touch: float
+    root: Widget, window: tuple[int, int], min_font: float, touch: float, qr: float = 0
 ) -> list[str]:
     faults: list[str] = []
     texts: list[tuple[str, Rect]] = []
@@ -116,6 +117,10 @@ def layout_faults(
             if isinstance(widget, FitLabel):
                 faults += [f"{label!r}: {f}" for f in word_break_faults(widget)]
             faults += [f"{label!r}: {f}" for f in pictogram_faults(widget, min_icon=touch / 2)]
+        if isinstance(widget, Image) and widget.texture is not None:
+            side = min(widget.norm_image_size)
+            if side < qr:
+                faults.append(f"{name}: picture {side:.0f} px a side < {qr:.0f}")
         button = isinstance(widget, ButtonBehavior | Button) and not widget.disabled
         if button and (widget.width < touch or widget.height < touch):
             faults.append(
