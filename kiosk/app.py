@@ -62,6 +62,7 @@ QR_MIN_PX = 236
 # height.
 EXTRAS_CHROME_PX = 24 * 2 + 16 * 4 + 96 + 110 + 96 * 2
 PRIORITY_CHROME_PX = 24 * 2 + 16 * 3 + 96 + 90 + 96
+LARGE_SERVICE_EXTRA_PX = 16  # the service's name above the question is taller in large text
 CHOICE_PX = 110
 LARGE_CHOICE_PX = 140
 RED, GREEN, INK = (0.72, 0.1, 0.1, 1), (0.1, 0.5, 0.25, 1), (0.09, 0.12, 0.2, 1)
@@ -181,6 +182,7 @@ def choice_columns(width: float, large: bool) -> int:
 def choices_per_page(width: float, height: float, large: bool, extras: bool) -> int:
     """Priority groups or extra services that fit one screen as big buttons."""
     chrome = EXTRAS_CHROME_PX if extras else PRIORITY_CHROME_PX
+    chrome += LARGE_SERVICE_EXTRA_PX if large else 0
     rows = max(1, int((height - chrome) // (LARGE_CHOICE_PX if large else CHOICE_PX)))
     return rows * choice_columns(width, large)
 
