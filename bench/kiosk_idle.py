@@ -12,8 +12,9 @@ one core) and its memory is the resident set (VmRSS) at the end of each phase.
 1. For each office size, a citizen goes to the LAST service of the catalogue (the most taps):
    the taps a person makes (agency, next page, service, priority, "get my ticket") and the
    seconds the kiosk takes from the first tap to the ticket out of the printer (machine time:
-   a person adds their own reading and reaching).
-2. Idle on the home screen of the largest office for `--idle` seconds.
+   a person adds their own reading and reaching). Then the same with that service among the
+   admin's featured services (the most the first screen holds, spread over the catalogue).
+2. Idle on the first screen of the largest office (with featured services) for `--idle` seconds.
 3. `--tickets` tickets in a row through the window (a service on the first page, "normal",
    no extras), then the CPU and memory over that run.
 """
@@ -33,6 +34,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.office_file import MAX_FEATURED  # noqa: E402
 from queue_server.db.engine import make_engine  # noqa: E402
 from queue_server.db.migrate import upgrade  # noqa: E402
 from tests.kiosk.catalogue import catalogue, office_toml  # noqa: E402
@@ -59,7 +61,7 @@ def rss_mb(pid: int) -> float:
 class Office:
     """A server with a generated office, a printer and a kiosk window against them."""
 
-    def __init__(self, services: int, folder: Path) -> None:
+    def __init__(self, services: int, folder: Path, featured: bool) -> None:
         folder.mkdir(parents=True)
         database = f"sqlite:///{folder / 'swq.db'}"
         engine = make_engine(database)
@@ -67,12 +69,21 @@ class Office:
         engine.dispose()
         (folder / "office.toml").write_text(office_toml(services, 3))
         office = load_test_office(database, folder / "office.toml")
+        self.services = catalogue(services, 3)[1]
+        codes = [s["code"] for s in self.services]
+        # the last service and others spread over the catalogue, as an admin would pick them
+        picked = [codes[-1], *codes[:: max(1, services // MAX_FEATURED)]]
+        tops = list(dict.fromkeys(picked))[:MAX_FEATURED] if featured else []
         engine = make_engine(database)
         with engine.begin() as conn:
-            layout = {"services": [], "ask_priority": True, "ask_extra_services": True}
+            layout = {
+                "services": [],
+                "ask_priority": True,
+                "ask_extra_services": True,
+                "featured": tops,
+            }
             conn.execute(sa.text("UPDATE offices SET kiosk = :k"), {"k": json.dumps(layout)})
         engine.dispose()
-        self.services = catalogue(services, 3)[1]
         env = {"SWQ_KIOSK_RATE_LIMIT": "100000"}
         self.server = ServerProcess(database, log_path=folder / "server.log", env=env).start()
         self.printer = TcpPrinter()
@@ -89,7 +100,12 @@ class Office:
                 self.kiosk.send(f"tap_service {code}")
                 taps += 1
                 break
-            self.kiosk.send(f"tap_tile {agency}" if agency in shown else "tap_widget home next")
+            if agency in shown:
+                self.kiosk.send(f"tap_tile {agency}")
+            elif "*" in shown:  # from the featured services to every service
+                self.kiosk.send("tap_tile *")
+            else:
+                self.kiosk.send("tap_widget home next")
             taps += 1
         self.kiosk.send("wait priority")
         self.kiosk.send("tap_choice normal")
@@ -118,19 +134,21 @@ def main() -> None:
     print("$ python bench/kiosk_idle.py " + " ".join(sys.argv[1:]))
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        print("\n| services | taps to the last service | seconds (first tap to printed) |")
-        print("|---:|---:|---:|")
+        print("\n| services | featured | taps to the last service | seconds, first tap to paper |")
+        print("|---:|---|---:|---:|")
         office = None
         for n in sizes:
-            if office is not None:
-                office.close()
-            office = Office(n, Path(tmp) / f"office{n}")
-            last = office.services[-1]["code"]
-            started = time.perf_counter()
-            taps = office.ticket(last)
-            seconds = time.perf_counter() - started
-            office.finish()
-            print(f"| {n} | {taps} | {seconds:.2f} |", flush=True)
+            for featured in (False, True):
+                if office is not None:
+                    office.close()
+                office = Office(n, Path(tmp) / f"office{n}-{featured}", featured)
+                last = office.services[-1]["code"]
+                started = time.perf_counter()
+                taps = office.ticket(last)
+                seconds = time.perf_counter() - started
+                office.finish()
+                said = "yes" if featured else "no"
+                print(f"| {n} | {said} | {taps} | {seconds:.2f} |", flush=True)
         assert office is not None
         try:
             pid = office.kiosk.process.pid
@@ -150,7 +168,7 @@ def main() -> None:
             printed = len(office.printer.jobs)
         finally:
             office.close()
-    print(f"\nkiosk process ({sizes[-1]}-service office):\n")
+    print(f"\nkiosk process ({sizes[-1]}-service office, featured services on its first screen):\n")
     print("| phase | CPU, % of one core | RSS, MB | wall, s |")
     print("|---|---:|---:|---:|")
     print(

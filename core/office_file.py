@@ -126,14 +126,78 @@ class Province:
                 raise OfficeFileError(key, "cannot be empty", "ต้องไม่ว่าง")
 
 
+# Featured services on the kiosk's first screen: what its home page holds at the smallest
+# supported screen (1280x800: 3x2 tiles, kiosk/app.py `tiles_per_page`) less one tile, the way
+# into the full catalogue.
+MAX_FEATURED = 5
+
+
+@dataclass(frozen=True)
+class KioskSettings:
+    """The kiosk's buttons (the admin pages' "Kiosk buttons"): which services it offers in what
+    order (none named: every service, in the file's order), the questions it asks, and the few
+    services it puts first, as big tiles, on its first screen."""
+
+    services: tuple[str, ...] = ()
+    ask_priority: bool = True
+    ask_extra_services: bool = False
+    featured: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "services", tuple(self.services))
+        object.__setattr__(self, "featured", tuple(self.featured))
+        if len(self.featured) > MAX_FEATURED:
+            raise OfficeFileError(
+                "featured",
+                f"at most {MAX_FEATURED} services fit the kiosk's first screen, "
+                f"got {len(self.featured)}",
+                f"หน้าแรกของตู้กดบัตรคิวแสดงบริการแนะนำได้ไม่เกิน {MAX_FEATURED} บริการ "
+                f"แต่เลือกไว้ {len(self.featured)}",
+            )
+        _no_repeats("services", self.services, field="")
+        _no_repeats("featured", self.featured, field="")
+        if self.services:
+            for code in self.featured:
+                if code not in self.services:
+                    raise OfficeFileError(
+                        "featured",
+                        f"service {code!r} is featured but not in the kiosk's services",
+                        f"บริการ {code!r} เป็นบริการแนะนำ แต่ไม่ได้แสดงบนตู้กดบัตรคิว",
+                    )
+
+    def as_stored(self) -> dict[str, Any]:
+        """The `offices.kiosk` column's JSON."""
+        return {
+            "services": list(self.services),
+            "ask_priority": self.ask_priority,
+            "ask_extra_services": self.ask_extra_services,
+            "featured": list(self.featured),
+        }
+
+
+def stored_kiosk_settings(stored: Any) -> KioskSettings | None:
+    """The layout the admin pages or a file stored; None when none was (every service shown).
+    Layouts stored before featured services existed have no `featured`: none."""
+    if not isinstance(stored, Mapping):
+        return None
+    return KioskSettings(
+        services=tuple(stored.get("services") or ()),
+        ask_priority=bool(stored.get("ask_priority", True)),
+        ask_extra_services=bool(stored.get("ask_extra_services", False)),
+        featured=tuple(stored.get("featured") or ()),
+    )
+
+
 @dataclass(frozen=True)
 class OfficeFile:
-    """An office as `swq office load` sets it up. Counters are listed in their opening state."""
+    """An office as `swq office load` sets it up. Counters are listed in their opening state.
+    `kiosk` None: the file says nothing of the kiosk, and loading it keeps the stored layout."""
 
     config: OfficeConfig
     counters: tuple[Counter, ...] = ()
     officers: tuple[OfficerSpec, ...] = ()
     province: Province | None = None
+    kiosk: KioskSettings | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counters", tuple(self.counters))
@@ -143,6 +207,7 @@ class OfficeFile:
         self._check_services()
         self._check_counters()
         self._check_officers()
+        self._check_kiosk()
 
     def _check_office(self) -> None:
         if self.config.policy not in POLICIES:
@@ -201,6 +266,14 @@ class OfficeFile:
                 if code not in self.config.services:
                     raise _unknown(f"{key}.services.{code}", "service", "บริการ", code)
 
+    def _check_kiosk(self) -> None:
+        if self.kiosk is None:
+            return
+        for key in ("services", "featured"):
+            for i, code in enumerate(getattr(self.kiosk, key)):
+                if code not in self.config.services:
+                    raise _unknown(f"kiosk.{key}[{i}]", "service", "บริการ", code)
+
     def _check_officers(self) -> None:
         _no_repeats("officers", (o.username for o in self.officers), field="username")
         counters = {c.code for c in self.counters}
@@ -255,7 +328,7 @@ def _no_repeats(key: str, codes: Iterable[str], field: str = "code") -> None:
     for i, code in enumerate(codes):
         if code in first:
             raise OfficeFileError(
-                f"{key}[{i}].{field}",
+                f"{key}[{i}].{field}" if field else f"{key}[{i}]",
                 f"repeats {code!r} (already {key}[{first[code]}])",
                 f"{code!r} ซ้ำกับ {key}[{first[code]}]",
             )
@@ -465,6 +538,21 @@ def _priority(table: TomlTable | None) -> PrioritySettings:
         return PrioritySettings(weights=weights, **values)
 
 
+def _kiosk(table: TomlTable | None) -> KioskSettings | None:
+    if table is None:
+        return None
+    defaults = KioskSettings()
+    values = dict(
+        services=tuple(table.get_str_list("services", [])),
+        ask_priority=table.get_bool("ask_priority", defaults.ask_priority),
+        ask_extra_services=table.get_bool("ask_extra_services", defaults.ask_extra_services),
+        featured=tuple(table.get_str_list("featured", [])),
+    )
+    table.finish()
+    with _at(table.path):
+        return KioskSettings(**values)
+
+
 def parse_office(data: Mapping[str, Any]) -> OfficeFile:
     """Build an OfficeFile from already-parsed TOML data."""
     root = TomlTable(dict(data), "", OfficeFileError)
@@ -481,6 +569,7 @@ def parse_office(data: Mapping[str, Any]) -> OfficeFile:
     officers = tuple(_officer(t) for t in root.tables("officers", required=False))
     priority = _priority(root.table("priority", required=False))
     province = _province(root.table("province", required=False))
+    kiosk = _kiosk(root.table("kiosk", required=False))
     root.finish()
     config = OfficeConfig(
         office=office,
@@ -490,7 +579,7 @@ def parse_office(data: Mapping[str, Any]) -> OfficeFile:
         policy=policy,
         transfer_keeps_place=keeps_place,
     )
-    return OfficeFile(config, counters, officers, province)
+    return OfficeFile(config, counters, officers, province, kiosk)
 
 
 def loads_office(text: str, source: str = "office file") -> OfficeFile:
@@ -602,6 +691,18 @@ def _priority_section(priority: PrioritySettings) -> str:
     )
 
 
+def _kiosk_section(kiosk: KioskSettings) -> str:
+    return toml_section(
+        "[kiosk]",
+        {
+            "services": list(kiosk.services) or None,
+            "ask_priority": kiosk.ask_priority,
+            "ask_extra_services": kiosk.ask_extra_services,
+            "featured": list(kiosk.featured) or None,
+        },
+    )
+
+
 def dumps_office(office: OfficeFile) -> str:
     """The office as TOML text that `loads_office` reads back into an equal OfficeFile.
 
@@ -618,4 +719,6 @@ def dumps_office(office: OfficeFile) -> str:
     ]
     if office.province is not None:
         sections.append(_province_section(office.province))
+    if office.kiosk is not None:
+        sections.append(_kiosk_section(office.kiosk))
     return "\n".join(sections)

@@ -38,7 +38,7 @@ from PIL import Image
 from core.line_breaking import words, wrap
 from kiosk.api import KioskApi
 from kiosk.fonts import sarabun
-from kiosk.home_pages import TileKind
+from kiosk.home_pages import TileKind, tiles_per_page
 from kiosk.presenter import HomeView, KioskPresenter, PrintState
 from kiosk.presenter import Screen as State
 from kiosk.printer import TicketPrinter
@@ -55,14 +55,14 @@ TICK_S = 0.5
 TOUCH_PX = 90
 MIN_FONT_PX = 22
 LARGE_MIN_FONT_PX = 32
-# A home tile is at least this big (width, height): room for a long Thai name on three lines,
-# the other language and the waiting line at readable sizes.
-TILE_PX = (380, 210)
-LARGE_TILE_PX = (560, 230)
-# Heights of what the home page shows around its tiles (see home.kv).
-HOME_CHROME_PX = 16 * 2 + 8 * 3 + 96 + 64 + 96
-# The same for the priority and extras screens (extras.kv, the taller): a choice's least height.
-CHOICES_CHROME_PX = 24 * 2 + 16 * 4 + 96 + 110 + 96 * 2
+# The result screen's QR code (the paper's) is at least 40 mm a side there: a phone held at arm's
+# length photographs it when the printer has failed.
+QR_MIN_PX = 236
+# The same for the extras and priority screens (extras.kv, priority.kv), and a choice's least
+# height.
+EXTRAS_CHROME_PX = 24 * 2 + 16 * 4 + 96 + 110 + 96 * 2
+PRIORITY_CHROME_PX = 24 * 2 + 16 * 3 + 96 + 90 + 96
+LARGE_SERVICE_EXTRA_PX = 16  # the service's name above the question is taller in large text
 CHOICE_PX = 110
 LARGE_CHOICE_PX = 140
 RED, GREEN, INK = (0.72, 0.1, 0.1, 1), (0.1, 0.5, 0.25, 1), (0.09, 0.12, 0.2, 1)
@@ -149,12 +149,14 @@ class BigButton(Button):
 
 
 class ChoiceButton(ButtonBehavior, FitLabel):
-    """A priority group or an extra service; a chosen extra shows a ticked box, not only a
-    colour."""
+    """A priority group (with its pictogram) or an extra service; a chosen extra shows a ticked
+    box, not only a colour."""
 
     selected = BooleanProperty(False)
     checkbox = BooleanProperty(False)
     code = StringProperty("")
+    pictogram = StringProperty("")  # a PNG file; none for extra services
+    icon = NumericProperty(0)  # the pictogram's side in pixels (common.kv), left of the text
 
 
 class ButtonBehaviorBox(ButtonBehavior, BoxLayout):
@@ -173,21 +175,15 @@ class HomeTileButton(ButtonBehavior, BoxLayout):
     enabled = BooleanProperty(True)
 
 
-def tiles_per_page(width: float, height: float, large: bool) -> tuple[int, int]:
-    """Columns and rows of home tiles that fit the window at a readable size."""
-    tile_w, tile_h = LARGE_TILE_PX if large else TILE_PX
-    cols = max(1, int((width - 32) // tile_w))
-    rows = max(1, int((height - HOME_CHROME_PX) // tile_h))
-    return cols, rows
-
-
 def choice_columns(width: float, large: bool) -> int:
     return 1 if large and width < 1400 else 2
 
 
-def choices_per_page(width: float, height: float, large: bool) -> int:
+def choices_per_page(width: float, height: float, large: bool, extras: bool) -> int:
     """Priority groups or extra services that fit one screen as big buttons."""
-    rows = max(1, int((height - CHOICES_CHROME_PX) // (LARGE_CHOICE_PX if large else CHOICE_PX)))
+    chrome = EXTRAS_CHROME_PX if extras else PRIORITY_CHROME_PX
+    chrome += LARGE_SERVICE_EXTRA_PX if large else 0
+    rows = max(1, int((height - chrome) // (LARGE_CHOICE_PX if large else CHOICE_PX)))
     return rows * choice_columns(width, large)
 
 
@@ -203,7 +199,13 @@ class HomeScreen(KioskScreen):
         view = presenter.home_view()
         ids.title.content = view.heading
         ids.message.content = presenter.message
-        ids.up.text = presenter.t("all_agencies") if view.in_agency else ""
+        ids.up.text = (
+            presenter.t("all_agencies")
+            if view.in_agency
+            else presenter.t("first_screen")
+            if view.in_catalogue
+            else ""
+        )
         ids.previous.text = presenter.t("previous_page") if view.page > 0 else ""
         ids.next.text = presenter.t("next_page") if view.page < view.pages - 1 else ""
         ids.page.content = view.page_label
@@ -230,6 +232,8 @@ class HomeScreen(KioskScreen):
             tile = HomeTileButton(kind=model.kind.value, code=model.code)
             if model.kind is TileKind.AGENCY:
                 tile.bind(on_release=lambda b: app.tap("open_agency", b.code))
+            elif model.kind is TileKind.CATALOGUE:
+                tile.bind(on_release=lambda _b: app.tap("open_catalogue"))
             else:
                 tile.bind(on_release=lambda b: app.tap("choose_service", b.code))
             self.tiles[model.code] = tile
@@ -279,6 +283,7 @@ class _ChoicesScreen(KioskScreen):
                 grid.add_widget(Widget())  # the last page's buttons keep their size
         for button, choice in zip(buttons, choices, strict=True):
             button.content, button.selected = choice.title, choice.selected
+            button.pictogram = choice.pictogram
 
 
 class PriorityScreen(_ChoicesScreen):
@@ -471,7 +476,7 @@ class KioskApp(App):
         cols, rows = tiles_per_page(Window.width, Window.height, presenter.large_text)
         presenter.page_size = cols * rows
         presenter.choices_per_page = choices_per_page(
-            Window.width, Window.height, presenter.large_text
+            Window.width, Window.height, presenter.large_text, presenter.screen is State.EXTRAS
         )
         self.root_widget.ids.still_there.content = (
             presenter.t("still_there") if presenter.idle_warning else ""

@@ -27,6 +27,7 @@ class OfficeInfo:
     kiosk_services: tuple[str, ...]  # what this kiosk shows, in order; empty: every service
     ask_priority: bool
     ask_extra_services: bool
+    featured: tuple[str, ...] = ()  # big tiles on the first screen (older servers: none)
 
     def priority_class(self, code: str) -> PriorityClass:
         for cls in self.priority_classes:
@@ -76,6 +77,9 @@ def office_from_json(doc: object) -> OfficeInfo:
     services = kiosk.get("services", [])
     if not isinstance(services, list) or not all(isinstance(s, str) for s in services):
         raise CodecError("office.kiosk.services: expected a list of service codes")
+    featured = kiosk.get("featured", [])
+    if not isinstance(featured, list) or not all(isinstance(s, str) for s in featured):
+        raise CodecError("office.kiosk.featured: expected a list of service codes")
     return OfficeInfo(
         code=_get(doc, "code", str, "office"),
         name_th=_get(doc, "name_th", str, "office"),
@@ -86,6 +90,7 @@ def office_from_json(doc: object) -> OfficeInfo:
         kiosk_services=tuple(services),
         ask_priority=bool(kiosk.get("ask_priority", False)),
         ask_extra_services=bool(kiosk.get("ask_extra_services", False)),
+        featured=tuple(featured),
     )
 
 

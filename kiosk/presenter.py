@@ -18,9 +18,17 @@ from typing import Any
 
 from core.codec import TicketView
 from kiosk.api import KioskApi, Refused, ServerUnreachable
-from kiosk.home_pages import TileKind, agencies_first, home_page, pages_needed
+from kiosk.home_pages import (
+    CATALOGUE_CODE,
+    TileKind,
+    agencies_first,
+    featured_first,
+    home_page,
+    pages_needed,
+)
 from kiosk.office import OfficeInfo, ServiceInfo, kiosk_groups
 from kiosk.printer import PrinterStatus, PrintResult, TicketPrinter
+from kiosk.priority_pictograms import pictogram
 from kiosk.texts import Lang, text, wait_line, wait_text
 from kiosk.ticket_layout import TicketContent
 
@@ -82,6 +90,7 @@ class HomeView:
     pages: int
     page_label: str  # "page 2 of 5", empty with one page
     in_agency: bool  # a way back to every agency is offered
+    in_catalogue: bool = False  # past the featured services: a way back to them is offered
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ class Choice:
     code: str
     title: str
     selected: bool = False
+    pictogram: str = ""  # a picture file beside the title (priority groups)
 
 
 class KioskPresenter:
@@ -128,6 +138,7 @@ class KioskPresenter:
         self.large_text = False
         self.page_size = 9  # tiles per home page: the app sets it from the window and text size
         self.agency: str | None = None  # chosen first when the services need several pages
+        self.catalogue = False  # past the featured services' first screen, to every service
         self.page = 0
         self.choices_per_page = 8  # priority groups or extra services on one page (the app sets it)
         self.choice_page = 0
@@ -186,6 +197,8 @@ class KioskPresenter:
             detail = "  ·  ".join(p for p in parts if p)
         else:
             detail = self.t("service_closed")
+        # large letters need the whole tile for the name: no agency line, no other language
+        with_agency = with_agency and not self.large_text
         return HomeTile(
             kind=TileKind.SERVICE,
             code=svc.code,
@@ -201,7 +214,8 @@ class KioskPresenter:
             return HomeView(self.home_title(), (), 0, 1, "", False)
         th = self.lang is Lang.TH
         groups = kiosk_groups(self.office, self.services)
-        page = home_page(groups, self.page_size, self.agency, self.page)
+        featured = self.office.featured
+        page = home_page(groups, self.page_size, self.agency, self.page, featured, self.catalogue)
         by_code = {s.code: s for g in groups for s in g.services}
         agencies = {g.agency: g for g in groups}
         mixed = len(groups) > 1 and page.agency is None
@@ -209,6 +223,9 @@ class KioskPresenter:
         for tile in page.tiles:
             if tile.kind is TileKind.SERVICE:
                 tiles.append(self._service_tile(by_code[tile.code], mixed))
+                continue
+            if tile.kind is TileKind.CATALOGUE:
+                tiles.append(self._catalogue_tile(groups))
                 continue
             group = agencies[tile.code]
             open_ = [s for s in group.services if s.open]
@@ -226,11 +243,36 @@ class KioskPresenter:
         heading = self.home_title()
         if page.agency is not None:
             heading = page.agency.name_th if th else page.agency.name_en
-        elif agencies_first(groups, self.page_size) and self.office.open_now:
+        elif agencies_first(groups, self.page_size) and self.office.open_now and not page.featured:
             heading = self.t("choose_agency")
         label = "" if page.pages == 1 else self.t("page_of", n=page.page + 1, of=page.pages)
         return HomeView(
-            heading, tuple(tiles), page.page, page.pages, label, page.agency is not None
+            heading,
+            tuple(tiles),
+            page.page,
+            page.pages,
+            label,
+            page.agency is not None,
+            in_catalogue=page.agency is None and self._catalogue_shown(groups),
+        )
+
+    def _catalogue_shown(self, groups: list[Any]) -> bool:
+        assert self.office is not None
+        return self.catalogue and featured_first(groups, self.office.featured, self.page_size)
+
+    def _catalogue_tile(self, groups: list[Any]) -> HomeTile:
+        """The way from the featured services to every service."""
+        assert self.office is not None
+        services = sum(len(g.services) for g in groups)
+        other = Lang.EN if self.lang is Lang.TH else Lang.TH
+        return HomeTile(
+            kind=TileKind.CATALOGUE,
+            code=CATALOGUE_CODE,
+            agency="",
+            title=self.t("all_services"),
+            subtitle="" if self.large_text else text("all_services", other),
+            detail=self.t("catalogue_count", n=services, agencies=len(groups)),
+            enabled=self.office.open_now,
         )
 
     def priority_choices(self) -> list[Choice]:
@@ -238,7 +280,12 @@ class KioskPresenter:
             return []
         th = self.lang is Lang.TH
         return [
-            Choice(c.code, c.name_th if th else c.name_en, c.code == self.priority)
+            Choice(
+                c.code,
+                c.name_th if th else c.name_en,
+                c.code == self.priority,
+                str(pictogram(c.code)),
+            )
             for c in self.office.priority_classes
         ]
 
@@ -335,7 +382,25 @@ class KioskPresenter:
         groups = kiosk_groups(self.office, self.services)
         if any(g.agency == code for g in groups) and agencies_first(groups, self.page_size):
             self._agency_page = self.page
-            self.agency, self.page = code, 0
+            self.agency, self.page, self.catalogue = code, 0, True
+            self._changed()
+
+    def open_catalogue(self) -> None:
+        """From the featured services to every service (agencies first when they need it)."""
+        self._touched()
+        if self.screen is Screen.HOME and not self.catalogue:
+            self.catalogue, self.agency, self.page = True, None, 0
+            self._changed()
+
+    def go_up(self) -> None:
+        """The bar's way back: from an agency's services to every agency, from there (or from
+        every service) to the featured services."""
+        if self.agency is not None:
+            self.all_agencies()
+            return
+        self._touched()
+        if self.screen is Screen.HOME and self.catalogue:
+            self.catalogue, self.page = False, 0
             self._changed()
 
     def all_agencies(self) -> None:
@@ -492,7 +557,11 @@ class KioskPresenter:
         if self.screen in (Screen.PRIORITY, Screen.EXTRAS):
             return True
         return self.screen is Screen.HOME and (
-            self.lang is not Lang.TH or self.large_text or self.agency is not None or self.page > 0
+            self.lang is not Lang.TH
+            or self.large_text
+            or self.agency is not None
+            or self.catalogue
+            or self.page > 0
         )
 
     # --- work off the UI thread --------------------------------------------------------------
@@ -646,7 +715,7 @@ class KioskPresenter:
         self.reprint_message = ""
         if new_citizen:
             self.lang, self.large_text = Lang.TH, False
-            self.agency, self.page = None, 0
+            self.agency, self.page, self.catalogue = None, 0, False
         self._show(Screen.HOME)
 
     def _changed(self) -> None:

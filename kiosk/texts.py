@@ -14,6 +14,9 @@ class Lang(StrEnum):
 TEXTS: dict[str, tuple[str, str]] = {
     "title": ("กรุณาเลือกบริการ", "Please choose a service"),
     "choose_agency": ("กรุณาเลือกหน่วยงาน", "Please choose an office"),
+    "all_services": ("บริการทั้งหมด ▶", "All services ▶"),
+    "catalogue_count": ("{n} บริการ · {agencies} หน่วยงาน", "{n} services · {agencies} offices"),
+    "first_screen": ("◀ หน้าแรก", "◀ First screen"),
     "services_count": ("{n} บริการ", "{n} services"),
     "page_of": ("หน้า {n} จาก {of}", "Page {n} of {of}"),
     "next_page": ("หน้าถัดไป ▶", "Next page ▶"),

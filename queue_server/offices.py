@@ -14,7 +14,13 @@ import sqlalchemy as sa
 
 from core.errors import InvalidRequest, NotFound
 from core.model import Counter
-from core.office_file import OfficeFile, OfficerSpec, Province
+from core.office_file import (
+    KioskSettings,
+    OfficeFile,
+    OfficerSpec,
+    Province,
+    stored_kiosk_settings,
+)
 from queue_server.auth import hash_password, password_matches
 from queue_server.db import schema as t
 from queue_server.db.database import read_config
@@ -69,6 +75,9 @@ def read_office(conn: sa.Connection, code: str) -> OfficeFile:
             for u in users
         ),
         province=read_province(conn, code),
+        kiosk=stored_kiosk_settings(
+            conn.execute(sa.select(t.offices.c.kiosk).where(t.offices.c.code == code)).scalar_one()
+        ),
     )
 
 
@@ -175,6 +184,7 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
         _write_configuration(conn, office, previous=None)
         _write_province(conn, code, office.province)
         write_officers(conn, code, office.officers)
+        _write_kiosk(conn, code, office.kiosk)
         return True
     previous = read_office(conn, code)
     config_changed = (previous.config, previous.counters) != (office.config, office.counters)
@@ -187,7 +197,23 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
         )
         _write_configuration(conn, office, previous)
     province_changed = _write_province(conn, code, office.province)
-    return write_officers(conn, code, office.officers) or config_changed or province_changed
+    kiosk_changed = _write_kiosk(conn, code, office.kiosk)
+    officers_changed = write_officers(conn, code, office.officers)
+    return officers_changed or config_changed or province_changed or kiosk_changed
+
+
+def _write_kiosk(conn: sa.Connection, code: str, kiosk: KioskSettings | None) -> bool:
+    """The kiosk's buttons as the file gives them; a file without `[kiosk]` keeps the layout
+    the admin pages stored."""
+    if kiosk is None:
+        return False
+    stored = conn.execute(sa.select(t.offices.c.kiosk).where(t.offices.c.code == code)).scalar_one()
+    if stored_kiosk_settings(stored) == kiosk:
+        return False
+    conn.execute(
+        sa.update(t.offices).where(t.offices.c.code == code).values(kiosk=kiosk.as_stored())
+    )
+    return True
 
 
 def _check_removals(

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.model import CounterState, TicketStatus
+from core.office_file import MAX_FEATURED
 from queue_server.api.errors import Refusal
 
 ServiceCode = Annotated[str, Field(pattern=r"^[A-Z]{1,2}$", examples=["A"])]
@@ -183,9 +184,12 @@ class PriorityClassOut(BaseModel):
 
 
 class KioskLayout(Strict):
-    services: Annotated[list[ServiceCode], Field(max_length=50)]
+    # every service code there can be (one or two capital letters): a provincial centre has 60+
+    services: Annotated[list[ServiceCode], Field(max_length=26 + 26 * 26)]
     ask_priority: bool = True
     ask_extra_services: bool = False
+    # big tiles on the kiosk's first screen, before the way into every service (all are shown)
+    featured: Annotated[list[ServiceCode], Field(max_length=MAX_FEATURED)] = []
 
 
 class BoardSoundOut(BaseModel):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Response, jsonify, request
 
 from core.model import OfficeConfig, priority_class_name
+from core.office_file import stored_kiosk_settings
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for
 from queue_server.api.models import (
@@ -29,15 +30,19 @@ from queue_server.extension import swq
 
 
 def kiosk_layout(config: OfficeConfig, stored: Any) -> KioskLayout:
-    """The stored layout without services removed since; none stored: every service, in order."""
-    if not isinstance(stored, dict):
+    """The stored layout without services removed since; none stored, or none named: every
+    service, in order. Featured services are among those shown."""
+    settings = stored_kiosk_settings(stored)
+    if settings is None:
         return KioskLayout(
             services=list(config.services), ask_priority=len(config.priority.classes) > 1
         )
+    shown = [c for c in settings.services if c in config.services] or list(config.services)
     return KioskLayout(
-        services=[c for c in stored.get("services", []) if c in config.services],
-        ask_priority=bool(stored.get("ask_priority", True)),
-        ask_extra_services=bool(stored.get("ask_extra_services", False)),
+        services=shown,
+        ask_priority=settings.ask_priority,
+        ask_extra_services=settings.ask_extra_services,
+        featured=[c for c in settings.featured if c in shown],
     )
 
 

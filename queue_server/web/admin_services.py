@@ -128,7 +128,8 @@ def add_service() -> Page:
             layout = conn.execute(
                 sa.select(t.offices.c.kiosk).where(t.offices.c.code == g.user.office)
             ).scalar_one()
-            if isinstance(layout, dict):
+            # (a layout naming no service shows every service, the new one too)
+            if isinstance(layout, dict) and layout.get("services"):
                 layout = {**layout, "services": [*layout.get("services", []), service.code]}
                 conn.execute(
                     sa.update(t.offices)

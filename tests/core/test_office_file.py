@@ -22,7 +22,9 @@ from core.model import (
     WorkProfile,
 )
 from core.office_file import (
+    MAX_FEATURED,
     MAX_NUMBER_WIDTH,
+    KioskSettings,
     OfficeFile,
     OfficeFileError,
     OfficerSpec,
@@ -596,3 +598,30 @@ def test_a_province_and_its_admin_round_trip() -> None:
 )
 def test_a_bad_province_is_refused_by_key(text: str, key: str) -> None:
     assert refusal(text).key == key
+
+
+KIOSK = '\n[kiosk]\nservices = ["B", "A"]\nask_extra_services = true\nfeatured = ["B"]\n'
+
+
+def test_the_kiosk_buttons_and_featured_services_round_trip() -> None:
+    office = loads_office(EXAMPLE + KIOSK)
+
+    assert office.kiosk == KioskSettings(("B", "A"), True, True, ("B",))
+    assert loads_office(dumps_office(office)) == office
+    assert loads_office(EXAMPLE).kiosk is None  # an older file: the stored layout stays
+
+
+@pytest.mark.parametrize(
+    ("kiosk", "key", "says"),
+    [
+        ('featured = ["Z"]', "kiosk.featured[0]", "Z"),
+        ('services = ["A"]\nfeatured = ["B"]', "kiosk.featured", "not in the kiosk's services"),
+        ('featured = ["A", "A"]', "kiosk.featured[1]", "repeats"),
+        (f"featured = {['A'] * (MAX_FEATURED + 1)}".replace("'", '"'), "kiosk.featured", "at most"),
+        ("featurd = []", "kiosk.featurd", ""),
+    ],
+)
+def test_bad_kiosk_buttons_are_refused_by_key(kiosk: str, key: str, says: str) -> None:
+    refused = refusal(EXAMPLE + "\n[kiosk]\n" + kiosk + "\n")
+    assert refused.key == key
+    assert says in refused.message_en and refused.message_th

@@ -89,7 +89,8 @@ def catalogue(services: int, agencies: int) -> tuple[dict[str, Any], list[dict[s
         "hours": "08:30-16:30",
         "open_now": True,
         "priority_classes": [
-            {"code": code, "name_th": th, "name_en": en} for code, th, en in PRIORITY_CLASSES
+            {"code": code, "name_th": th, "name_en": en}
+            for code, th, en in (*PRIORITY_CLASSES, OFFICE_OWN_CLASS)
         ],
         "kiosk": {"services": [], "ask_priority": True, "ask_extra_services": True},
     }
@@ -121,6 +122,10 @@ PRIORITY_CLASSES = (
     ("pregnant", "หญิงตั้งครรภ์", "Pregnant woman"),
     ("monk", "พระภิกษุสงฆ์และนักบวช", "Monk or clergy"),
 )
+
+
+# A class an office defines itself: the kiosk shows it with the neutral pictogram.
+OFFICE_OWN_CLASS = ("veteran", "ทหารผ่านศึกและครอบครัว", "Veteran or veteran's family")
 
 
 def office_toml(services: int, agencies: int) -> str:

@@ -19,8 +19,15 @@ from kivy.uix.widget import Widget
 
 from core.codec import TicketView
 from core.model import TicketStatus
-from kiosk.app import LARGE_MIN_FONT_PX, MIN_FONT_PX, TOUCH_PX, FitLabel, KioskApp
-from kiosk.home_pages import agencies_first
+from kiosk.app import (
+    LARGE_MIN_FONT_PX,
+    MIN_FONT_PX,
+    QR_MIN_PX,
+    TOUCH_PX,
+    FitLabel,
+    KioskApp,
+)
+from kiosk.home_pages import agencies_first, featured_first
 from kiosk.office import (
     OfficeInfo,
     ServiceInfo,
@@ -134,7 +141,11 @@ class Driver:
             min_font = LARGE_MIN_FONT_PX if self.presenter.large_text else MIN_FONT_PX
             try:
                 found = layout_faults(
-                    self.app.screens.current_screen, tuple(Window.size), min_font, TOUCH_PX
+                    self.app.screens.current_screen,
+                    tuple(Window.size),
+                    min_font,
+                    TOUCH_PX,
+                    qr=QR_MIN_PX,
                 )
             except Exception as exc:  # the check's own bug: say so rather than hang the test
                 found = [f"layout check failed: {type(exc).__name__}: {exc}"]
@@ -268,7 +279,7 @@ def _sweep_steps(app: KioskApp, spec: dict[str, Any]) -> Iterator[tuple[str, boo
             mode = f"{case['name']}-{lang}{'-large' if large else ''}-{spec['size']}"
             shoot = case["name"] in spec["shots"]
             p.lang, p.large_text = Lang(lang), large
-            p.agency, p.page, p.screen = None, 0, Screen.HOME
+            p.agency, p.page, p.screen, p.catalogue = None, 0, Screen.HOME, False
             p.service, p.ticket, p.extras = None, None, []
             yield f"{mode}-home", shoot
             view = p.home_view()
@@ -276,6 +287,10 @@ def _sweep_steps(app: KioskApp, spec: dict[str, Any]) -> Iterator[tuple[str, boo
                 p.page = view.pages - 1
                 yield f"{mode}-home-last", False
             groups = kiosk_groups(office, services)
+            if featured_first(groups, office.featured, p.page_size):
+                p.page = 0
+                p.open_catalogue()
+                yield f"{mode}-catalogue", shoot
             if agencies_first(groups, p.page_size):
                 p.page = 0
                 p.open_agency(groups[-1].agency)

@@ -9,6 +9,7 @@ from itertools import combinations
 
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.button import Button
+from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
@@ -70,8 +71,28 @@ def word_break_faults(label: FitLabel) -> list[str]:
     return faults
 
 
+def pictogram_faults(widget: Widget, min_icon: float) -> list[str]:
+    """A choice's pictogram (drawn left of its text, see common.kv) must be inside the button,
+    clear of the letters, and big enough to make out."""
+    icon = getattr(widget, "icon", 0)
+    if not getattr(widget, "pictogram", ""):
+        return []
+    faults = []
+    if icon < min_icon:
+        faults.append(f"pictogram {icon:.0f} px < {min_icon:.0f}")
+    left, bottom = widget.x + 20, widget.center_y - icon / 2  # dp(20) at the kiosk's density
+    if left + icon > widget.right or bottom < widget.y or bottom + icon > widget.top:
+        faults.append(f"pictogram {icon:.0f} px outside its {widget.width:.0f}x{widget.height:.0f}")
+    # the letters: the texture (padding included) is centred on the widget
+    tw = widget.texture_size[0]
+    letters_left = widget.center_x - tw / 2 + widget.padding[0]
+    if letters_left < left + icon:
+        faults.append(f"text from {letters_left:.0f} over the pictogram to {left + icon:.0f}")
+    return faults
+
+
 def layout_faults(
-    root: Widget, window: tuple[int, int], min_font: float, touch: float
+    root: Widget, window: tuple[int, int], min_font: float, touch: float, qr: float = 0
 ) -> list[str]:
     faults: list[str] = []
     texts: list[tuple[str, Rect]] = []
@@ -95,6 +116,11 @@ def layout_faults(
             texts.append((label, rect))
             if isinstance(widget, FitLabel):
                 faults += [f"{label!r}: {f}" for f in word_break_faults(widget)]
+            faults += [f"{label!r}: {f}" for f in pictogram_faults(widget, min_icon=touch / 2)]
+        if isinstance(widget, Image) and widget.texture is not None:
+            side = min(widget.norm_image_size)
+            if side < qr:
+                faults.append(f"{name}: picture {side:.0f} px a side < {qr:.0f}")
         button = isinstance(widget, ButtonBehavior | Button) and not widget.disabled
         if button and (widget.width < touch or widget.height < touch):
             faults.append(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from core.office_file import MAX_FEATURED
 from tests.kiosk.catalogue import catalogue
 from tests.kiosk.test_ticket import SCREENSHOTS
 from tests.kiosk.window import KioskProcess
@@ -20,8 +21,10 @@ from tests.kiosk.window import KioskProcess
 SERVICES = (1, 6, 20, 40, 60, 80)
 AGENCIES = (1, 3, 8, 15, 20)
 CASES = [(s, a) for s in SERVICES for a in AGENCIES if a <= s]
+# with the most featured services the admin may choose, spread over the agencies
+FEATURED = [(60, 15), (20, 1), (6, 3)]
 MODES = [("th", False), ("en", False), ("th", True)]
-SHOWN = {"s6-a3", "s60-a15"}
+SHOWN = {"s6-a3", "s60-a15", "s60-a15-featured"}
 # The priority and extras questions and the result screen, for a few catalogues (they depend
 # on the chosen service's name and its agency's size, not on the number of agencies)
 QUESTIONS = {"s6-a3", "s20-a1", "s60-a15", "s80-a20"}
@@ -42,6 +45,12 @@ def test_every_catalogue_fits_the_screen(width: int, height: int, tmp_path: Path
         cases.append(
             {"name": name, "office": office, "services": docs, "questions": name in QUESTIONS}
         )
+    for services, agencies in FEATURED:
+        office, docs = catalogue(services, agencies)
+        step = services // MAX_FEATURED
+        office["kiosk"]["featured"] = [docs[i * step]["code"] for i in range(MAX_FEATURED)]
+        name = f"s{services}-a{agencies}-featured"
+        cases.append({"name": name, "office": office, "services": docs, "questions": False})
     spec_path = tmp_path / "sweep.json"
     spec_path.write_text(
         json.dumps(
@@ -65,5 +74,5 @@ def test_every_catalogue_fits_the_screen(width: int, height: int, tmp_path: Path
         kiosk.close()
     assert answer["faults"] == [], "\n".join(answer["faults"][:40])
     # every case in every mode: its home page, and the questions and result for some
-    assert answer["checked"] >= (len(CASES) + 3 * len(QUESTIONS)) * len(MODES)
+    assert answer["checked"] >= (len(CASES) + len(FEATURED) + 3 * len(QUESTIONS)) * len(MODES)
     assert len(answer["screenshots"]) >= len(SHOWN) * len(MODES)

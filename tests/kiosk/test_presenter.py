@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PIL import Image
+
+from core.office_file import MAX_FEATURED
 from kiosk.api import Refused
+from kiosk.home_pages import tiles_per_page
+from kiosk.office import PriorityClass
 from kiosk.presenter import (
     HEARTBEAT_S,
     IDLE_S,
@@ -14,8 +21,9 @@ from kiosk.presenter import (
     Screen,
 )
 from kiosk.printer import PrinterStatus
+from kiosk.priority_pictograms import FOLDER, PICTOGRAMS
 from kiosk.texts import Lang
-from tests.kiosk.fakes import Deferred, FakeApi, FakePrinter, office, presenter, service
+from tests.kiosk.fakes import CLASSES, Deferred, FakeApi, FakePrinter, office, presenter, service
 
 
 def test_home_shows_services_by_agency_in_the_office_order() -> None:
@@ -78,6 +86,45 @@ def test_a_large_office_shows_agencies_then_pages_of_services() -> None:
     p.previous_page()
     p.all_agencies()
     assert p.home_view().tiles[0].kind.value == "agency"
+
+
+def test_featured_services_come_first_with_a_way_to_every_service() -> None:
+    api = FakeApi()
+    api.services_list = [service(f"S{i:02d}", f"ag{i % 3}") for i in range(30)]
+    api.office_doc = office(kiosk_services=(), featured=("S20", "S07", "GONE"))
+    p, _, _, clock = presenter(api)
+    p.page_size = 3  # two featured services and the catalogue tile per page
+    view = p.home_view()
+    assert [(t.kind.value, t.code) for t in view.tiles] == [
+        ("service", "S20"),
+        ("service", "S07"),
+        ("catalogue", "*"),
+    ]
+    assert (view.heading, view.pages, view.in_catalogue) == ("กรุณาเลือกบริการ", 1, False)
+    assert (view.tiles[0].agency, view.tiles[2].title) == ("หน่วยงาน ag2", "บริการทั้งหมด ▶")
+    assert view.tiles[2].detail == "30 บริการ · 3 หน่วยงาน"
+    p.open_catalogue()
+    view = p.home_view()
+    assert (view.heading, view.in_catalogue) == ("กรุณาเลือกหน่วยงาน", True)
+    assert [t.kind.value for t in view.tiles] == ["agency"] * 3
+    p.open_agency("ag1")
+    assert p.home_view().in_agency
+    p.go_up()  # to every agency
+    assert [t.kind.value for t in p.home_view().tiles] == ["agency"] * 3
+    p.go_up()  # to the featured services
+    assert p.home_view().tiles[0].code == "S20"
+    p.open_catalogue()
+    clock.now += IDLE_S
+    p.tick()
+    assert p.idle_warning  # left in the catalogue: the next citizen must not start there
+    p.page_size = 40  # everything fits one screen: the featured ones are simply first
+    p.go_up()
+    assert [t.code for t in p.home_view().tiles][:3] == ["S20", "S07", "S00"]
+
+
+def test_the_featured_limit_is_what_the_smallest_screen_holds_beside_the_catalogue() -> None:
+    cols, rows = tiles_per_page(1280, 800, large=False)
+    assert cols * rows - 1 == MAX_FEATURED
 
 
 def test_english_and_back_to_thai_when_idle() -> None:
@@ -175,6 +222,28 @@ def test_priority_and_extra_services_questions() -> None:
     content, _ = printer.printed[0]
     assert (content.priority_th, content.priority_is_normal) == ("ผู้สูงอายุ", False)
     assert (content.agency_th, content.extras) == ("หน่วยงาน dopa", (("บริการ B", "Service B"),))
+
+
+def test_every_priority_group_has_a_pictogram_and_an_unknown_one_a_neutral_figure() -> None:
+    classes = (*CLASSES, PriorityClass("veteran", "ทหารผ่านศึก", "Veteran"))
+    p, api, _, _ = presenter()
+    api.office_doc = office(ask_priority=True, priority_classes=classes)
+    p._load()
+    p.choose_service("A")
+    shown = {c.code: Path(c.pictogram) for c in p.priority_choices()}
+    assert {code: path.name for code, path in shown.items()} == {
+        "normal": "normal.png",
+        "elderly": "elderly.png",
+        "monk": "monk.png",
+        "veteran": "other.png",
+    }
+    for path in shown.values():
+        with Image.open(path) as image:  # a real picture the kiosk can tint: white on clear
+            assert image.size == (192, 192) and image.mode == "RGBA"
+            assert image.getextrema()[3] == (0, 255)
+    assert {p.name for p in FOLDER.glob("*.png")} == {f"{n}.png" for n in PICTOGRAMS.values()} | {
+        "other.png"
+    }
 
 
 def test_print_again_gives_the_same_ticket_on_paper_twice() -> None:

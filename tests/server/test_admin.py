@@ -382,12 +382,26 @@ def test_kiosk_layout_reaches_the_office_document(
         show_A="on",
         order_A="2",
         ask_extra_services="on",
+        featured_A="on",
     )
     kiosk = client.get("/api/v1/office").json["kiosk"]
-    assert kiosk == {"services": ["C", "A"], "ask_priority": False, "ask_extra_services": True}
+    assert kiosk == {
+        "services": ["C", "A"],
+        "ask_priority": False,
+        "ask_extra_services": True,
+        "featured": ["A"],
+    }
     admin.ok("/admin/services", **SERVICE_E)  # a new service joins the chosen buttons
     assert client.get("/api/v1/office").json["kiosk"]["services"] == ["C", "A", "E"]
+    assert client.get("/api/v1/office").json["kiosk"]["featured"] == ["A"]
     assert ("kiosk.layout", "udn") in db.admin_actions()
+    # a featured service the kiosk does not show: refused, the form keeps what was typed
+    refused = admin.post("/admin/kiosk", show_C="on", order_C="1", featured_B="on")
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "บริการแนะนำต้องแสดงบนตู้ด้วย: B" in page
+    assert 'name="featured_B" style="width:1.3rem;height:1.3rem" checked' in page
+    assert client.get("/api/v1/office").json["kiosk"]["featured"] == ["A"]
 
 
 def test_board_sound_reaches_the_office_document_and_bad_values_are_refused(

@@ -120,6 +120,27 @@ def test_dump_round_trips_without_clear_passwords(database_url: str, tmp_path: P
     assert office_version(database_url) == version
 
 
+def test_the_kiosk_buttons_load_reach_the_kiosk_dump_and_survive_an_older_file(
+    database_url: str, tmp_path: Path
+) -> None:
+    kiosk = '\n[kiosk]\nservices = ["C", "A", "B"]\nfeatured = ["C", "B"]\n'
+    path = tmp_path / "with-kiosk.toml"
+    path.write_text(OFFICE_FILE.read_text(encoding="utf-8") + kiosk, encoding="utf-8")
+    code, _, err = swq("office", "load", str(path), "--db", database_url)
+    assert code == 0, err
+    app = create_app({"DATABASE_URL": database_url})
+    layout = app.test_client().get("/api/v1/office?office=udn").json["kiosk"]
+    assert (layout["services"], layout["featured"]) == (["C", "A", "B"], ["C", "B"])
+    app.extensions["swq"].db.dispose()
+    _, dumped, _ = swq("office", "dump", "--db", database_url)
+    assert 'featured = ["C", "B"]' in dumped
+    assert swq("office", "load", str(path), "--db", database_url)[2].endswith("unchanged\n")
+    # a file from before featured services (no [kiosk]) leaves the stored buttons alone
+    code, _, err = swq("office", "load", str(OFFICE_FILE), "--db", database_url)
+    assert code == 0 and "unchanged" in err
+    assert swq("office", "dump", "--db", database_url)[1] == dumped
+
+
 def test_token_create_prints_a_working_token(database_url: str) -> None:
     swq("office", "load", str(OFFICE_FILE), "--db", database_url)
     code, out, err = swq(
