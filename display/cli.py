@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
+from core.speech import LANGUAGES
 from display.counter_signs import CounterSigns, SerialLine, parse_addresses
 from display.options import DisplayOptions
-from display.speech import LANGUAGES
 
 
 def _languages(value: str) -> tuple[str, ...] | None:

@@ -19,7 +19,7 @@ import requests
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
-from display.speech import CHIME, REPEAT, WORDS, announcement
+from core.speech import CHIME, REPEAT, WORDS, announcement
 from queue_server.db import schema as t
 from queue_server.db.engine import make_engine
 from tests.browser import ROOT
@@ -89,10 +89,10 @@ def voiced_hall(sqlite_url: str, tmp_path: Path) -> Iterator[Hall]:
 def paths(
     number: str, counter: str, languages: tuple[str, ...], repeat: int = 1, chime: bool = True
 ) -> list[str]:
-    """The clips the Kivy board says for a call (display.speech), as the page fetches them."""
+    """The clips the Kivy board says for a call (core.speech), as the page fetches them."""
     clips = announcement(number, counter, languages, repeat, chime)
     return [
-        f"/voice/{lang}/{clip}.wav" if lang else f"/voice/{clip}.wav"
+        f"/voice/default/{lang}/{clip}.wav" if lang else f"/voice/default/{clip}.wav"
         for lang, clip in clips
         if (lang, clip) != REPEAT
     ]

@@ -84,3 +84,14 @@ def announcement(
     for i in range(repeat):
         clips += ([REPEAT] if i else []) + said
     return clips
+
+
+def clip_path(lang: str, clip: str) -> str:
+    """Where a clip lies in a pack: `chime.wav`, `th/3.wav`."""
+    return f"{lang}/{clip}.wav" if lang else f"{clip}.wav"
+
+
+def pack_paths(languages: tuple[str, ...]) -> tuple[str, ...]:
+    """Every clip a pack saying `languages` needs, the chime first."""
+    words = [clip_path(lang, clip) for lang in languages for clip in WORDS[lang]]
+    return (clip_path("", CHIME), *words)
