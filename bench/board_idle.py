@@ -1,12 +1,13 @@
 """What a Kivy hall board costs while the hall is quiet: CPU (% of one core) and memory (RSS).
 
     python bench/board_idle.py [--size 1920x1080] [--idle 60] [--calls 200] [--voice off]
+        [--interval 0.2]
 
 Starts `swq server` on a SQLite file with the test office and its notice line, then a real
 `swq display` process (offscreen SDL window: software rendering, as on a PC without a GPU
 driver). It measures the board's CPU time (all its threads, from /proc) over `--idle` seconds
-with no calls, then makes `--calls` calls through the API (one every 0.2 s), waits 10 s, and
-measures the same idle window again: the board must rest once the calls are shown, and its
+with no calls, then makes `--calls` calls through the API (one every `--interval` s), waits
+10 s, and measures the same idle window again: the board must rest once the calls are shown, and its
 memory must not grow with the calls (RSS is also noted after each quarter of the calls).
 Prints one JSON object.
 """
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--voice", default="off")
+    parser.add_argument("--interval", type=float, default=0.2, help="seconds between calls")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="swq-board-idle-"))
     url = f"sqlite:///{work / 'swq.db'}"
@@ -120,7 +122,7 @@ def main() -> None:
                 headers=officer,
                 timeout=10,
             ).raise_for_status()
-            time.sleep(0.2)
+            time.sleep(args.interval)
             if (i + 1) % max(1, args.calls // 4) == 0:
                 rss_during.append(round(rss_mb(board.pid), 1))
         time.sleep(10)

@@ -7,6 +7,9 @@ letter and digit by digit, as Thai offices do; the counter is read as a number (
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
+
 LANGUAGES = ("th", "en")
 CHIME = "chime"
 DIGITS = tuple(str(d) for d in range(10))
@@ -95,3 +98,10 @@ def pack_paths(languages: tuple[str, ...]) -> tuple[str, ...]:
     """Every clip a pack saying `languages` needs, the chime first."""
     words = [clip_path(lang, clip) for lang in languages for clip in WORDS[lang]]
     return (clip_path("", CHIME), *words)
+
+
+def pack_version(hashes: Mapping[str, str]) -> str:
+    """A pack's version from its clips' paths and SHA-256 hashes: the same clips give the same
+    version on every server node, and a board can check the pack it downloaded against it."""
+    listing = "".join(f"{path} {hashes[path]}\n" for path in sorted(hashes))
+    return hashlib.sha256(listing.encode()).hexdigest()

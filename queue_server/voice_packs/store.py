@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from core.codec import event_to_json
 from core.events import VoicePackChanged
-from core.speech import LANGUAGES, pack_paths
+from core.speech import LANGUAGES, pack_paths, pack_version
 from queue_server.db import schema as t
 from queue_server.db.database import Database
 from queue_server.db.uow import NOTIFY_CHANNEL
@@ -35,12 +35,6 @@ class StoredPack:
     source: str
     uploaded_at: datetime
     uploaded_by: str
-
-
-def pack_version(hashes: Mapping[str, str]) -> str:
-    """The same clips give the same version, on every node."""
-    listing = "".join(f"{path} {hashes[path]}\n" for path in sorted(hashes))
-    return hashlib.sha256(listing.encode()).hexdigest()
 
 
 def _pack(row: sa.Row) -> StoredPack:
