@@ -8,6 +8,7 @@ import io
 import subprocess
 import wave
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,12 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from core.speech import pack_paths
+from display.feed import BoardFeed, FeedError
+from display.pack_cache import PackCache
 from display.voice_pack import VoicePack, wav_seconds
+from queue_server.db.database import Database
+from queue_server.voice_packs.pack import checked
+from queue_server.voice_packs.store import save_pack
 from tests.browser import SCREENSHOTS
 from tests.display.conftest import Hall
 from tests.display.test_board_window import result_of, start_board, wait_ready
@@ -156,3 +162,36 @@ def test_a_recorded_pack_goes_live_on_running_boards_and_a_bad_one_changes_nothi
         assert (clip.getnchannels(), clip.getsampwidth(), clip.getframerate()) == (1, 2, 22050)
     for page in (board, admin):
         page.close()
+
+
+class Unheard:
+    """The feed's listener; these tests only download, they never open the stream."""
+
+    def on_event(self, event_id: int, event_type: str, data: dict[str, object]) -> None: ...
+    def on_board(self, doc: dict[str, object]) -> None: ...
+    def on_office(self, doc: dict[str, object]) -> None: ...
+    def on_connection(self, connected: bool, detail: str) -> None: ...
+
+
+def test_a_board_downloads_a_pack_once_and_keeps_it_when_the_server_is_gone(
+    hall: Hall, tmp_path: Path
+) -> None:
+    db = Database(hall.server.database_url)
+    check, clips = checked(pack_files(WORD_S, languages=("th",)))
+    now = datetime.now(UTC)
+    with db.writing() as conn:
+        pack = save_pack(conn, hall.office.code, clips, check.languages, "th.zip", "admin", now)
+    db.dispose()
+    feed = BoardFeed(hall.url, Unheard(), token=hall.office.tokens["display"])
+    cache = PackCache(tmp_path / "cache")
+    folder = cache.fetch(feed, pack.version)
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*.wav")) == sorted(clips)
+    assert VoicePack(folder, ("th",)).assemble("A1", "2")  # a Thai-only pack says Thai calls
+    assert cache.last() == folder
+    with pytest.raises(FeedError, match="404"):
+        cache.fetch(feed, "0" * 64)  # not the office's
+
+    hall.server.stop()
+    assert cache.fetch(feed, pack.version) == folder  # on disk already: no download
+    with pytest.raises(OSError):
+        PackCache(tmp_path / "other").fetch(feed, pack.version)  # the board keeps its own pack
