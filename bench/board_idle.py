@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from queue_server.db.engine import make_engine  # noqa: E402
 from queue_server.db.migrate import upgrade  # noqa: E402
 from tests.display.conftest import set_notice  # noqa: E402
-from tests.server.conftest import load_test_office  # noqa: E402
+from tests.server.conftest import OFFICE_FILE, load_test_office  # noqa: E402
 from tests.server.processes import SWQ, ServerProcess  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -71,7 +71,15 @@ def main() -> None:
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    office = load_test_office(url)
+    # Service A numbers have 3 digits in the test office: 999 a day. More calls need 5.
+    office_file = work / "office.toml"
+    office_file.write_text(
+        OFFICE_FILE.read_text(encoding="utf-8").replace(
+            'code = "A"\n', 'code = "A"\nnumber_width = 5\n', 1
+        ),
+        encoding="utf-8",
+    )
+    office = load_test_office(url, office_file)
     set_notice(url, office.code)
     server = ServerProcess(
         url,

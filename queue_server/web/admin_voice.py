@@ -36,15 +36,16 @@ def _page(check: PackCheck | None = None) -> str:
     with swq().db.engine.connect() as conn:
         current = store.office_pack(conn, g.user.office)
         uploaded = store.packs(conn, g.user.office)
+    office = office_file()
     return render(
         "admin_voice.html",
-        office=office_file(),
+        office=office,
         current=current,
         packs=uploaded,
         stand_in=store.STAND_IN,
         paths=pack_paths(LANGUAGES),
         check=check,
-        tz=office_file().config.office.tz,
+        tz=office.config.office.tz,
         local=local,
     )
 
