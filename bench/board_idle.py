@@ -1,12 +1,13 @@
 """What a Kivy hall board costs while the hall is quiet: CPU (% of one core) and memory (RSS).
 
     python bench/board_idle.py [--size 1920x1080] [--idle 60] [--calls 200] [--voice off]
+        [--interval 0.2]
 
 Starts `swq server` on a SQLite file with the test office and its notice line, then a real
 `swq display` process (offscreen SDL window: software rendering, as on a PC without a GPU
 driver). It measures the board's CPU time (all its threads, from /proc) over `--idle` seconds
-with no calls, then makes `--calls` calls through the API (one every 0.2 s), waits 10 s, and
-measures the same idle window again: the board must rest once the calls are shown, and its
+with no calls, then makes `--calls` calls through the API (one every `--interval` s), waits
+10 s, and measures the same idle window again: the board must rest once the calls are shown, and its
 memory must not grow with the calls (RSS is also noted after each quarter of the calls).
 Prints one JSON object.
 """
@@ -30,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from queue_server.db.engine import make_engine  # noqa: E402
 from queue_server.db.migrate import upgrade  # noqa: E402
 from tests.display.conftest import set_notice  # noqa: E402
-from tests.server.conftest import load_test_office  # noqa: E402
+from tests.server.conftest import OFFICE_FILE, load_test_office  # noqa: E402
 from tests.server.processes import SWQ, ServerProcess  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -63,13 +64,22 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--voice", default="off")
+    parser.add_argument("--interval", type=float, default=0.2, help="seconds between calls")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="swq-board-idle-"))
     url = f"sqlite:///{work / 'swq.db'}"
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    office = load_test_office(url)
+    # Service A numbers have 3 digits in the test office: 999 a day. More calls need 5.
+    office_file = work / "office.toml"
+    office_file.write_text(
+        OFFICE_FILE.read_text(encoding="utf-8").replace(
+            'code = "A"\n', 'code = "A"\nnumber_width = 5\n', 1
+        ),
+        encoding="utf-8",
+    )
+    office = load_test_office(url, office_file)
     set_notice(url, office.code)
     server = ServerProcess(
         url,
@@ -120,7 +130,7 @@ def main() -> None:
                 headers=officer,
                 timeout=10,
             ).raise_for_status()
-            time.sleep(0.2)
+            time.sleep(args.interval)
             if (i + 1) % max(1, args.calls // 4) == 0:
                 rss_during.append(round(rss_mb(board.pid), 1))
         time.sleep(10)

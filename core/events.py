@@ -114,6 +114,15 @@ class CounterClosed(CounterEvent):
     type: ClassVar[str] = "counter.closed"
 
 
+@dataclass(frozen=True)
+class VoicePackChanged(Event):
+    """The office's boards say calls with another voice pack from now on: `voice_pack` is its
+    version (boards download it when it is new to them), None for the stand-in pack."""
+
+    type: ClassVar[str] = "office.voice_pack"
+    voice_pack: str | None = None
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -130,5 +139,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CounterPaused,
         CounterResumed,
         CounterClosed,
+        VoicePackChanged,
     )
 }

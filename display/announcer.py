@@ -13,8 +13,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.speech import SpeechError
 from display.board_model import Call
-from display.speech import SpeechError
 from display.voice_pack import VoicePack, wav_seconds
 
 log = logging.getLogger(__name__)

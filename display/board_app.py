@@ -11,10 +11,12 @@ wakes once a minute.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import queue
 import shutil
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -34,8 +36,9 @@ from kivy.uix.widget import Widget
 from display import clock_text, notice_pages
 from display.announcer import Announcer
 from display.board_model import BoardModel, BoardState, Call
-from display.feed import BoardFeed
+from display.feed import BoardFeed, FeedError
 from display.options import DisplayOptions
+from display.pack_cache import PackCache, default_root
 from display.thai_label import ThaiLabel
 from display.voice_pack import VoicePack, VoicePackError, default_pack_path
 
@@ -165,11 +168,17 @@ class BoardApp(App):
         )
         self.announcer: Announcer | None = None
         self.player: KivyPlayer | None = None
+        # The office's pack follows the server unless a folder was given on the command line.
+        self.packs = (
+            PackCache(options.voice_cache or default_root()) if options.voice_pack is None else None
+        )
+        last = self.packs.last() if self.packs is not None else None
+        # The office's pack version as last heard; None: the stand-in.
+        self.pack_wanted: str | None = last.name if last is not None else None
         if options.languages != ():
             self.player = KivyPlayer()
-            pack = VoicePack(
-                options.voice_pack or default_pack_path(), options.languages or ("th",)
-            )
+            root = options.voice_pack or last or default_pack_path()
+            pack = self._pack_at(root, options.languages or ("th",))
             self.announcer = Announcer(pack, self.player)
         self.quiet_hours = ("", "")
         self.tz: Any = ZoneInfo("Asia/Bangkok")
@@ -223,9 +232,14 @@ class BoardApp(App):
 
     def _take(self, kind: str, payload: Any, now: float) -> None:
         if kind == "event":
+            _event_id, event_type, data = payload
+            if event_type == "office.voice_pack":
+                self._want_pack(data.get("voice_pack"))
             call = self.model.apply(*payload)
             if call is not None:
                 self._on_call(call, now)
+        elif kind == "pack":
+            self._use_pack(*payload)
         elif kind == "board":
             if self.model.resync(payload) and self.options.signs is not None:
                 self.options.signs.update(self.model.state())
@@ -276,9 +290,58 @@ class BoardApp(App):
             self._paginate()
         if self.options.languages is None and isinstance(doc.get("sound"), dict):
             self._sound(doc["sound"])
+        pack = doc.get("voice_pack")
+        self._want_pack(pack.get("version") if isinstance(pack, dict) else None)
         self.screen.office_th = str(doc.get("name_th", self.screen.office_th))
         self.screen.office_en = str(doc.get("name_en", self.screen.office_en))
         self._show_clock()
+
+    @staticmethod
+    def _pack_at(root: Path, languages: tuple[str, ...]) -> VoicePack:
+        """The pack in `root` saying what it can of `languages` (a Thai-only pack has no en/)."""
+        said = tuple(lang for lang in languages if (root / lang).is_dir()) or ("th",)
+        return VoicePack(root, said)
+
+    def _want_pack(self, version: Any) -> None:
+        """The office's pack as the server says it (office document or event): download it in
+        a thread of its own when it is new, go back to the stand-in when there is none."""
+        if self.packs is None or self.announcer is None:
+            return
+        version = version if isinstance(version, str) else None
+        if version == self.pack_wanted:
+            return
+        self.pack_wanted = version
+        if version is None:
+            self.packs.forget_last()
+            self._use_pack(None, default_pack_path())
+            return
+        packs, feed = self.packs, self.feed
+
+        def download() -> None:
+            try:
+                folder: Path | None = packs.fetch(feed, version)
+            except (OSError, ValueError, FeedError, http.client.HTTPException) as exc:
+                log.warning("voice pack %s not downloaded: %s", version[:12], exc)
+                folder = None
+            self.inbox.put(("pack", (version, folder)))
+            self._wake()
+
+        threading.Thread(target=download, name="voice-pack", daemon=True).start()
+
+    def _use_pack(self, version: str | None, folder: Path | None) -> None:
+        assert self.announcer is not None
+        if version != self.pack_wanted:
+            return  # a download overtaken by a newer change
+        if folder is None:
+            self.pack_wanted = None  # the next office document tries again
+            return
+        try:
+            pack = self._pack_at(folder, self.announcer.pack.languages)
+        except VoicePackError as exc:
+            log.warning("keeping the voice pack in use: %s", exc)
+            return
+        self.announcer.use(pack, self.announcer.repeat, self.announcer.chime)
+        log.info("voice pack: %s", folder)
 
     def _sound(self, sound: dict[str, Any]) -> None:
         """The office's sound settings, from the office document."""

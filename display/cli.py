@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
+from core.speech import LANGUAGES
 from display.counter_signs import CounterSigns, SerialLine, parse_addresses
 from display.options import DisplayOptions
-from display.speech import LANGUAGES
 
 
 def _languages(value: str) -> tuple[str, ...] | None:
@@ -58,7 +58,14 @@ def _size(value: str) -> tuple[int, int]:
     "--voice-pack",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="A folder of recorded clips (display/voice/README.md); default: the built-in pack",
+    help="A folder of recorded clips (display/voice/README.md); default: the office's pack from"
+    " the server (admin: Voice pack), else the built-in stand-in",
+)
+@click.option(
+    "--voice-cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the office's voice packs are kept once downloaded; default ~/.cache/swq/voice",
 )
 @click.option("--history", default=7, show_default=True, type=click.IntRange(1, 20))
 @click.option("--sign", default=None, help="Serial line of the counter signs, e.g. /dev/ttyUSB0")
@@ -72,6 +79,7 @@ def display_command(
     size: str,
     voice: str,
     voice_pack: Path | None,
+    voice_cache: Path | None,
     history: int,
     sign: str | None,
     sign_map: str,
@@ -96,6 +104,7 @@ def display_command(
         history=history,
         languages=languages,
         voice_pack=voice_pack,
+        voice_cache=voice_cache,
         signs=signs,
     )
     run(options, fullscreen, (width, height))

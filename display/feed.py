@@ -130,16 +130,21 @@ class BoardFeed:
         return headers
 
     def get_json(self, path: str) -> Any:
-        conn = self._connection(10.0)
+        return json.loads(self.get_bytes(path, "application/json"))
+
+    def get_bytes(self, path: str, accept: str = "*/*", timeout_s: float = 10.0) -> bytes:
+        """One GET with the board's token and office; FeedError unless 200. Safe from any
+        thread: each call has its own connection."""
+        conn = self._connection(timeout_s)
         try:
-            conn.request("GET", self._path(path), headers=self._headers("application/json"))
+            conn.request("GET", self._path(path), headers=self._headers(accept))
             response = conn.getresponse()
             body = response.read()
         finally:
             conn.close()
         if response.status != 200:
             raise FeedError(f"GET {path}: HTTP {response.status} {_error_message(body)}")
-        return json.loads(body)
+        return body
 
     def _run(self) -> None:
         while not self._stop.is_set():

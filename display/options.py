@@ -18,6 +18,9 @@ class DisplayOptions:
     history: int = 7
     # None: as the office's sound settings say (GET /api/v1/office); () is silent.
     languages: tuple[str, ...] | None = ("th",)
+    # A folder of clips given on the command line; None: the office's pack from the server
+    # (downloaded into voice_cache), else the built-in stand-in.
     voice_pack: Path | None = None
+    voice_cache: Path | None = None
     signs: CounterSigns | None = None
     blink_s: float = BLINK_S

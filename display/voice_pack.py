@@ -1,7 +1,7 @@
 """A voice pack: short WAV clips (chime, words, digits, letters) joined into one announcement.
 
 Layout (display/voice/README.md): `chime.wav`, then `th/<clip>.wav` and `en/<clip>.wav` with the
-clip names of `display.speech`. Every clip of a pack has one format (mono, 16-bit PCM, one
+clip names of `core.speech`. Every clip of a pack has one format (mono, 16-bit PCM, one
 sample rate), so joining them is copying frames; nothing is resampled at run time.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from display.speech import CHIME, REPEAT, WORDS, announcement
+from core.speech import CHIME, REPEAT, WORDS, announcement
 
 DEFAULT_PACK = "default"
 WORD_GAP_S = 0.06

@@ -1,6 +1,7 @@
 """What every request passes before a view sees it, and what every answer carries.
 
-- Bodies over `MAX_CONTENT_LENGTH` are refused with 413 before a byte of them is read.
+- Bodies over `MAX_CONTENT_LENGTH` are refused with 413 before a byte of them is read; a view
+  marked with `larger_body(SETTING)` (a voice pack upload) has the limit that setting gives.
 - A NUL character anywhere in the path, the query or a form is refused with 400: PostgreSQL
   cannot store one, and no honest client sends one.
 - Whole numbers in URLs are 64-bit (`<int:...>` past 2^63 is a 404, not a database overflow).
@@ -13,9 +14,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
@@ -88,7 +90,21 @@ def _has_nul(doc: Any) -> bool:
     return False
 
 
+def larger_body(setting: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The view takes bodies up to the size in `setting` rather than MAX_CONTENT_LENGTH."""
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.body_limit_setting = setting  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 def _refuse_hostile_requests() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    setting = getattr(view, "body_limit_setting", None)
+    if setting is not None:
+        request.max_content_length = int(current_app.config[setting])
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")

@@ -35,9 +35,12 @@ DEFAULTS: dict[str, Any] = {
     # (SQLite; PostgreSQL NOTIFY wakes it at once and this is only the safety net).
     "POLL_INTERVAL_S": 0.1,
     "BOARD_CALLS": 10,
-    # The folder of voice clips the web board says calls with (display/voice/README.md gives the
-    # layout). None: the stand-in pack that ships with the server, the Kivy board's default too.
+    # The folder of voice clips boards say calls with when their office has uploaded no pack in
+    # admin (display/voice/README.md gives the layout). None: the stand-in pack that ships with
+    # the server, the Kivy board's default too.
     "VOICE_PACK_DIR": None,
+    # The largest voice pack upload (a zip of every clip, or one clip) an admin may send.
+    "VOICE_PACK_MAX_BYTES": 20 * 1024 * 1024,
     # Database connections per server process (PostgreSQL): workers x (size + overflow) + 2 per
     # worker for the event feed must stay below the server's max_connections (100 by default).
     "DB_POOL_SIZE": 10,

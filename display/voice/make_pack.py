@@ -18,7 +18,7 @@ import wave
 from array import array
 from pathlib import Path
 
-from display.speech import CHIME, WORDS
+from core.speech import CHIME, WORDS
 
 HERE = Path(__file__).resolve().parent
 RATE = 22050  # espeak-ng's own rate: no resampling needed

@@ -203,6 +203,22 @@ class BoardSoundOut(BaseModel):
     quiet_until: str
 
 
+class VoicePackRef(BaseModel):
+    """The office's own voice pack; boards download it when its version is new to them."""
+
+    version: str
+    languages: list[Literal["th", "en"]]
+
+
+class VoicePackOut(BaseModel):
+    """The pack the office's boards say calls with; `version` null: the server's stand-in pack
+    (a Kivy board then uses the one it ships with)."""
+
+    version: str | None
+    languages: list[Literal["th", "en"]]
+    clips: list[str]
+
+
 class OfficeOut(BaseModel):
     code: str
     name_th: str
@@ -216,6 +232,7 @@ class OfficeOut(BaseModel):
     notice_th: str
     notice_en: str
     sound: BoardSoundOut
+    voice_pack: VoicePackRef | None
 
 
 PrinterStatus = Literal["ok", "offline", "paper_out", "paper_low", "none"]

@@ -21,12 +21,14 @@ from queue_server.api.models import (
     OfficeOut,
     OfficeQuery,
     PriorityClassOut,
+    VoicePackRef,
 )
 from queue_server.auth import Principal, Role
 from queue_server.board_sound import stored_sound
 from queue_server.db import schema as t
 from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
+from queue_server.voice_packs.store import office_pack
 
 
 def kiosk_layout(config: OfficeConfig, stored: Any) -> KioskLayout:
@@ -69,6 +71,7 @@ def office(query: OfficeQuery) -> Response:
                 t.offices.c.notice_th, t.offices.c.notice_en, t.offices.c.kiosk, t.offices.c.sound
             ).where(t.offices.c.code == code)
         ).one()
+        pack = office_pack(conn, code)
     now = swq().now()
     classes = []
     for klass in config.priority.classes:
@@ -87,6 +90,9 @@ def office(query: OfficeQuery) -> Response:
         notice_th=row.notice_th,
         notice_en=row.notice_en,
         sound=BoardSoundOut(**stored_sound(row.sound).to_json()),
+        voice_pack=VoicePackRef(version=pack.version, languages=list(pack.languages))
+        if pack
+        else None,
     )
     return jsonify(document.model_dump(mode="json"))
 

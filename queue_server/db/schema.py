@@ -350,3 +350,47 @@ day_closes = sa.Table(
     sa.Column("ticket_ids", sa.JSON, nullable=False),
     sa.Index("ix_day_closes_office_day", "office", "day"),
 )
+
+# Voice packs (queue_server.voice_packs): clips are kept once by their SHA-256, whatever pack or
+# office holds them; a pack is a list of clip paths and hashes. Every server node on the database
+# serves the same pack, and a pack that failed its checks is never written.
+voice_clips = sa.Table(
+    "voice_clips",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+voice_packs = sa.Table(
+    "voice_packs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _office_fk(),
+    # SHA-256 of the pack's paths and clip hashes: its version, which boards compare.
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("languages", sa.String(16), nullable=False),  # "th" or "th,en"
+    sa.Column("clips", sa.JSON, nullable=False),  # {"th/3.wav": sha256, ...}
+    sa.Column("source", sa.String(200), nullable=False),  # the uploaded file, or the clip replaced
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+    sa.Column("uploaded_by", sa.String(64), nullable=False),
+    sa.UniqueConstraint("office", "version"),
+    sqlite_autoincrement=True,
+)
+
+# The pack an office's boards say calls with; no row: the stand-in pack. One row per office,
+# replaced in the transaction that writes the `office.voice_pack` event.
+office_voice_packs = sa.Table(
+    "office_voice_packs",
+    metadata,
+    sa.Column(
+        "office",
+        OfficeCode,
+        sa.ForeignKey("offices.code", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "pack_id", sa.Integer, sa.ForeignKey("voice_packs.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("activated_at", UTCDateTime, nullable=False),
+    sa.Column("activated_by", sa.String(64), nullable=False),
+)

@@ -57,6 +57,7 @@ PUBLIC_FIELDS = frozenset(
         "from_counter",
         "to_counter",
         "recalls",
+        "voice_pack",
     }
 )
 

@@ -137,6 +137,12 @@ async function getJSON(path) {
   return response.json();
 }
 
+// null: the server's own (stand-in) pack.
+function usePack(pack) {
+  if (pack) voice.usePack(pack.version, pack.languages);
+  else voice.usePack("default", ["th", "en"]);
+}
+
 // The office document: time zone, notice line and sound; an admin's change shows within
 // OFFICE_EVERY_MS.
 const OFFICE_EVERY_MS = 30000;
@@ -145,6 +151,7 @@ async function readOffice() {
   timeZone = office.timezone || timeZone;
   voice.timeZone = timeZone;
   if (office.sound) voice.configure(BoardVoice.effective(office.sound, DATA.sound.board));
+  usePack(office.voice_pack);
   return office;
 }
 
@@ -169,6 +176,9 @@ function connect() {
   const extra = board.lastSeen === null ? {} : { last_event_id: board.lastSeen };
   source = new EventSource(q("/api/v1/events", extra));
   source.onopen = () => { backoff = 1000; setOnline(true); resyncNow(); };
+  // An admin made another pack the office's: the next call is said with it. The languages come
+  // with the office document, read at once.
+  source.addEventListener("office.voice_pack", () => readOffice().catch(() => {}));
   source.onerror = () => {
     setOnline(false);
     if (source.readyState === EventSource.CLOSED) {
@@ -194,6 +204,7 @@ function connect() {
 
 const voice = new BoardVoice.Voice(
   BoardVoice.effective(DATA.sound.office, DATA.sound.board), document.getElementById("sound-note"));
+voice.usePack(DATA.sound.pack.version, DATA.sound.pack.languages);
 resync(DATA.doc);
 render();
 tick();

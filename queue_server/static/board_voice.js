@@ -1,5 +1,5 @@
 // The web board's voice: the same clips and the same words as the Kivy board
-// (display/speech.py, display/voice_pack.py), joined on the Web Audio clock so that the words of a
+// (core/speech.py, display/voice_pack.py), joined on the Web Audio clock so that the words of a
 // call follow each other exactly and two calls never overlap.
 //
 // Browsers start an AudioContext suspended until someone touches the page (autoplay rules); until
@@ -77,7 +77,9 @@ const BoardVoice = (() => {
     return from <= until ? from <= hhmm && hhmm < until : hhmm >= from || hhmm < until;
   }
 
-  const clipUrl = (lang, clip) => (lang ? `/voice/${lang}/${clip}.wav` : `/voice/${clip}.wav`);
+  // Clips of one pack version never change, so the browser keeps them; a new pack is a new URL.
+  const clipUrl = (version, lang, clip) =>
+    (lang ? `/voice/${version}/${lang}/${clip}.wav` : `/voice/${version}/${clip}.wav`);
 
   class Voice {
     constructor(settings, note) {
@@ -87,6 +89,7 @@ const BoardVoice = (() => {
       this.busy = false;
       this.freeAt = 0;
       this.timeZone = "Asia/Bangkok";
+      this.pack = { version: "default", languages: ["th", "en"] };
       this.ctx = new AudioContext();
       this.gain = this.ctx.createGain();
       this.gain.connect(this.ctx.destination);
@@ -107,6 +110,14 @@ const BoardVoice = (() => {
       this.quiet = quiet;
       this.gain.gain.value = volume / 100;
       this.showState();
+    }
+
+    // The office's pack (GET /api/v1/office: voice_pack, or the office.voice_pack event): from
+    // the next call on, clips come from it; a language it lacks is not said.
+    usePack(version, languages) {
+      if (version === this.pack.version) return;
+      this.pack = { version, languages };
+      this.buffers.clear();
     }
 
     showState() {
@@ -154,9 +165,12 @@ const BoardVoice = (() => {
     async say(call) {
       let clips, buffers;
       try {
-        clips = announcement(call.number, call.counter, this.languages, this.repeat, this.chime);
+        const { version, languages } = this.pack;
+        const said = this.languages.filter(lang => languages.includes(lang));
+        clips = announcement(call.number, call.counter, said, this.repeat, this.chime);
         const sounding = clips.filter(([lang]) => lang !== "-");
-        const loaded = await Promise.all(sounding.map(([lang, clip]) => this.buffer(clipUrl(lang, clip))));
+        const loaded = await Promise.all(
+          sounding.map(([lang, clip]) => this.buffer(clipUrl(version, lang, clip))));
         buffers = new Map(sounding.map((c, i) => [c, loaded[i]]));
       } catch (e) {
         console.warn(`not announcing ${call.number} at ${call.counter}: ${e}`);

@@ -14,6 +14,7 @@ from queue_server.web import (
     admin_office,
     admin_services,
     admin_users,
+    admin_voice,
 )
 
 
@@ -28,6 +29,7 @@ def admin_blueprint() -> Blueprint:
         admin_users,
         admin_devices,
         admin_kiosk,
+        admin_voice,
         admin_audit,
     ):
         pages.add_routes(admin)

@@ -72,6 +72,11 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "kiosk.layout": ("แก้ไขหน้าจอตู้กดบัตรคิว", "Changed the kiosk layout"),
     "office.settings": ("แก้ไขการตั้งค่าสำนักงาน", "Changed the office settings"),
     "office.notice": ("แก้ไขข้อความประกาศ", "Changed the board notice"),
+    "voice.upload": ("อัปโหลดชุดเสียงเรียกคิว {target}", "Uploaded the voice pack {target}"),
+    "voice.activate": (
+        "เปลี่ยนชุดเสียงเรียกคิวของสำนักงานเป็น {target}",
+        "Made {target} the office's voice pack",
+    ),
     "office.console": (
         "แก้ไขการตั้งค่าช่องบริการ (เวลายกเลิกไม่มาแสดงตน เหตุผลการพัก)",
         "Changed the console settings (no-show grace, pause reasons)",

@@ -4,9 +4,11 @@ It is rendered with the board as it is now and then follows the event stream, li
 board: resume with `last_event_id`, and re-read `/api/v1/board` after every reconnect. With several
 offices and nothing saying which, it lists the offices' boards to choose from.
 
-It says calls with the same voice pack as the Kivy board: the browser fetches the clips from
-`/voice/...` and joins them itself (static/board_voice.js). The office's sound settings (admin
-home page; queue_server.board_sound) hold unless this board's address says otherwise:
+It says calls with the office's voice pack, the one its Kivy boards download: the browser fetches
+the clips from `/voice/<version>/...` and joins them itself (static/board_voice.js); the version
+changes with the pack (the `office.voice_pack` event), so a clip, once fetched, never changes.
+The office's sound settings (admin home page; queue_server.board_sound) hold unless this board's
+address says otherwise:
 `voice=th,en|th|en|off`, `repeat=1..3`, `volume=0..100`.
 """
 
@@ -25,17 +27,26 @@ from queue_server.board_sound import MAX_REPEAT, stored_sound
 from queue_server.db import schema as t
 from queue_server.extension import swq
 from queue_server.live.board import board_document
+from queue_server.voice_packs import store
 
 board_page = Blueprint("board_page", __name__)
 # chime.wav, th/A.wav, en/19.wav: the names display/voice/README.md lists, nothing else.
 VOICE_CLIP = re.compile(r"(?:(?:th|en)/)?[A-Za-z0-9]{1,8}\.wav")
 VOICE_LANGUAGES = ("th", "en")
-SHIPPED_PACK = Path(__file__).resolve().parents[1] / "voice" / "default"
+YEAR_S = 365 * 24 * 3600
 
 
 def voice_pack_dir() -> Path:
-    configured = current_app.config.get("VOICE_PACK_DIR")
-    return Path(configured) if configured else SHIPPED_PACK
+    return store.stand_in_folder(current_app.config.get("VOICE_PACK_DIR"))
+
+
+def office_voice(office: str) -> dict[str, Any]:
+    """Which pack the board fetches its clips from, and the languages it can say."""
+    with swq().db.engine.connect() as conn:
+        pack = store.office_pack(conn, office)
+    if pack is None:
+        return {"version": store.STAND_IN, "languages": list(VOICE_LANGUAGES)}
+    return {"version": pack.version, "languages": list(pack.languages)}
 
 
 def _bad(name: str, value: str, expected: str, expected_th: str) -> ApiError:
@@ -89,12 +100,27 @@ def board() -> str:
         return render_template("board_choice.html", offices=offices, lang=lang)
     overrides = sound_overrides()
     doc = board_document(swq().db, office, swq().now(), int(current_app.config["BOARD_CALLS"]))
-    sound = {"office": office_sound(office), "board": overrides}
+    sound = {"office": office_sound(office), "board": overrides, "pack": office_voice(office)}
     return render_template("board.html", office=office, doc=doc, lang=lang, sound=sound)
 
 
-@board_page.get("/voice/<path:clip>")
-def voice_clip(clip: str) -> Response:
-    if not VOICE_CLIP.fullmatch(clip) or not (voice_pack_dir() / clip).is_file():
-        raise ApiError(404, "not_found", f"no voice clip {clip!r}", f"ไม่พบไฟล์เสียง {clip!r}")
-    return send_from_directory(voice_pack_dir(), clip, mimetype="audio/wav", max_age=3600)
+@board_page.get("/voice/<version>/<path:clip>")
+def voice_clip(version: str, clip: str) -> Response:
+    """A clip of the server's own pack (`default`) or of an uploaded pack (its version)."""
+    missing = ApiError(404, "not_found", f"no voice clip {clip!r}", f"ไม่พบไฟล์เสียง {clip!r}")
+    if not VOICE_CLIP.fullmatch(clip):
+        raise missing
+    if version == store.STAND_IN:
+        if not (voice_pack_dir() / clip).is_file():
+            raise missing
+        return send_from_directory(voice_pack_dir(), clip, mimetype="audio/wav", max_age=3600)
+    with swq().db.engine.connect() as conn:
+        pack = store.pack_by_version(conn, version)
+        data = store.clip_data(conn, pack, clip) if pack is not None else None
+    if data is None:
+        raise missing
+    return Response(
+        data,
+        mimetype="audio/wav",
+        headers={"Cache-Control": f"public, max-age={YEAR_S}, immutable"},
+    )

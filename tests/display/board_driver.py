@@ -1,11 +1,13 @@
 """Runs the real Kivy board in its own process (one window per process) for the tests.
 
 `python -m tests.display.board_driver --server URL --size 1920x1080 --expect A001
---screenshot out.png --announcements 0 [--voice th --voice-pack DIR] [--sign URL]`
+--screenshot out.png --announcements 0 [--voice th --voice-pack DIR] [--sign URL]
+[--voice-cache DIR --token TOKEN]`
 
 It waits until the board shows `--expect` as the newest call (and, with `--announcements N`,
 until N announcements have been played out), saves a screenshot, then prints one JSON line:
-what the widgets show, which labels do not fit their box, and what was announced.
+what the widgets show, which labels do not fit their box, and what was announced. It prints
+`PACK DIR` whenever the voice pack it says calls with changes (the first at start).
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ def main() -> None:
     parser.add_argument("--announcements", type=int, default=0)
     parser.add_argument("--voice", default="off")
     parser.add_argument("--voice-pack", type=Path)
+    parser.add_argument("--voice-cache", type=Path)
+    parser.add_argument("--token")
     parser.add_argument("--sign")
     parser.add_argument("--timeout", type=float, default=90.0)
     args = parser.parse_args()
@@ -99,6 +103,8 @@ def main() -> None:
         office=args.office,
         languages=_languages(args.voice),
         voice_pack=args.voice_pack,
+        voice_cache=args.voice_cache,
+        token=args.token,
         signs=signs,
     )
     app = BoardApp(options)
@@ -111,6 +117,9 @@ def main() -> None:
             finish()
             return
         screen = app.screen
+        if app.announcer is not None and str(app.announcer.pack.root) != result.get("voice_pack"):
+            result["voice_pack"] = str(app.announcer.pack.root)
+            print(f"PACK {result['voice_pack']}", flush=True)  # the pack calls are said with now
         if screen.online and "online_after_s" not in result:
             result["online_after_s"] = time.monotonic() - started
             print("READY", flush=True)  # the test may now make calls that must be announced

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from display.speech import CHIME, TH_WORDS, phrase
+from core.speech import CHIME, TH_WORDS, phrase
 from queue_server.db import schema as t
 from queue_server.db.engine import make_engine
 from tests.browser import ROOT, SCREENSHOTS

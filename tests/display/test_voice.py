@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from display.speech import SpeechError, announcement, counter_clips, phrase
+from core.speech import SpeechError, announcement, counter_clips, phrase
 from display.voice_pack import (
     SECTION_GAP_S,
     WORD_GAP_S,

@@ -19,7 +19,7 @@ import requests
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
-from display.speech import CHIME, REPEAT, WORDS, announcement
+from core.speech import CHIME, REPEAT, WORDS, announcement
 from queue_server.db import schema as t
 from queue_server.db.engine import make_engine
 from tests.browser import ROOT
@@ -89,10 +89,10 @@ def voiced_hall(sqlite_url: str, tmp_path: Path) -> Iterator[Hall]:
 def paths(
     number: str, counter: str, languages: tuple[str, ...], repeat: int = 1, chime: bool = True
 ) -> list[str]:
-    """The clips the Kivy board says for a call (display.speech), as the page fetches them."""
+    """The clips the Kivy board says for a call (core.speech), as the page fetches them."""
     clips = announcement(number, counter, languages, repeat, chime)
     return [
-        f"/voice/{lang}/{clip}.wav" if lang else f"/voice/{clip}.wav"
+        f"/voice/default/{lang}/{clip}.wav" if lang else f"/voice/default/{clip}.wav"
         for lang, clip in clips
         if (lang, clip) != REPEAT
     ]
@@ -155,7 +155,7 @@ def test_calls_are_said_in_order_never_overlapping_as_each_board_is_set(
     assert [p["clip"] for p in heard] == expected
     for before, after in itertools.pairwise(heard):
         assert after["when"] >= before["when"] + before["seconds"] - 1e-6, (before, after)
-    chimes = [p["when"] for p in heard if p["clip"] == "/voice/chime.wav"]
+    chimes = [p["when"] for p in heard if p["clip"] == "/voice/default/chime.wav"]
     assert all(b - a >= 0.6 for a, b in itertools.pairwise(chimes))
 
     assert muted.evaluate("window.__played") == []
@@ -200,10 +200,17 @@ def test_the_server_ships_the_kivy_boards_default_pack() -> None:
 
 
 def test_the_server_serves_the_pack_and_refuses_what_is_not_a_clip(hall: Hall) -> None:
-    chime = requests.get(f"{hall.url}/voice/chime.wav", timeout=10)
+    chime = requests.get(f"{hall.url}/voice/default/chime.wav", timeout=10)
     assert chime.status_code == 200 and chime.content[:4] == b"RIFF"
-    assert requests.get(f"{hall.url}/voice/th/A.wav", timeout=10).status_code == 200
-    for bad in ("../settings.py", "th/nothing.wav", "xx/A.wav", "th/A.mp3"):
+    assert requests.get(f"{hall.url}/voice/default/th/A.wav", timeout=10).status_code == 200
+    for bad in (
+        "default/../settings.py",
+        "default/th/nothing.wav",
+        "default/xx/A.wav",
+        "default/th/A.mp3",
+        f"{'0' * 64}/th/A.wav",
+        "chime.wav",
+    ):
         response = requests.get(f"{hall.url}/voice/{bad}", timeout=10)
         assert response.status_code == 404, bad
     refused = requests.get(f"{hall.url}/board?voice=fr", timeout=10)

@@ -618,6 +618,7 @@ def _admin_routes(client: FlaskClient) -> list[tuple[str, str]]:
         "agency_code": "dopa",
         "username": "somchai",
         "token_id": "1",
+        "pack_id": "1",
     }
     routes = []
     for rule in client.application.url_map.iter_rules():

@@ -7,6 +7,9 @@ letter and digit by digit, as Thai offices do; the counter is read as a number (
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
+
 LANGUAGES = ("th", "en")
 CHIME = "chime"
 DIGITS = tuple(str(d) for d in range(10))
@@ -84,3 +87,21 @@ def announcement(
     for i in range(repeat):
         clips += ([REPEAT] if i else []) + said
     return clips
+
+
+def clip_path(lang: str, clip: str) -> str:
+    """Where a clip lies in a pack: `chime.wav`, `th/3.wav`."""
+    return f"{lang}/{clip}.wav" if lang else f"{clip}.wav"
+
+
+def pack_paths(languages: tuple[str, ...]) -> tuple[str, ...]:
+    """Every clip a pack saying `languages` needs, the chime first."""
+    words = [clip_path(lang, clip) for lang in languages for clip in WORDS[lang]]
+    return (clip_path("", CHIME), *words)
+
+
+def pack_version(hashes: Mapping[str, str]) -> str:
+    """A pack's version from its clips' paths and SHA-256 hashes: the same clips give the same
+    version on every server node, and a board can check the pack it downloaded against it."""
+    listing = "".join(f"{path} {hashes[path]}\n" for path in sorted(hashes))
+    return hashlib.sha256(listing.encode()).hexdigest()
