@@ -11,6 +11,7 @@ from flask import Response, jsonify, request
 from core.model import OfficeConfig, priority_class_name
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for
+from queue_server.api.appearance import branding_out
 from queue_server.api.models import (
     BoardSoundOut,
     Error,
@@ -82,6 +83,7 @@ def office(query: OfficeQuery) -> Response:
         notice_th=row.notice_th,
         notice_en=row.notice_en,
         sound=BoardSoundOut(**stored_sound(row.sound).to_json()),
+        branding=branding_out(code),
     )
     return jsonify(document.model_dump(mode="json"))
 

@@ -72,6 +72,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "kiosk.layout": ("แก้ไขหน้าจอตู้กดบัตรคิว", "Changed the kiosk layout"),
     "office.settings": ("แก้ไขการตั้งค่าสำนักงาน", "Changed the office settings"),
     "office.notice": ("แก้ไขข้อความประกาศ", "Changed the board notice"),
+    "office.branding": ("แก้ไขสีของสำนักงาน", "Changed the office colours"),
+    "office.logo": ("เปลี่ยนโลโก้สำนักงาน", "Changed the office logo"),
+    "office.logo_remove": ("ลบโลโก้สำนักงาน", "Removed the office logo"),
+    "board.layout": ("แก้ไขรูปแบบจอแสดงผล {target}", "Changed the layout of board {target}"),
     "office.console": (
         "แก้ไขการตั้งค่าช่องบริการ (เวลายกเลิกไม่มาแสดงตน เหตุผลการพัก)",
         "Changed the console settings (no-show grace, pause reasons)",
