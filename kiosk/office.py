@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from core.codec import CodecError
+
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,11 @@ class OfficeInfo:
     kiosk_services: tuple[str, ...]  # what this kiosk shows, in order; empty: every service
     ask_priority: bool
     ask_extra_services: bool
+    # The office's branding (docs/boards.md); a server without it leaves the kiosk's own.
+    primary: str | None = None  # "#rrggbb": buttons and headers, under white text
+    accent: str | None = None
+    logo_url: str | None = None
+    logo: bytes | None = None  # the PNG behind logo_url, fetched by KioskApi.office()
 
     def priority_class(self, code: str) -> PriorityClass:
         for cls in self.priority_classes:
@@ -86,7 +94,23 @@ def office_from_json(doc: object) -> OfficeInfo:
         kiosk_services=tuple(services),
         ask_priority=bool(kiosk.get("ask_priority", False)),
         ask_extra_services=bool(kiosk.get("ask_extra_services", False)),
+        **_branding(doc.get("branding")),
     )
+
+
+def _branding(branding: object) -> dict[str, Any]:
+    """The office document's `branding`, when the server sends one it can use."""
+    if not isinstance(branding, Mapping):
+        return {}
+    found: dict[str, Any] = {}
+    for name in ("primary", "accent"):
+        value = branding.get(name)
+        if isinstance(value, str) and COLOUR.fullmatch(value):
+            found[name] = value
+    logo = branding.get("logo_url")
+    if isinstance(logo, str) and logo.startswith("/"):
+        found["logo_url"] = logo
+    return found
 
 
 def services_from_json(doc: object) -> list[ServiceInfo]:
