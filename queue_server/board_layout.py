@@ -4,10 +4,8 @@ Each display token (one board) has its own layout, set on the admin Devices page
 JSON in `tokens.board_layout` (null: the defaults). The web board and the Kivy board read it with
 their token (`GET /api/v1/board/layout`) and apply a change without a restart.
 
-The reading rule (docs/boards.md): every text the hall reads has a letter height of at least
-1 cm per 3.6 m of reading distance, the United States Sign Council's legibility index of 30 feet
-per inch of letter height. The letter measured is Sarabun's Thai consonant body (ก), 0.586 of the
-font size, which is shorter than a Latin capital (0.70): Thai is the harder case, English follows.
+The reading rule (docs/boards.md) is core.legibility: a Thai letter 1 cm tall per 3.6 m of
+reading distance.
 """
 
 from __future__ import annotations
@@ -18,13 +16,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 ORIENTATIONS = ("auto", "landscape", "portrait")
-COLUMN_CHOICES = (1, 2)
-# Legibility index 30 ft/in: 1 cm of letter height per 3.6 m of reading distance.
-METRES_PER_LETTER_CM = 3.6
-# Sarabun-Regular: the Thai consonant body (ก) is 586 of 1000 units per em; a Latin capital 700.
-THAI_LETTER_EM = 0.586
-# Text read at the screen (dates, the notice line) keeps the older floor: 2% of the short side.
-NEAR_TEXT_OF_SHORT_SIDE = 0.02
 DISTANCE_RANGE_M = (1.0, 40.0)
 DIAGONAL_RANGE_IN = (10.0, 120.0)
 
@@ -90,20 +81,3 @@ def stored_layout(stored: Mapping[str, Any] | None) -> BoardLayout:
         return checked_layout(stored)
     except LayoutSettingError:
         return BoardLayout()
-
-
-def letter_height_cm(distance_m: float) -> float:
-    """The smallest letter the hall reads from `distance_m`."""
-    return distance_m / METRES_PER_LETTER_CM
-
-
-def min_font_px(width_px: int, height_px: int, diagonal_in: float, distance_m: float) -> float:
-    """The smallest font size (CSS/Kivy pixels) whose Thai letters meet the rule on a screen of
-    this resolution and diagonal, or the near-text floor when that is larger."""
-    px_per_cm = math.hypot(width_px, height_px) / (diagonal_in * 2.54)
-    far = letter_height_cm(distance_m) / THAI_LETTER_EM * px_per_cm
-    return max(far, NEAR_TEXT_OF_SHORT_SIDE * min(width_px, height_px))
-
-
-def near_font_px(width_px: int, height_px: int) -> float:
-    return NEAR_TEXT_OF_SHORT_SIDE * min(width_px, height_px)

@@ -7,17 +7,13 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import Response, request
 
+from core.legibility import METRES_PER_LETTER_CM, THAI_LETTER_EM
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for
 from queue_server.api.errors import ApiError
 from queue_server.api.models import BoardLayoutOut, BrandingOut, Error, OfficeQuery
 from queue_server.auth import Principal, Role
-from queue_server.board_layout import (
-    METRES_PER_LETTER_CM,
-    THAI_LETTER_EM,
-    BoardLayout,
-    stored_layout,
-)
+from queue_server.board_layout import BoardLayout, stored_layout
 from queue_server.branding import TEXT_COLOUR, stored_branding
 from queue_server.db import schema as t
 from queue_server.extension import swq

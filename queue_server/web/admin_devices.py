@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, current_app, g, make_response, request, url_for
 
+from core.legibility import letter_height_cm
 from queue_server.auth import Role, create_token
 from queue_server.board_layout import (
     BoardLayout,
     LayoutSettingError,
     checked_layout,
-    letter_height_cm,
     stored_layout,
 )
 from queue_server.db import schema as t

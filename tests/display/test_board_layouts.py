@@ -1,7 +1,7 @@
 """The web board at every layout and resolution, in Chromium: nothing clipped or spilling, no
 panel over another, no text smaller than the reading rule; screenshots saved.
 
-The rule (docs/boards.md, queue_server.board_layout): a Thai letter 1 cm tall per 3.6 m of
+The rule (docs/boards.md, core.legibility): a Thai letter 1 cm tall per 3.6 m of
 reading distance for everything the hall reads (office name, labels, counter names, numbers,
 waiting counts); 2% of the short side for what is read up close (dates, notice line). The
 board's layout comes from its display token, set in the database as the admin page does, and
@@ -16,7 +16,8 @@ import requests
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
-from queue_server.board_layout import ORIENTATIONS, BoardLayout, min_font_px, near_font_px
+from core.legibility import min_font_px, near_font_px
+from queue_server.board_layout import ORIENTATIONS, BoardLayout
 from queue_server.db import schema as t
 from queue_server.db.engine import make_engine
 from tests.browser import SCREENSHOTS

@@ -13,7 +13,7 @@ import requests
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from queue_server.board_layout import min_font_px
+from core.legibility import min_font_px
 from tests.browser import SCREENSHOTS
 from tests.display.conftest import Hall
 from tests.server.people import add_user
