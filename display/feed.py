@@ -196,14 +196,25 @@ class BoardFeed:
         branding = office.get("branding")
         logo_url = branding.get("logo_url") if isinstance(branding, dict) else None
         if logo_url != self._logo_url:  # its address names its version: fetched once each
-            self._listener.on_logo(self.get_bytes(logo_url) if logo_url else None)
             self._logo_url = logo_url
+            png = self._optional(lambda: self.get_bytes(logo_url), "logo") if logo_url else None
+            self._listener.on_logo(png)
         if self._token:  # the layout is the token's: a board without one keeps the defaults
-            layout = self.get_json("/api/v1/board/layout")
-            self._listener.on_layout(layout)
-            self.waiting_counts = bool(layout.get("waiting_counts"))
+            layout = self._optional(lambda: self.get_json("/api/v1/board/layout"), "layout")
+            if isinstance(layout, dict):
+                self._listener.on_layout(layout)
+                self.waiting_counts = bool(layout.get("waiting_counts"))
         if self.waiting_counts:
             self._listener.on_services(self.get_json("/api/v1/services"))
+
+    def _optional(self, read: Callable[[], Any], what: str) -> Any:
+        """What the board can do without (its logo; its layout, refused to a token that is not
+        a display's or unknown to an older server): a failure is logged, never a reconnect."""
+        try:
+            return read()
+        except FeedError as exc:
+            log.warning("board %s: %s; going on without it", what, exc)
+            return None
 
     def get_bytes(self, path: str) -> bytes:
         """A picture the office document names (its logo), as the server sends it."""

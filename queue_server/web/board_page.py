@@ -97,7 +97,7 @@ def _board_token() -> Principal | None:
     no reason to refuse a public board: it shows the default layout)."""
     token = request.cookies.get(BOARD_COOKIE)
     who = token_principal(token) if token else None
-    return who if who is not None and who.role in (Role.DISPLAY, Role.ADMIN) else None
+    return who if who is not None and who.role is Role.DISPLAY else None
 
 
 def _set_up(token: str) -> Response:
