@@ -12,6 +12,7 @@ wakes once a minute.
 from __future__ import annotations
 
 import http.client
+import io
 import logging
 import queue
 import shutil
@@ -27,9 +28,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.audio import SoundLoader
+from kivy.core.image import Image as CoreImage
 from kivy.core.text import Label as CoreLabel
 from kivy.core.text import LabelBase
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.core.window import Window
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
@@ -49,6 +58,8 @@ NOTICE_PAGE_S = 8.0  # long enough to read a line twice
 FONT = "Sarabun"
 STATUS_TH = {"paused": "พักชั่วคราว", "closed": "ปิด"}
 STATUS_EN = {"paused": "Paused", "closed": "Closed"}
+NAVY = [0.04, 0.10, 0.20, 1.0]
+GOLD = [1.0, 0.80, 0.20, 1.0]
 KV_CLASSES = (ThaiLabel,)  # board.kv's labels; imported here so that Kivy's Factory knows them
 NOTHING = "\N{EN DASH}"  # no number: nothing called yet, or the counter is free
 
@@ -101,6 +112,22 @@ class CallRow(BoxLayout):
     counter = StringProperty("")
 
 
+class WaitingRow(BoxLayout):
+    name_th = StringProperty("")
+    name_en = StringProperty("")
+    waiting = StringProperty("")
+
+
+def rgba(colour: object, fallback: list[float]) -> list[float]:
+    """'#rrggbb' as Kivy's (r, g, b, 1); anything else: the fallback."""
+    if not isinstance(colour, str) or len(colour) != 7 or not colour.startswith("#"):
+        return fallback
+    try:
+        return [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)] + [1.0]
+    except ValueError:
+        return fallback
+
+
 class BoardScreen(Widget):
     office_th = StringProperty("")
     office_en = StringProperty("")
@@ -117,6 +144,12 @@ class BoardScreen(Widget):
     counter_cols = NumericProperty(3)
     u = NumericProperty(1)  # the short side: every size is a share of it
     portrait = BooleanProperty(False)
+    # The office's branding (GET /api/v1/office) and this board's layout (its token's).
+    primary = ListProperty(NAVY)
+    accent = ListProperty(GOLD)
+    logo = ObjectProperty(None, allownone=True)  # a texture
+    columns = NumericProperty(0)  # counters side by side; 0: as many as suit their number
+    waiting_counts = BooleanProperty(False)
 
     def on_size(self, _screen: Any, size: list[float]) -> None:
         self.u = max(1.0, min(size))
@@ -144,6 +177,15 @@ class Listener:
 
     def on_office(self, doc: dict[str, Any]) -> None:
         self._put(("office", doc))
+
+    def on_layout(self, doc: dict[str, Any]) -> None:
+        self._put(("layout", doc))
+
+    def on_logo(self, png: bytes | None) -> None:
+        self._put(("logo", png))
+
+    def on_services(self, services: list[dict[str, Any]]) -> None:
+        self._put(("services", services))
 
     def on_connection(self, connected: bool, detail: str) -> None:
         self._put(("connection", connected))
@@ -245,6 +287,12 @@ class BoardApp(App):
                 self.options.signs.update(self.model.state())
         elif kind == "office":
             self._office(payload)
+        elif kind == "layout":
+            self._layout(payload)
+        elif kind == "logo":
+            self._logo(payload)
+        elif kind == "services":
+            self._waiting(payload)
         elif kind == "connection":
             self.screen.online = bool(payload)
 
@@ -292,6 +340,9 @@ class BoardApp(App):
             self._sound(doc["sound"])
         pack = doc.get("voice_pack")
         self._want_pack(pack.get("version") if isinstance(pack, dict) else None)
+        branding = doc.get("branding") if isinstance(doc.get("branding"), dict) else {}
+        self.screen.primary = rgba(branding.get("primary"), NAVY)
+        self.screen.accent = rgba(branding.get("accent"), GOLD)
         self.screen.office_th = str(doc.get("name_th", self.screen.office_th))
         self.screen.office_en = str(doc.get("name_en", self.screen.office_en))
         self._show_clock()
@@ -366,6 +417,44 @@ class BoardApp(App):
         self.player.volume = volume / 100 if isinstance(volume, int) and 0 <= volume <= 100 else 1.0
         self.quiet_hours = (str(sound.get("quiet_from") or ""), str(sound.get("quiet_until") or ""))
 
+    def _layout(self, doc: dict[str, Any]) -> None:
+        """This board's layout (admin: Devices). A screen hung the other way than the window
+        says is drawn turned a quarter."""
+        columns = doc.get("columns")
+        self.screen.columns = columns if columns in (1, 2) else 0
+        self.screen.waiting_counts = bool(doc.get("waiting_counts"))
+        width, height = Window.system_size
+        tall = height > width
+        orientation = doc.get("orientation")
+        wanted = tall if orientation not in ("landscape", "portrait") else orientation == "portrait"
+        rotation = 0 if wanted == tall else 90
+        if Window.rotation != rotation:
+            Window.rotation = rotation
+        self.shown_version = -1  # lay the counters out again
+        self._wake()
+
+    def _logo(self, png: bytes | None) -> None:
+        if png is None:
+            self.screen.logo = None
+            return
+        try:
+            self.screen.logo = CoreImage(io.BytesIO(png), ext="png").texture
+        except Exception as exc:  # any decoder error: the board runs on without a logo
+            log.warning("the office logo cannot be shown: %s", exc)
+            self.screen.logo = None
+
+    def _waiting(self, services: list[dict[str, Any]]) -> None:
+        rows = self.screen.ids.waiting
+        rows.clear_widgets()
+        for service in services:
+            rows.add_widget(
+                WaitingRow(
+                    name_th=str(service.get("name_th", "")),
+                    name_en=str(service.get("name_en", "")),
+                    waiting=str(service.get("waiting", "")),
+                )
+            )
+
     def _quiet_now(self) -> bool:
         start, end = self.quiet_hours
         if not start or not end:
@@ -407,7 +496,7 @@ class BoardApp(App):
             rows.add_widget(CallRow(number=call.number, counter=call.counter))
         tiles = screen.ids.counters
         tiles.clear_widgets()
-        screen.counter_cols = max(1, min(6, (len(state.counters) + 1) // 2))
+        screen.counter_cols = screen.columns or max(1, min(6, (len(state.counters) + 1) // 2))
         for counter in state.counters:
             if counter.status in STATUS_TH and counter.number is None:
                 number = f"{STATUS_TH[counter.status]}\n{STATUS_EN[counter.status]}"

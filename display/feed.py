@@ -5,7 +5,8 @@ a read timeout longer than the server's 15 s keep-alive) it waits with a growing
 backoff, reconnects with `Last-Event-ID` so the server replays what was missed, then reads
 `/api/v1/board` and `/api/v1/office` so the screen is right even after a long outage. It also
 resyncs every few minutes (a new day empties the board) and re-reads the office document every
-half minute (the notice line and the sound settings may change).
+half minute (the notice line, the sound settings, the office's colours and logo may change),
+with, for a board that has a token, its own layout (`/api/v1/board/layout`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class FeedListener(Protocol):
     def on_event(self, event_id: int, event_type: str, data: dict[str, Any]) -> None: ...
     def on_board(self, doc: dict[str, Any]) -> None: ...
     def on_office(self, doc: dict[str, Any]) -> None: ...
+    def on_layout(self, doc: dict[str, Any]) -> None: ...
+    def on_logo(self, png: bytes | None) -> None: ...
+    def on_services(self, services: list[dict[str, Any]]) -> None: ...
     def on_connection(self, connected: bool, detail: str) -> None: ...
 
 
@@ -94,6 +98,8 @@ class BoardFeed:
         self._stream: http.client.HTTPConnection | None = None
         self._resynced_at = 0.0
         self._office_at = 0.0
+        self._logo_url: str | None = None
+        self.waiting_counts = False  # the board shows people waiting per service
         self.last_event_id: int | None = None
         self.connects = 0
 
@@ -189,8 +195,47 @@ class BoardFeed:
             self._stream = None
             conn.close()
 
+    def _read_office(self) -> None:
+        office = self.get_json("/api/v1/office")
+        self._listener.on_office(office)
+        branding = office.get("branding")
+        logo_url = branding.get("logo_url") if isinstance(branding, dict) else None
+        if logo_url != self._logo_url:  # its address names its version: fetched once each
+            self._logo_url = logo_url
+            png = self._optional(lambda: self.get_logo(logo_url), "logo") if logo_url else None
+            self._listener.on_logo(png)
+        if self._token:  # the layout is the token's: a board without one keeps the defaults
+            layout = self._optional(lambda: self.get_json("/api/v1/board/layout"), "layout")
+            if isinstance(layout, dict):
+                self._listener.on_layout(layout)
+                self.waiting_counts = bool(layout.get("waiting_counts"))
+        if self.waiting_counts:
+            self._listener.on_services(self.get_json("/api/v1/services"))
+
+    def _optional(self, read: Callable[[], Any], what: str) -> Any:
+        """What the board can do without (its logo; its layout, refused to a token that is not
+        a display's or unknown to an older server): a failure is logged, never a reconnect."""
+        try:
+            return read()
+        except FeedError as exc:
+            log.warning("board %s: %s; going on without it", what, exc)
+            return None
+
+    def get_logo(self, path: str) -> bytes:
+        """A picture the office document names (its logo), at the address it gives."""
+        conn = self._connection(10.0)
+        try:
+            conn.request("GET", f"{self._prefix}{path}", headers=self._headers("image/png"))
+            response = conn.getresponse()
+            body = response.read()
+        finally:
+            conn.close()
+        if response.status != 200:
+            raise FeedError(f"GET {path}: HTTP {response.status}")
+        return body
+
     def _resync(self) -> None:
-        self._listener.on_office(self.get_json("/api/v1/office"))
+        self._read_office()
         board = self.get_json("/api/v1/board")
         if self.last_event_id is None and board.get("last_event_id") is not None:
             self.last_event_id = int(board["last_event_id"])
@@ -210,12 +255,14 @@ class BoardFeed:
                 event_id = int(message.id)
                 self._listener.on_event(event_id, message.event, message.json())
                 self.last_event_id = event_id
+                if self.waiting_counts and message.event.startswith("ticket."):
+                    self._listener.on_services(self.get_json("/api/v1/services"))
             now = self._clock()
             if now - self._resynced_at >= self._resync_every_s:
                 self._resync()
             elif now - self._office_at >= OFFICE_EVERY_S:
                 self._office_at = now
-                self._listener.on_office(self.get_json("/api/v1/office"))
+                self._read_office()
             if self._token and now - heartbeat_at >= HEARTBEAT_EVERY_S:
                 heartbeat_at = now
                 self._heartbeat()

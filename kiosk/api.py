@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -13,6 +14,7 @@ from kiosk.office import OfficeInfo, ServiceInfo, office_from_json, services_fro
 log = logging.getLogger(__name__)
 # Connecting to a server on the LAN is quick or not at all; an answer may wait for a busy database.
 TIMEOUT_S = (3.0, 10.0)
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 class ServerUnreachable(Exception):
@@ -32,7 +34,9 @@ class Refused(Exception):
 
 class KioskApi:
     def __init__(self, server_url: str, token: str, office: str | None = None) -> None:
-        self._base = server_url.rstrip("/") + "/api/v1"
+        self._root = server_url.rstrip("/")
+        self._base = self._root + "/api/v1"
+        self._logos: dict[str, bytes] = {}
         self._params = {"office": office} if office else {}
         self._session = requests.Session()
         self._session.headers["Authorization"] = f"Bearer {token}"
@@ -63,9 +67,27 @@ class KioskApi:
 
     def office(self) -> OfficeInfo:
         try:
-            return office_from_json(self._json(self._call("GET", "/office")))
+            office = office_from_json(self._json(self._call("GET", "/office")))
         except CodecError as exc:
             raise ServerUnreachable(f"office: {exc}") from None
+        return replace(office, logo=self._logo(office.logo_url))
+
+    def _logo(self, url: str | None) -> bytes | None:
+        """The office's logo for the ticket; its address names its version, so it is fetched
+        once per version. A logo that cannot be fetched just leaves the ticket without one."""
+        if url is None:
+            return None
+        if url not in self._logos:
+            try:
+                response = self._session.get(self._root + url, timeout=TIMEOUT_S)
+            except requests.RequestException as exc:
+                log.warning("no logo for the ticket: %s", exc)
+                return None
+            if response.status_code != 200 or not response.content.startswith(PNG):
+                log.warning("no logo for the ticket: HTTP %s", response.status_code)
+                return None
+            self._logos = {url: response.content}  # only the current version is kept
+        return self._logos[url]
 
     def services(self) -> list[ServiceInfo]:
         try:

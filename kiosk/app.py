@@ -7,6 +7,7 @@ widgets the presenter describes and moves slow work off the UI thread. Import it
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections.abc import Callable
@@ -20,13 +21,20 @@ import qrcode
 from kivy.app import App
 from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock, mainthread
+from kivy.core.image import Image as CoreImage
 from kivy.core.text import Label as CoreLabel
 from kivy.core.text import LabelBase
 from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
@@ -39,6 +47,7 @@ from core.line_breaking import words, wrap
 from kiosk.api import KioskApi
 from kiosk.fonts import sarabun
 from kiosk.home_pages import TileKind, tiles_per_page
+from kiosk.office import OfficeInfo
 from kiosk.presenter import HomeView, KioskPresenter, PrintState
 from kiosk.presenter import Screen as State
 from kiosk.printer import TicketPrinter
@@ -53,6 +62,9 @@ TICK_S = 0.5
 # at least TOUCH_PX in both directions, and no text is smaller than MIN_FONT_PX (22 px: 3.7 mm
 # at 150 DPI) or LARGE_MIN_FONT_PX in large-text mode.
 TOUCH_PX = 90
+# The kiosk's own button colour, kept when the office has no branding.
+BLUE = [0.05, 0.33, 0.65, 1.0]
+BLUE_DOWN = [0.03, 0.22, 0.45, 1.0]
 MIN_FONT_PX = 22
 LARGE_MIN_FONT_PX = 32
 # The result screen's QR code (the paper's) is at least 40 mm a side there: a phone held at arm's
@@ -398,10 +410,22 @@ class _KeepRunning(ExceptionHandler):
         return ExceptionManager.RAISE
 
 
+def rgba(colour: str | None) -> list[float] | None:
+    """'#rrggbb' (checked by kiosk.office) as Kivy's (r, g, b, 1)."""
+    if colour is None:
+        return None
+    return [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)] + [1.0]
+
+
 class KioskApp(App):
     title = "swq kiosk"
     large = BooleanProperty(False)  # large text: the kv files size their fonts from it
     min_font = NumericProperty(MIN_FONT_PX)
+    # The office's branding (GET /api/v1/office): buttons in its primary colour (white text on
+    # it passes WCAG AA: the server refuses a colour that does not), its logo by its name.
+    primary = ListProperty(BLUE)
+    primary_down = ListProperty(BLUE_DOWN)
+    logo = ObjectProperty(None, allownone=True)  # a texture
 
     def __init__(self, api: KioskApi, printer: TicketPrinter) -> None:
         super().__init__()
@@ -412,6 +436,7 @@ class KioskApp(App):
         self.presenter: KioskPresenter | None = None
         self.screens: ScreenManager | None = None
         self.root_widget: Widget | None = None
+        self._logo_png: bytes | None = None
 
     def build(self) -> ScreenManager:
         LabelBase.register(
@@ -464,6 +489,20 @@ class KioskApp(App):
         self.network.stop()
         self.printing.stop()
 
+    def _brand(self, office: OfficeInfo | None) -> None:
+        primary = rgba(office.primary if office else None) or BLUE
+        if list(self.primary) != primary:
+            self.primary = primary
+            self.primary_down = [c * 0.7 for c in primary[:3]] + [1.0]
+        png = office.logo if office else None
+        if png != self._logo_png:
+            self._logo_png = png
+            try:
+                self.logo = CoreImage(io.BytesIO(png), ext="png").texture if png else None
+            except Exception as exc:  # any decoder error: the kiosk runs on without a logo
+                log.warning("the office logo cannot be shown: %s", exc)
+                self.logo = None
+
     def tap(self, action: str, *args: Any) -> None:
         """Every button lands here: one place where a failing tap is caught and logged."""
         _guarded(getattr(self.presenter, action), *args)
@@ -472,6 +511,7 @@ class KioskApp(App):
         assert self.presenter is not None and self.screens is not None
         presenter = self.presenter
         self.large = presenter.large_text
+        self._brand(presenter.office)
         self.min_font = LARGE_MIN_FONT_PX if presenter.large_text else MIN_FONT_PX
         cols, rows = tiles_per_page(Window.width, Window.height, presenter.large_text)
         presenter.page_size = cols * rows

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from core.codec import CodecError
+
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,11 @@ class OfficeInfo:
     ask_priority: bool
     ask_extra_services: bool
     featured: tuple[str, ...] = ()  # big tiles on the first screen (older servers: none)
+    # The office's branding (docs/boards.md); a server without it leaves the kiosk's own.
+    primary: str | None = None  # "#rrggbb": buttons and headers, under white text
+    accent: str | None = None
+    logo_url: str | None = None
+    logo: bytes | None = None  # the PNG behind logo_url, fetched by KioskApi.office()
 
     def priority_class(self, code: str) -> PriorityClass:
         for cls in self.priority_classes:
@@ -91,7 +99,23 @@ def office_from_json(doc: object) -> OfficeInfo:
         ask_priority=bool(kiosk.get("ask_priority", False)),
         ask_extra_services=bool(kiosk.get("ask_extra_services", False)),
         featured=tuple(featured),
+        **_branding(doc.get("branding")),
     )
+
+
+def _branding(branding: object) -> dict[str, Any]:
+    """The office document's `branding`, when the server sends one it can use."""
+    if not isinstance(branding, Mapping):
+        return {}
+    found: dict[str, Any] = {}
+    for name in ("primary", "accent"):
+        value = branding.get(name)
+        if isinstance(value, str) and COLOUR.fullmatch(value):
+            found[name] = value
+    logo = branding.get("logo_url")
+    if isinstance(logo, str) and logo.startswith("/"):
+        found["logo_url"] = logo
+    return found
 
 
 def services_from_json(doc: object) -> list[ServiceInfo]:

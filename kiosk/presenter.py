@@ -655,6 +655,7 @@ class KioskPresenter:
             estimated_wait_range_s=ticket.estimated_wait_range_s,
             issued_at=ticket.issued_at,
             status_url=ticket.status_url,
+            logo=self.office.logo,
         )
 
     def _printed(self, outcome: object) -> None:

@@ -6,6 +6,7 @@ leaves whole or the send fails; the byte count is what a slow serial line has to
 
 from __future__ import annotations
 
+import io
 import logging
 from codecs import lookup
 from collections.abc import Sequence
@@ -34,6 +35,9 @@ QR_DOT_SIZE = 6
 MIN_FEED_ROWS = 8
 MAX_FEED = 255
 # GS ! n: width multiplier in the high nibble, height in the low one (both minus one).
+# The logo: at most half the paper wide and this tall (1.5 cm at 203 dpi), then a small gap.
+LOGO_MAX_ROWS = 120
+LOGO_GAP_ROWS = 16
 TEXT_SIZE = {Size.SMALL: 0x00, Size.NORMAL: 0x00, Size.LARGE: 0x11, Size.HUGE: 0x66}
 
 
@@ -131,6 +135,25 @@ def _qr(printer: Dummy, url: str) -> None:
         _raster(printer, code.make_image().get_image().convert("1"))
 
 
+def logo_raster(png: bytes, paper: int) -> Image.Image | None:
+    """The office's logo as black dots on white, half the paper wide at most (a logo that
+    cannot be read prints no logo: the ticket matters more)."""
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            image.load()
+            picture = image.convert("RGBA")
+    except (OSError, Image.DecompressionBombError) as exc:
+        log.warning("the office logo cannot be read: %s", exc)
+        return None
+    picture.thumbnail((paper // 2, LOGO_MAX_ROWS))
+    white = Image.new("RGBA", picture.size, (255, 255, 255, 255))
+    gray = Image.alpha_composite(white, picture).convert("L")
+    # Centred on a paper-wide strip, dithered to the printer's dots.
+    strip = Image.new("L", (paper, gray.height + LOGO_GAP_ROWS), 255)
+    strip.paste(gray, ((paper - gray.width) // 2, 0))
+    return strip.convert("1")
+
+
 def ticket_bytes(ticket: TicketContent, lang: Lang, spec: PrinterSpec) -> tuple[bytes, PrintMode]:
     """The whole ticket, from initialise to cut, and the mode it was actually built in."""
     printer = Dummy(profile=spec.profile)
@@ -138,6 +161,9 @@ def ticket_bytes(ticket: TicketContent, lang: Lang, spec: PrinterSpec) -> tuple[
     top, bottom = ticket_lines(ticket, lang)
     printer.hw("INIT")
     printer._raw(CENTER)
+    logo = None if ticket.logo is None else logo_raster(ticket.logo, paper_width(printer.profile))
+    if logo is not None:
+        _raster(printer, logo)
     if mode is PrintMode.TEXT:
         number = code_page_number(printer.profile, spec.codepage)
         printer._raw(ESC + b"t" + bytes((number or 0,)))

@@ -48,6 +48,7 @@ class TicketContent:
     estimated_wait_range_s: tuple[int, int] | None
     issued_at: datetime  # in the office's time zone
     status_url: str
+    logo: bytes | None = None  # the office's logo (a PNG), printed above everything
 
 
 def buddhist_date(at: datetime, lang: Lang) -> str:

@@ -13,6 +13,7 @@ spec = ApiSpec(title="swq queue server", version="1")
 def blueprint() -> Blueprint:
     """The blueprint with every route module imported (they register on `bp`)."""
     from queue_server.api import (  # noqa: F401
+        appearance,
         counters,
         desk,
         office,

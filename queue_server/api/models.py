@@ -219,6 +219,27 @@ class VoicePackOut(BaseModel):
     clips: list[str]
 
 
+class BrandingOut(BaseModel):
+    """The office's colours and logo for boards, kiosks and tickets."""
+
+    primary: str  # "#rrggbb": the background
+    accent: str  # "#rrggbb": numbers and highlights on the primary colour
+    text: str  # "#rrggbb": text on the primary colour
+    logo_url: str | None  # a PNG, at most 600x300 px; the address changes with the picture
+
+
+class BoardLayoutOut(BaseModel):
+    """One board's layout (admin: Devices), and the reading rule its text sizes follow."""
+
+    orientation: Literal["auto", "landscape", "portrait"]
+    columns: Literal[1, 2]
+    waiting_counts: bool
+    distance_m: float
+    diagonal_in: float
+    metres_per_letter_cm: float  # the rule: 1 cm of letter height per this many metres
+    thai_letter_em: float  # Sarabun's Thai letter height per font size
+
+
 class OfficeOut(BaseModel):
     code: str
     name_th: str
@@ -233,6 +254,7 @@ class OfficeOut(BaseModel):
     notice_en: str
     sound: BoardSoundOut
     voice_pack: VoicePackRef | None
+    branding: BrandingOut
 
 
 PrinterStatus = Literal["ok", "offline", "paper_out", "paper_low", "none"]

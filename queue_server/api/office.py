@@ -12,6 +12,7 @@ from core.model import OfficeConfig, priority_class_name
 from core.office_file import stored_kiosk_settings
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for
+from queue_server.api.appearance import branding_out
 from queue_server.api.models import (
     BoardSoundOut,
     Error,
@@ -93,6 +94,7 @@ def office(query: OfficeQuery) -> Response:
         voice_pack=VoicePackRef(version=pack.version, languages=list(pack.languages))
         if pack
         else None,
+        branding=branding_out(code),
     )
     return jsonify(document.model_dump(mode="json"))
 

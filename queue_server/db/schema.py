@@ -78,6 +78,21 @@ offices = sa.Table(
     sa.Column("province", sa.String(32), index=True),
     # How the hall boards sound (queue_server.board_sound); null: the defaults.
     sa.Column("sound", sa.JSON),
+    # The office's colours (queue_server.branding); null: the defaults.
+    sa.Column("branding", sa.JSON),
+)
+
+# The office's logo, normalised to a PNG (queue_server.branding), in the database so that every
+# server node on it serves the same picture.
+office_logos = sa.Table(
+    "office_logos",
+    metadata,
+    sa.Column(
+        "office", OfficeCode, sa.ForeignKey("offices.code", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("png", sa.LargeBinary, nullable=False),
+    sa.Column("version", sa.String(16), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
 provinces = sa.Table(
@@ -160,6 +175,8 @@ tokens = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime),
+    # A display token's board layout (queue_server.board_layout); null: the defaults.
+    sa.Column("board_layout", sa.JSON),
 )
 
 WAITING = "waiting"

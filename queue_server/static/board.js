@@ -5,10 +5,15 @@ const HISTORY = 7;
 const q = (path, extra) => `${path}?${new URLSearchParams({ office: OFFICE, ...extra })}`;
 const T = {
   th: { number: "หมายเลข", counter: "ช่องบริการ", go: "เชิญที่", waiting: "รอเรียกคิว",
-        paused: "พักชั่วคราว", closed: "ปิด", offline: "ขาดการเชื่อมต่อ กำลังเชื่อมต่อใหม่…" },
+        paused: "พักชั่วคราว", closed: "ปิด", offline: "ขาดการเชื่อมต่อ กำลังเชื่อมต่อใหม่…",
+        earlier: "เรียกก่อนหน้า", queued: "จำนวนผู้รอ" },
   en: { number: "Number", counter: "Counter", go: "Please go to", waiting: "Waiting for the first call",
-        paused: "Paused", closed: "Closed", offline: "Reconnecting…" },
+        paused: "Paused", closed: "Closed", offline: "Reconnecting…",
+        earlier: "Called before", queued: "People waiting" },
 };
+// Bilingual texts take turns every FLIP_MS, so each language gets the whole line at a size the
+// hall reads (board.html hides the other one).
+const FLIP_MS = 6000;
 const MAIN = T[LANG], OTHER = T[LANG === "th" ? "en" : "th"];
 
 // The same board model as display/board_model.py: the board document holds every event up to
@@ -70,21 +75,29 @@ function el(tag, cls, text) {
   return e;
 }
 
+// The board's language first, then the other; each child tagged for the language flip.
+function pair(cls, th, en, tag = "div") {
+  const box = el(tag, cls);
+  const parts = [["th", th], ["en", en]];
+  if (LANG === "en") parts.reverse();
+  for (const [lang, text] of parts) {
+    const part = el(tag === "div" ? "div" : "span", "", text);
+    part.dataset.lang = lang;
+    box.append(part);
+  }
+  return box;
+}
+
 function render() {
-  document.getElementById("office-name").textContent = LANG === "th" ? board.nameTh : board.nameEn;
+  document.getElementById("office-name").replaceChildren(pair("", board.nameTh, board.nameEn));
   const newest = board.calls[0];
-  document.getElementById("newest-label").textContent = `${MAIN.number}   ${OTHER.number}`;
   document.getElementById("newest-number").textContent = newest ? newest.number : "–";
   const counter = newest ? counterOf(newest.counter) : null;
-  const name = (c, lang) => lang === "th" ? c.th : c.en;
-  document.getElementById("newest-counter").replaceChildren(
-    el("div", "", newest ? `${MAIN.go} ${name(counter, LANG)}` : MAIN.waiting),
-    el("div", "", newest ? `${OTHER.go} ${name(counter, LANG === "th" ? "en" : "th")}` : OTHER.waiting));
+  document.getElementById("newest-counter").replaceChildren(newest
+    ? pair("", `${T.th.go} ${counter.th}`, `${T.en.go} ${counter.en}`)
+    : pair("", T.th.waiting, T.en.waiting));
   const calls = document.getElementById("calls");
-  const head = el("div", "head");
-  head.append(el("span", "", `${MAIN.number}\n${OTHER.number}`),
-              el("span", "", `${MAIN.counter}\n${OTHER.counter}`));
-  calls.replaceChildren(head);
+  calls.replaceChildren(pair("head", T.th.earlier, T.en.earlier));
   for (const call of board.calls.slice(1)) {
     const row = el("div", "row");
     row.append(el("span", "", call.number), el("span", "", call.counter));
@@ -93,17 +106,90 @@ function render() {
   const tiles = document.getElementById("counters");
   const list = [...board.counters.values()].sort((a, b) =>
     a.code.localeCompare(b.code, undefined, { numeric: true }));
-  tiles.style.gridTemplateColumns = `repeat(${Math.max(1, Math.min(6, Math.ceil(list.length / 2)))}, 1fr)`;
   tiles.replaceChildren(...list.map(c => {
     const tile = el("div", "tile" + (newest && c.code === newest.counter ? " active" : ""));
     tile.dataset.counter = c.code;
-    const nameEl = el("div", "name");
-    nameEl.append(el("div", "", name(c, LANG)), el("div", "", name(c, LANG === "th" ? "en" : "th")));
     const state = c.number === null && (c.status === "paused" || c.status === "closed");
-    tile.append(nameEl, el("div", "number" + (state ? " state" : ""),
-                            state ? MAIN[c.status] : (c.number ?? "–")));
+    tile.append(pair("name", c.th, c.en), state
+      ? pair("number state", T.th[c.status], T.en[c.status])
+      : el("div", "number", c.number ?? "–"));
     return tile;
   }));
+  fitCalls();
+}
+
+// The calls before the newest fill what room the layout leaves them; the rest are not shown
+// rather than cut in half or spilled over the panel below.
+// Measured in the panel's own coordinates, which hold when the whole board is turned.
+function fitCalls() {
+  const calls = document.getElementById("calls");
+  const parts = [...calls.children];
+  parts.forEach(p => { p.hidden = false; });
+  const room = calls.clientHeight + 1;
+  for (const part of parts) part.hidden = part.offsetTop + part.offsetHeight > room;
+  // A hidden part frees no room above it, so one pass is enough; a head over no call goes.
+  parts[0].hidden ||= !parts.slice(1).some(p => !p.hidden);
+}
+
+// The layout the admin chose for this board (Devices page) and the reading rule: a letter
+// 1 cm tall per `metres_per_letter_cm` of distance, on a screen of `diagonal_in`.
+let layout = DATA.layout;
+function applyLayout(next) {
+  layout = next;
+  // "landscape"/"portrait" say how the screen hangs: a TV turned on its side whose browser
+  // does not know it shows the board turned a quarter (board.html, body.rotated).
+  const tall = innerHeight > innerWidth;
+  const portrait = layout.orientation === "auto" ? tall : layout.orientation === "portrait";
+  const rotated = portrait !== tall;
+  const w = rotated ? innerHeight : innerWidth, h = rotated ? innerWidth : innerHeight;
+  const pxPerCm = Math.hypot(w, h) / (layout.diagonal_in * 2.54);
+  const near = 0.02 * Math.min(w, h);
+  const far = Math.max(near, layout.distance_m / layout.metres_per_letter_cm
+                             / layout.thai_letter_em * pxPerCm);
+  const body = document.body;
+  body.style.setProperty("--far", `${far}px`);
+  body.style.setProperty("--near", `${near}px`);
+  body.style.setProperty("--columns", String(layout.columns));
+  body.classList.toggle("portrait", portrait);
+  body.classList.toggle("rotated", rotated);
+  body.classList.toggle("cols-1", layout.columns === 1);
+  body.classList.toggle("cols-2", layout.columns === 2);
+  document.getElementById("waiting").hidden = !layout.waiting_counts;
+  fitCalls();
+  return readWaiting();
+}
+
+function applyBranding(branding) {
+  const root = document.documentElement.style;
+  root.setProperty("--primary", branding.primary);
+  root.setProperty("--accent", branding.accent);
+  const logo = document.getElementById("logo");
+  if (branding.logo_url && logo.getAttribute("src") !== branding.logo_url) logo.src = branding.logo_url;
+  logo.hidden = !branding.logo_url;
+}
+
+// People waiting per service (the layout's waiting-count variant), from the services list.
+async function readWaiting() {
+  if (!layout.waiting_counts) return;
+  try {
+    const services = await getJSON("/api/v1/services");
+    const panel = document.getElementById("waiting");
+    panel.replaceChildren(pair("head", T.th.queued, T.en.queued), ...services.map(s => {
+      const row = el("div", "row");
+      row.dataset.service = s.code;
+      row.append(pair("", s.name_th, s.name_en, "span"), el("span", "count", String(s.waiting)));
+      return row;
+    }));
+    fitCalls();
+  } catch (e) { /* the next event or the periodic read tries again */ }
+}
+
+let showing = LANG;
+function flip() {
+  showing = showing === "th" ? "en" : "th";
+  document.body.classList.toggle("show-th", showing === "th");
+  document.body.classList.toggle("show-en", showing === "en");
+  fitCalls();
 }
 
 function blink() {
@@ -128,7 +214,7 @@ function tick() {
 function setOnline(online) {
   const sub = document.getElementById("office-sub");
   sub.classList.toggle("offline", !online);
-  sub.textContent = online ? (LANG === "th" ? board.nameEn : board.nameTh) : `${MAIN.offline} ${OTHER.offline}`;
+  sub.textContent = online ? "" : `${MAIN.offline} ${OTHER.offline}`;
 }
 
 async function getJSON(path) {
@@ -148,6 +234,11 @@ function usePack(pack) {
 const OFFICE_EVERY_MS = 30000;
 async function readOffice() {
   const office = await getJSON("/api/v1/office");
+  if (office.branding) applyBranding(office.branding);
+  try {
+    const response = await fetch("/board/layout", { cache: "no-store" });
+    if (response.ok) await applyLayout(await response.json());
+  } catch (e) { /* keep the layout shown */ }
   timeZone = office.timezone || timeZone;
   voice.timeZone = timeZone;
   if (office.sound) voice.configure(BoardVoice.effective(office.sound, DATA.sound.board));
@@ -194,6 +285,7 @@ function connect() {
       try { data = JSON.parse(message.data); } catch (e) { return; }
       const called = apply(Number(message.lastEventId), type, data);
       render();
+      readWaiting();
       if (called) {
         blink();
         voice.announce(data.number, data.counter);
@@ -206,7 +298,11 @@ const voice = new BoardVoice.Voice(
   BoardVoice.effective(DATA.sound.office, DATA.sound.board), document.getElementById("sound-note"));
 voice.usePack(DATA.sound.pack.version, DATA.sound.pack.languages);
 resync(DATA.doc);
+applyBranding(DATA.branding);
 render();
+applyLayout(layout);
+addEventListener("resize", () => applyLayout(layout));
+setInterval(flip, FLIP_MS);
 tick();
 setOnline(true);
 setInterval(tick, 1000);

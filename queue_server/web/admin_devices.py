@@ -8,13 +8,21 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, current_app, g, make_response, request, url_for
 
+from core.legibility import letter_height_cm
 from queue_server.auth import Role, create_token
+from queue_server.board_layout import (
+    BoardLayout,
+    LayoutSettingError,
+    checked_layout,
+    stored_layout,
+)
 from queue_server.db import schema as t
 from queue_server.extension import swq
 from queue_server.web.admin_common import (
     Page,
     admin_only,
     attempt,
+    changes,
     draft,
     local,
     log,
@@ -116,6 +124,31 @@ def device_health() -> list[Device]:
     return _tokens(live_devices_only=True)
 
 
+@dataclass(frozen=True)
+class Board:
+    id: int
+    name: str
+    layout: BoardLayout
+
+    @property
+    def letter_cm(self) -> float:
+        return letter_height_cm(self.layout.distance_m)
+
+
+def _boards() -> list[Board]:
+    """The office's live display tokens with the layout each board shows."""
+    tk = t.tokens.c
+    with swq().db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(tk.id, tk.name, tk.board_layout)
+            .where(
+                tk.office == g.user.office, tk.role == Role.DISPLAY.value, tk.revoked_at.is_(None)
+            )
+            .order_by(tk.id)
+        ).all()
+    return [Board(r.id, r.name, stored_layout(r.board_layout)) for r in rows]
+
+
 def _page() -> str:
     office = office_file()
     tokens = _tokens()
@@ -125,6 +158,7 @@ def _page() -> str:
         devices=[d for d in tokens if d.is_device and d.revoked_at is None],
         tokens=tokens,
         counters=[(c.code, c.name_th, c.name_en) for c in office.counters],
+        boards=_boards(),
         roles=ROLE_NAMES,
         printer_names=PRINTER_NAMES,
         tz=office.config.office.tz,
@@ -212,9 +246,47 @@ def revoke(token_id: int) -> Page:
     )
 
 
+@admin_only
+def save_layout(token_id: int) -> Page:
+    def do() -> bool:
+        board = next((b for b in _boards() if b.id == token_id), None)
+        if board is None:
+            raise refuse("ไม่พบจอแสดงผลนี้", "No such board (a live display token).")
+        try:
+            layout = checked_layout(request.form)
+        except LayoutSettingError as exc:
+            raise refuse(exc.th, str(exc)) from None
+        if layout == board.layout:
+            return False
+        with swq().db.writing() as conn:
+            conn.execute(
+                sa.update(t.tokens)
+                .where(t.tokens.c.id == token_id)
+                .values(board_layout=layout.to_json())
+            )
+        log("board.layout", board.name, changes(board.layout.to_json(), layout.to_json()))
+        return True
+
+    return attempt(
+        do,
+        (
+            "บันทึกรูปแบบจอแล้ว จอแสดงผลจะใช้ภายในครึ่งนาที",
+            "Layout saved; the board applies it within half a minute.",
+        ),
+        url_for("admin.devices"),
+        _page,
+    )
+
+
 def add_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/admin/devices", "devices", devices)
     bp.add_url_rule("/admin/devices/tokens", "devices_create", create, methods=["POST"])
     bp.add_url_rule(
         "/admin/devices/tokens/<int:token_id>/revoke", "devices_revoke", revoke, methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/admin/devices/boards/<int:token_id>/layout",
+        "devices_layout",
+        save_layout,
+        methods=["POST"],
     )

@@ -10,7 +10,15 @@ from flask import Blueprint, g, request, url_for
 from core.model import Office, OfficeConfig, OpeningHours
 from core.office_file import OfficeFile
 from core.routing import POLICIES
+from queue_server.api.appearance import branding_out
 from queue_server.board_sound import BoardSound, SoundSettingError, checked_sound, stored_sound
+from queue_server.branding import (
+    Branding,
+    BrandingError,
+    checked_branding,
+    checked_logo,
+    stored_branding,
+)
 from queue_server.db import schema as t
 from queue_server.extension import swq
 from queue_server.web.admin_common import (
@@ -55,6 +63,14 @@ def _sound() -> BoardSound:
     return stored_sound(stored)
 
 
+def _branding() -> Branding:
+    with swq().db.engine.connect() as conn:
+        stored = conn.execute(
+            sa.select(t.offices.c.branding).where(t.offices.c.code == g.user.office)
+        ).scalar_one()
+    return stored_branding(stored)
+
+
 def _page() -> str:
     office = office_file()
     devices = device_health()
@@ -64,6 +80,8 @@ def _page() -> str:
         config=office.config,
         notice=_notice(),
         sound=_sound(),
+        branding=_branding(),
+        logo_url=branding_out(g.user.office).logo_url,
         policies=[(p, POLICY_NAMES.get(p, (p, p))) for p in POLICIES],
         offline=[d for d in devices if not d.online],
         printer_trouble=[d for d in devices if d.printer_trouble],
@@ -175,8 +193,79 @@ def save_sound() -> Page:
     )
 
 
+@admin_only
+def save_branding() -> Page:
+    def do() -> bool:
+        try:
+            branding = checked_branding(request.form)
+        except BrandingError as exc:
+            raise refuse(exc.th, str(exc)) from None
+        before = _branding()
+        if before == branding:
+            return False
+        with swq().db.writing() as conn:
+            conn.execute(
+                sa.update(t.offices)
+                .where(t.offices.c.code == g.user.office)
+                .values(branding=branding.to_json())
+            )
+        log("office.branding", g.user.office, changes(before.to_json(), branding.to_json()))
+        return True
+
+    return attempt(
+        do,
+        ("บันทึกสีแล้ว จอและตู้กดบัตรจะใช้ในไม่ช้า", "Colours saved; boards and kiosks apply them shortly."),
+        url_for("admin.overview"),
+        _page,
+    )
+
+
+@admin_only
+def save_logo() -> Page:
+    def do() -> bool:
+        upload = request.files.get("logo")
+        try:
+            logo = checked_logo(upload.read() if upload else b"")
+        except BrandingError as exc:
+            raise refuse(exc.th, str(exc)) from None
+        office, logos = g.user.office, t.office_logos
+        values = {"png": logo.png, "version": logo.version, "updated_at": swq().now()}
+        with swq().db.writing() as conn:
+            updated = conn.execute(
+                sa.update(logos).where(logos.c.office == office).values(values)
+            ).rowcount
+            if not updated:
+                conn.execute(sa.insert(logos).values(office=office, **values))
+        log("office.logo", office, {"width": logo.width, "height": logo.height})
+        return True
+
+    return attempt(
+        do,
+        ("บันทึกโลโก้แล้ว", "Logo saved."),
+        url_for("admin.overview"),
+        _page,
+    )
+
+
+@admin_only
+def remove_logo() -> Page:
+    def do() -> bool:
+        with swq().db.writing() as conn:
+            removed = conn.execute(
+                sa.delete(t.office_logos).where(t.office_logos.c.office == g.user.office)
+            ).rowcount
+        if removed:
+            log("office.logo_remove", g.user.office)
+        return bool(removed)
+
+    return attempt(do, ("ลบโลโก้แล้ว", "Logo removed."), url_for("admin.overview"), _page)
+
+
 def add_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/admin", "overview", overview)
     bp.add_url_rule("/admin/office", "save_settings", save_settings, methods=["POST"])
     bp.add_url_rule("/admin/notice", "save_notice", save_notice, methods=["POST"])
     bp.add_url_rule("/admin/sound", "save_sound", save_sound, methods=["POST"])
+    bp.add_url_rule("/admin/branding", "save_branding", save_branding, methods=["POST"])
+    bp.add_url_rule("/admin/logo", "save_logo", save_logo, methods=["POST"])
+    bp.add_url_rule("/admin/logo/remove", "remove_logo", remove_logo, methods=["POST"])

@@ -77,6 +77,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
         "เปลี่ยนชุดเสียงเรียกคิวของสำนักงานเป็น {target}",
         "Made {target} the office's voice pack",
     ),
+    "office.branding": ("แก้ไขสีของสำนักงาน", "Changed the office colours"),
+    "office.logo": ("เปลี่ยนโลโก้สำนักงาน", "Changed the office logo"),
+    "office.logo_remove": ("ลบโลโก้สำนักงาน", "Removed the office logo"),
+    "board.layout": ("แก้ไขรูปแบบจอแสดงผล {target}", "Changed the layout of board {target}"),
     "office.console": (
         "แก้ไขการตั้งค่าช่องบริการ (เวลายกเลิกไม่มาแสดงตน เหตุผลการพัก)",
         "Changed the console settings (no-show grace, pause reasons)",

@@ -10,6 +10,11 @@ changes with the pack (the `office.voice_pack` event), so a clip, once fetched, 
 The office's sound settings (admin home page; queue_server.board_sound) hold unless this board's
 address says otherwise:
 `voice=th,en|th|en|off`, `repeat=1..3`, `volume=0..100`.
+
+A board set up with its display token (`/board?token=TOKEN` once: the token moves into an
+HttpOnly cookie and out of the address bar) shows the layout the admin chose for it on the
+Devices page and re-reads it from `/board/layout` (queue_server.board_layout); without a token
+it shows the default layout.
 """
 
 from __future__ import annotations
@@ -19,10 +24,21 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
-from queue_server.api.access import public_office
+from queue_server.api.access import public_office, token_principal
+from queue_server.api.appearance import branding_out, layout_out, token_layout
 from queue_server.api.errors import ApiError
+from queue_server.auth import Principal, Role
 from queue_server.board_sound import MAX_REPEAT, stored_sound
 from queue_server.db import schema as t
 from queue_server.extension import swq
@@ -34,6 +50,7 @@ board_page = Blueprint("board_page", __name__)
 VOICE_CLIP = re.compile(r"(?:(?:th|en)/)?[A-Za-z0-9]{1,8}\.wav")
 VOICE_LANGUAGES = ("th", "en")
 YEAR_S = 365 * 24 * 3600
+BOARD_COOKIE = "swq_board"
 
 
 def voice_pack_dir() -> Path:
@@ -86,8 +103,53 @@ def office_sound(office: str) -> dict[str, Any]:
     return stored_sound(stored).to_json()
 
 
+def _board_token() -> Principal | None:
+    """The display token this browser was set up with, if any (an unknown or revoked one is
+    no reason to refuse a public board: it shows the default layout)."""
+    token = request.cookies.get(BOARD_COOKIE)
+    who = token_principal(token) if token else None
+    return who if who is not None and who.role is Role.DISPLAY else None
+
+
+def _set_up(token: str) -> Response:
+    """Keep the token in a cookie and take it out of the address bar (and of any Referer)."""
+    who = token_principal(token)
+    if who is None or who.role is not Role.DISPLAY:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "unknown or revoked token, or not a display board token",
+            "โทเคนไม่ถูกต้อง ถูกยกเลิก หรือไม่ใช่โทเคนของจอแสดงผล",
+        )
+    args = {k: v for k, v in request.args.items() if k != "token"}
+    args.setdefault("office", who.office)
+    response = redirect(url_for("board_page.board", **args))
+    response.set_cookie(
+        BOARD_COOKIE,
+        token,
+        max_age=400 * 24 * 3600,
+        path="/board",
+        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+@board_page.get("/board/layout")
+def board_layout() -> Response:
+    """This browser's board layout (the token's, from its cookie; else the default)."""
+    who = _board_token()
+    document = layout_out(token_layout(None if who is None else who.token_id))
+    response = Response(document.model_dump_json(), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @board_page.get("/board")
-def board() -> str:
+def board() -> Response | str:
+    if request.args.get("token"):
+        return _set_up(request.args["token"])
     lang = "en" if request.args.get("lang") == "en" else "th"
     office = public_office()
     if office is None:
@@ -101,7 +163,17 @@ def board() -> str:
     overrides = sound_overrides()
     doc = board_document(swq().db, office, swq().now(), int(current_app.config["BOARD_CALLS"]))
     sound = {"office": office_sound(office), "board": overrides, "pack": office_voice(office)}
-    return render_template("board.html", office=office, doc=doc, lang=lang, sound=sound)
+    who = _board_token()
+    layout = layout_out(token_layout(None if who is None else who.token_id))
+    return render_template(
+        "board.html",
+        office=office,
+        doc=doc,
+        lang=lang,
+        sound=sound,
+        layout=layout.model_dump(mode="json"),
+        branding=branding_out(office).model_dump(mode="json"),
+    )
 
 
 @board_page.get("/voice/<version>/<path:clip>")

@@ -79,6 +79,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", required=True)
     parser.add_argument("--office")
+    parser.add_argument("--token")
+    parser.add_argument("--waiting", type=int, default=0, help="wait for this many service rows")
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--expect", required=True)
     parser.add_argument("--screenshot", type=Path)
@@ -86,7 +88,6 @@ def main() -> None:
     parser.add_argument("--voice", default="off")
     parser.add_argument("--voice-pack", type=Path)
     parser.add_argument("--voice-cache", type=Path)
-    parser.add_argument("--token")
     parser.add_argument("--sign")
     parser.add_argument("--timeout", type=float, default=90.0)
     args = parser.parse_args()
@@ -94,6 +95,7 @@ def main() -> None:
     configure_kivy(False, size)
 
     from kivy.clock import Clock
+    from kivy.core.window import Window
 
     from display.board_app import BoardApp
 
@@ -101,10 +103,10 @@ def main() -> None:
     options = DisplayOptions(
         server=args.server,
         office=args.office,
+        token=args.token,
         languages=_languages(args.voice),
         voice_pack=args.voice_pack,
         voice_cache=args.voice_cache,
-        token=args.token,
         signs=signs,
     )
     app = BoardApp(options)
@@ -113,7 +115,12 @@ def main() -> None:
 
     def check(_dt: float) -> None:
         if time.monotonic() - started > args.timeout:
-            result["error"] = "timeout"
+            screen = app.screen
+            result["error"] = (
+                f"timeout: newest {screen.newest_number!r}, "
+                f"{len(screen.ids.waiting.children)} waiting rows, logo {screen.logo}"
+            )
+            print(result["error"], file=sys.stderr)
             finish()
             return
         screen = app.screen
@@ -124,6 +131,10 @@ def main() -> None:
             result["online_after_s"] = time.monotonic() - started
             print("READY", flush=True)  # the test may now make calls that must be announced
         if screen.newest_number != args.expect:
+            return
+        if len(screen.ids.waiting.children) < args.waiting or (
+            args.waiting and screen.logo is None
+        ):
             return
         announcer = app.announcer
         if args.announcements and (
@@ -152,6 +163,12 @@ def main() -> None:
             overflow=overflowing(screen),
             clipped=clipped(screen),
             size=list(screen.size),
+            primary=list(screen.primary),
+            accent=list(screen.accent),
+            logo=list(screen.logo.size) if screen.logo is not None else None,
+            counter_cols=screen.ids.counters.cols,
+            waiting=[(r.name_en, r.waiting) for r in reversed(screen.ids.waiting.children)],
+            rotation=Window.rotation,
         )
         if app.announcer is not None:
             result["announced"] = [

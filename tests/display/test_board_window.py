@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.speech import CHIME, TH_WORDS, phrase
+from queue_server.board_layout import BoardLayout
 from queue_server.db import schema as t
 from queue_server.db.engine import make_engine
 from tests.browser import ROOT, SCREENSHOTS
@@ -246,3 +247,58 @@ def test_a_board_following_the_office_says_each_call_as_the_admin_set_it(
     assert [clip for clip, _, _ in tones] == said * 2
     peak = max(map(abs, array("h", (tmp_path / "audio.raw").read_bytes())))
     assert 0.35 * 12000 < peak < 0.65 * 12000  # the tone pack's peak is 12000
+
+
+def test_the_board_takes_its_layout_and_the_office_branding_from_the_server(
+    hall: Hall, sqlite_url: str, tmp_path: Path
+) -> None:
+    """A board started with its display token shows the layout the admin chose for that token
+    (one column of counters, the waiting counts, a portrait screen on a landscape window: the
+    board turned a quarter) and the office's colours and logo."""
+    from tests.kiosk.test_branding import brand
+
+    brand(sqlite_url, hall.office.code)
+    engine = make_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(t.tokens)
+            .where(t.tokens.c.role == "display", t.tokens.c.office == hall.office.code)
+            .values(
+                board_layout=BoardLayout(
+                    orientation="portrait", columns=1, waiting_counts=True
+                ).to_json()
+            )
+        )
+    engine.dispose()
+    hall.issue("A")
+    hall.issue("B")
+    hall.call_next("1")
+    shot = SCREENSHOTS / "board-kivy-branded-portrait.png"
+    board = start_board(
+        tmp_path,
+        hall,
+        "--token",
+        hall.office.tokens["display"],
+        "--expect",
+        "A001",
+        "--waiting",
+        "4",
+        "--screenshot",
+        str(shot),
+    )
+    wait_ready(board)
+    shown = result_of(board, tmp_path)
+    assert shown["rotation"] == 90
+    assert shown["size"] == [1080, 1920]  # the window is 1920x1080, the board stands up
+    assert shown["counter_cols"] == 1
+    assert shown["waiting"] == [
+        ["Civil registration", "0"],
+        ["ID card", "1"],
+        ["Tax filing", "0"],
+        ["Tax refund", "0"],
+    ]
+    assert [round(c * 255) for c in shown["primary"]] == [0, 51, 102, 255]
+    assert [round(c * 255) for c in shown["accent"]] == [255, 215, 0, 255]
+    assert shown["logo"] == [600, 300]
+    assert shown["overflow"] == []
+    assert shot.stat().st_size > 20_000

@@ -18,6 +18,9 @@ class ModelListener:
         self.calls: list[Call] = []
         self.office: dict[str, Any] = {}
         self.connected: list[bool] = []
+        self.layouts: list[dict[str, Any]] = []
+        self.logos: list[bytes | None] = []
+        self.services: list[dict[str, Any]] = []
         self.changed = threading.Condition()
 
     def on_event(self, event_id: int, event_type: str, data: dict[str, Any]) -> None:
@@ -34,6 +37,15 @@ class ModelListener:
 
     def on_office(self, doc: dict[str, Any]) -> None:
         self.office = doc
+
+    def on_layout(self, doc: dict[str, Any]) -> None:
+        self.layouts.append(doc)
+
+    def on_logo(self, png: bytes | None) -> None:
+        self.logos.append(png)
+
+    def on_services(self, services: list[dict[str, Any]]) -> None:
+        self.services = services
 
     def on_connection(self, connected: bool, detail: str) -> None:
         with self.changed:
@@ -105,5 +117,21 @@ def test_a_board_for_an_unknown_office_says_why_and_keeps_trying(hall: Hall) -> 
     try:
         assert listener.wait(lambda s: len(s.connected) >= 2)
         assert set(listener.connected) == {False}
+    finally:
+        feed.stop()
+
+
+def test_a_board_goes_on_without_what_it_may_not_read(hall: Hall) -> None:
+    """Started with a kiosk's token by mistake, the board is refused its layout (403): it shows
+    the default layout and the calls, never reconnecting over it."""
+    hall.issue("A")
+    listener = ModelListener()
+    feed = BoardFeed(hall.url, listener, token=hall.office.tokens["kiosk"])
+    feed.start()
+    try:
+        assert listener.wait(lambda s: s.connected == [True])
+        hall.call_next("1")
+        assert listener.wait(lambda s: numbers(s)["1"] == "A001")
+        assert listener.layouts == [] and listener.connected == [True]
     finally:
         feed.stop()

@@ -195,6 +195,8 @@ class Driver:
             "printer_status": p.printer_status.value,
             "message": p.message,
             "shown": self.app.screens.current,
+            "primary": list(self.app.primary),
+            "logo": list(self.app.logo.size) if self.app.logo is not None else None,
             "texts": {
                 k: w.content if isinstance(w, FitLabel) else getattr(w, "text", None)
                 for k, w in current.ids.items()

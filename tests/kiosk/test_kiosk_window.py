@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from PIL import ImageChops
 
+from kiosk.ticket_escpos import logo_raster
 from queue_server.db.engine import make_engine
 from tests.kiosk.escpos_decode import decode
 from tests.kiosk.links import TcpPrinter
+from tests.kiosk.test_branding import brand
 from tests.kiosk.test_ticket import SCREENSHOTS
 from tests.kiosk.window import KioskProcess
 from tests.server.conftest import Office, load_test_office
@@ -62,6 +65,12 @@ def extras_asked(sqlite_url: str, office: Office) -> None:
 
 
 @pytest.fixture
+def branded(sqlite_url: str, office: Office) -> bytes:
+    """The office's colours and logo, as an admin sets them; the stored logo."""
+    return brand(sqlite_url, office.code)
+
+
+@pytest.fixture
 def printer() -> Iterator[TcpPrinter]:
     listener = TcpPrinter()
     yield listener
@@ -99,6 +108,7 @@ def printer_reported(database_url: str, status: str, timeout_s: float = 20) -> b
 
 def test_a_touch_issues_a_ticket_and_the_printer_gets_it(
     extras_asked: None,
+    branded: bytes,
     kiosk: KioskProcess,
     printer: TcpPrinter,
     sqlite_url: str,
@@ -108,6 +118,9 @@ def test_a_touch_issues_a_ticket_and_the_printer_gets_it(
     kiosk.send(f"screenshot {SCREENSHOTS / 'kiosk_home_th.png'}")
     state = kiosk.state()
     assert state["texts"]["office"] == "ศูนย์บริการร่วม จังหวัดอุดรธานี"
+    # The office's branding, through the API with the kiosk token: colour and logo.
+    assert [round(c * 255) for c in state["primary"]] == [0, 51, 102, 255]
+    assert state["logo"] == [600, 300]
     assert state["buttons"]["A"] == {
         "title": "ทะเบียนราษฎร์",
         "detail": state["buttons"]["A"]["detail"],
@@ -152,6 +165,11 @@ def test_a_touch_issues_a_ticket_and_the_printer_gets_it(
     decoded = decode(job)
     assert "init" in decoded.commands and decoded.commands[-1] == "cut"
     assert {r.width for r in decoded.rasters} == {576}
+    logo = logo_raster(branded, 576)  # the logo first, as the printer got it
+    assert logo is not None
+    first = decoded.rasters[0].image().convert("L")
+    top = logo.convert("L").crop((0, 0, 576, first.height))
+    assert ImageChops.difference(first, top).getbbox() is None
     (qr,) = decoded.qr_data
     assert qr.decode().startswith(f"{server.url}/t/")
     decoded.save_raster(SCREENSHOTS / "kiosk_printed_ticket.png")
