@@ -2,7 +2,8 @@
 from a file whose `[kiosk]` names no service, so every one is shown) picks them in a real
 browser, is refused a sixth, and a citizen at the real kiosk window then reaches one that lies
 on page 3 of its agency in 4 taps instead of 7 (tests/kiosk/test_kiosk_large_office.py), its
-ticket printed through a TCP byte sink with the agency and the extra service on the paper."""
+ticket printed through a TCP byte sink with the agency and the extra service on the paper.
+Left alone afterwards, the kiosk draws no frame."""
 
 from __future__ import annotations
 
@@ -125,6 +126,9 @@ def test_the_admin_features_a_service_and_a_citizen_reaches_it_in_fewer_taps(
         assert state["texts"]["up"] == "◀ หน้าแรก"
         window.send("tap_widget home up")
         assert list(window.state()["buttons"])[-1] == "*"
+        # left alone on its first screen the kiosk draws nothing (idle CPU near zero)
+        window.send("redraws 1")  # the last tap's frames
+        assert window.send("redraws 4")["frames"] == 0
     finally:
         alive = window.alive
         window.close()

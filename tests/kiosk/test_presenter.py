@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
+from core.codec import CodecError
 from core.office_file import MAX_FEATURED
 from kiosk.api import Refused
 from kiosk.home_pages import tiles_per_page
-from kiosk.office import PriorityClass
+from kiosk.office import PriorityClass, office_from_json
 from kiosk.presenter import (
     HEARTBEAT_S,
     IDLE_S,
@@ -23,6 +25,7 @@ from kiosk.presenter import (
 from kiosk.printer import PrinterStatus
 from kiosk.priority_pictograms import FOLDER, PICTOGRAMS
 from kiosk.texts import Lang
+from tests.kiosk.catalogue import catalogue
 from tests.kiosk.fakes import CLASSES, Deferred, FakeApi, FakePrinter, office, presenter, service
 
 
@@ -120,6 +123,15 @@ def test_featured_services_come_first_with_a_way_to_every_service() -> None:
     p.page_size = 40  # everything fits one screen: the featured ones are simply first
     p.go_up()
     assert [t.code for t in p.home_view().tiles][:3] == ["S20", "S07", "S00"]
+
+
+def test_an_older_server_without_featured_services_and_a_bad_list() -> None:
+    doc, _ = catalogue(6, 3)
+    assert "featured" not in doc["kiosk"]  # as servers from before featured services send it
+    assert office_from_json(doc).featured == ()
+    doc["kiosk"]["featured"] = "A"
+    with pytest.raises(CodecError, match=r"office\.kiosk\.featured"):
+        office_from_json(doc)
 
 
 def test_the_featured_limit_is_what_the_smallest_screen_holds_beside_the_catalogue() -> None:
