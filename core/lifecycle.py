@@ -95,8 +95,11 @@ def issue(
     priority: str,
     extra_services: Sequence[str],
     now: datetime,
+    queued_at: datetime | None = None,
 ) -> tuple[Ticket, ev.TicketIssued]:
     _require_aware(now)
+    if queued_at is not None:
+        _require_aware(queued_at)
     config.priority.require(priority)
     extras = tuple(dict.fromkeys(code for code in extra_services if code != service.code))
     for code in extras:
@@ -110,7 +113,7 @@ def issue(
         issued_at=now,
         day=day,
         status_key=status_key,
-        queued_at=now,
+        queued_at=now if queued_at is None else queued_at,
         transactions=tuple(Transaction(code) for code in (service.code, *extras)),
     )
     return ticket, ev.TicketIssued(at=now, extra_services=extras, **_fields(ticket))

@@ -177,7 +177,10 @@ def issue_ticket(
     status_key: str,
     priority: str | None = None,
     extra_services: Sequence[str] = (),
+    queued_at: datetime | None = None,
 ) -> tuple[Ticket, Position]:
+    """Issue the next ticket of `service`; `queued_at` (default: now) is its place in time,
+    a checked-in appointment's slot start."""
     with uow:
         config = uow.config(office)
         svc = config.service(service)
@@ -203,6 +206,7 @@ def issue_ticket(
             priority=priority or config.priority.normal,
             extra_services=extra_services,
             now=now,
+            queued_at=queued_at,
         )
         uow.tickets.add(ticket)
         uow.publish(event)

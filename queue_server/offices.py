@@ -17,6 +17,7 @@ from core.model import Counter
 from core.office_file import OfficeFile, OfficerSpec, Province
 from queue_server.auth import hash_password, password_matches
 from queue_server.db import schema as t
+from queue_server.db.bookings import read_booking, write_booking
 from queue_server.db.database import read_config
 from queue_server.db.rows import (
     counter_from_row,
@@ -69,6 +70,7 @@ def read_office(conn: sa.Connection, code: str) -> OfficeFile:
             for u in users
         ),
         province=read_province(conn, code),
+        booking=read_booking(conn, code),
     )
 
 
@@ -174,6 +176,7 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
         conn.execute(sa.insert(t.offices).values({**office_to_row(office.config), "version": 1}))
         _write_configuration(conn, office, previous=None)
         _write_province(conn, code, office.province)
+        write_booking(conn, code, office.booking)
         write_officers(conn, code, office.officers)
         return True
     previous = read_office(conn, code)
@@ -187,7 +190,9 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
         )
         _write_configuration(conn, office, previous)
     province_changed = _write_province(conn, code, office.province)
-    return write_officers(conn, code, office.officers) or config_changed or province_changed
+    booking_changed = write_booking(conn, code, office.booking)
+    officers_changed = write_officers(conn, code, office.officers)
+    return officers_changed or config_changed or province_changed or booking_changed
 
 
 def _check_removals(

@@ -7,6 +7,7 @@ from flask import Blueprint
 from queue_server.web import (
     admin_agencies,
     admin_audit,
+    admin_booking,
     admin_console,
     admin_counters,
     admin_devices,
@@ -28,6 +29,7 @@ def admin_blueprint() -> Blueprint:
         admin_users,
         admin_devices,
         admin_kiosk,
+        admin_booking,
         admin_audit,
     ):
         pages.add_routes(admin)
