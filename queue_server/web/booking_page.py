@@ -102,7 +102,8 @@ def _slots(
     return slots
 
 
-def _chosen_day(days: list[date]) -> date | None:
+def _chosen_day(days: list[date], usual: date | None = None) -> date | None:
+    """The day asked for in the URL, else `usual` (a booking's own day), else the first."""
     asked = request.args.get("day", "")
     try:
         day = date.fromisoformat(asked) if asked else None
@@ -110,6 +111,8 @@ def _chosen_day(days: list[date]) -> date | None:
         day = None
     if day in days:
         return day
+    if usual in days:
+        return usual
     return days[0] if days else None
 
 
@@ -217,7 +220,8 @@ def _service_page(
         day=day,
         slots=slots,
         error=error,
-        action=url_for("booking.book", office=office, service=service),
+        # The day travels with the form, so a refusal shows the same day again.
+        action=url_for("booking.book", office=office, service=service, day=day),
         moving=None,
     )
 
@@ -290,7 +294,7 @@ def _manage_page(
     rule = rules.slots.get(found.service)
     now = swq().now()
     days = rule.days(config.office.local_day(now)) if rule else []
-    day = _chosen_day(days)
+    day = _chosen_day(days, found.day)
     slots = _slots(config, rule, found.service, day, now) if rule and day else []
     start = found.slot_start.astimezone(config.office.tz)
     return _render(
@@ -307,7 +311,7 @@ def _manage_page(
         day=day,
         slots=slots,
         error=error,
-        action=url_for("booking.move", token=token),
+        action=url_for("booking.move", token=token, day=day),
         moving=found,
         new=request.args.get("new") == "1",
     )
