@@ -27,6 +27,7 @@ class OfficeInfo:
     kiosk_services: tuple[str, ...]  # what this kiosk shows, in order; empty: every service
     ask_priority: bool
     ask_extra_services: bool
+    bookings: bool = False  # the office takes bookings: offer check-in by code
 
     def priority_class(self, code: str) -> PriorityClass:
         for cls in self.priority_classes:
@@ -86,6 +87,7 @@ def office_from_json(doc: object) -> OfficeInfo:
         kiosk_services=tuple(services),
         ask_priority=bool(kiosk.get("ask_priority", False)),
         ask_extra_services=bool(kiosk.get("ask_extra_services", False)),
+        bookings=doc.get("bookings") is True,
     )
 
 

@@ -219,6 +219,8 @@ class OfficeOut(BaseModel):
     notice_th: str
     notice_en: str
     sound: BoardSoundOut
+    # The office takes bookings: kiosks offer check-in by booking code.
+    bookings: bool = False
 
 
 PrinterStatus = Literal["ok", "offline", "paper_out", "paper_low", "none"]

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, jsonify, request
 
+from core.booking import APPOINTMENT
 from core.model import OfficeConfig, priority_class_name
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for
@@ -31,9 +32,8 @@ from queue_server.extension import swq
 def kiosk_layout(config: OfficeConfig, stored: Any) -> KioskLayout:
     """The stored layout without services removed since; none stored: every service, in order."""
     if not isinstance(stored, dict):
-        return KioskLayout(
-            services=list(config.services), ask_priority=len(config.priority.classes) > 1
-        )
+        walk_in = [c for c in config.priority.classes if c != APPOINTMENT]
+        return KioskLayout(services=list(config.services), ask_priority=len(walk_in) > 1)
     return KioskLayout(
         services=[c for c in stored.get("services", []) if c in config.services],
         ask_priority=bool(stored.get("ask_priority", True)),
@@ -61,7 +61,11 @@ def office(query: OfficeQuery) -> Response:
     with swq().db.engine.connect() as conn:
         row = conn.execute(
             sa.select(
-                t.offices.c.notice_th, t.offices.c.notice_en, t.offices.c.kiosk, t.offices.c.sound
+                t.offices.c.notice_th,
+                t.offices.c.notice_en,
+                t.offices.c.kiosk,
+                t.offices.c.sound,
+                t.offices.c.booking,
             ).where(t.offices.c.code == code)
         ).one()
     now = swq().now()
@@ -82,6 +86,7 @@ def office(query: OfficeQuery) -> Response:
         notice_th=row.notice_th,
         notice_en=row.notice_en,
         sound=BoardSoundOut(**stored_sound(row.sound).to_json()),
+        bookings=bool(isinstance(row.booking, dict) and row.booking.get("slots")),
     )
     return jsonify(document.model_dump(mode="json"))
 
