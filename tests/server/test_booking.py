@@ -14,6 +14,7 @@ from queue_server.db.engine import make_engine
 from queue_server.offices import read_office
 from tests.server.booking_office import RULES, enable_booking
 from tests.server.conftest import Office
+from tests.server.people import add_user, sign_in
 from tests.server.test_reports import BKK, Day, app_with_clock
 
 MONDAY = date(2026, 11, 30)
@@ -125,3 +126,43 @@ def test_daily_close_erases_personal_data_after_retention(
     row = _booking_row(database_url, code)
     assert row.phone is None and row.name is None and row.erased_at is not None
     assert row.status == "booked" and row.service == "A"  # the booking itself stays for reports
+
+
+def test_admin_page_sets_the_rules(database_url: str, office: Office, client: Any) -> None:
+    add_user(database_url, office.code, "boss", "boss-secret-77", role="admin")
+    csrf = sign_in(client, "boss", "boss-secret-77")
+    form = {
+        "csrf_token": csrf,
+        "grace_min": "15",
+        "retention_days": "60",
+        "ask_name": "on",
+        "book_B": "on",
+        **{f"day_B_{d}": "on" for d in (0, 2, 4)},
+        "hours_B": "13:00-15:00",
+        "slot_B": "20",
+        "capacity_B": "3",
+        "ahead_B": "10",
+        "closed_B": "2026-12-05, 2026-12-10",
+    }
+    refused = client.post("/admin/booking", data={**form, "hours_B": "15:00-13:00"})
+    assert refused.status_code == 422
+    assert "บริการ B" in refused.get_data(as_text=True)  # says which service and why
+    saved = client.post("/admin/booking", data=form)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        stored = read_office(conn, office.code)
+    engine.dispose()
+    assert stored.booking is not None
+    settings, rule = stored.booking.settings, stored.booking.slots["B"]
+    assert (settings.grace_s, settings.retention_days, settings.ask_name) == (900, 60, True)
+    assert (rule.weekdays, str(rule.hours), rule.slot_s, rule.capacity) == (
+        (0, 2, 4),
+        "13:00-15:00",
+        1200,
+        3,
+    )
+    assert rule.closed_days == (date(2026, 12, 5), date(2026, 12, 10))
+    assert "appointment" in stored.config.priority.classes
+    page = client.get("/book/udn/B")
+    assert page.status_code == 200 and "ชื่อ-นามสกุล" in page.get_data(as_text=True)
