@@ -310,3 +310,80 @@ def invalid_slot() -> InvalidRequest:
         "that time cannot be booked; please choose one from the list",
         "ไม่สามารถจองเวลานี้ได้ กรุณาเลือกจากรายการ",
     )
+
+
+# ---- what reports and the supervisor see ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceBookings:
+    """One service's bookings of some days: made (not cancelled), cancelled, checked in (early,
+    on time or late) and no-shows (still booked after the slot's start plus the grace period)."""
+
+    service: str
+    booked: int
+    cancelled: int
+    checked_in: int
+    on_time: int  # early or on time: queued as appointments
+    late: int
+    no_shows: int
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.on_time / self.checked_in if self.checked_in else None
+
+
+COUNTS = ("booked", "cancelled", "checked_in", "on_time", "late", "no_shows")
+
+
+def service_bookings(
+    conn: sa.Connection, office: str, first: date, last: date, now: datetime
+) -> list[ServiceBookings]:
+    rules = read_booking(conn, office)
+    grace = timedelta(seconds=rules.settings.grace_s if rules else 0)
+    c = t.bookings.c
+    rows = conn.execute(
+        sa.select(c.service, c.status, c.arrival, c.slot_start).where(
+            c.office == office, c.day >= first, c.day <= last
+        )
+    )
+    tally: dict[str, dict[str, int]] = {}
+    for service, status, came, start in rows:
+        counts = tally.setdefault(service, dict.fromkeys(COUNTS, 0))
+        if status == CANCELLED:
+            counts["cancelled"] += 1
+            continue
+        counts["booked"] += 1
+        if status == CHECKED_IN:
+            counts["checked_in"] += 1
+            counts["late" if came == "late" else "on_time"] += 1
+        elif start + grace < now:
+            counts["no_shows"] += 1
+    return [ServiceBookings(service, **counts) for service, counts in sorted(tally.items())]
+
+
+@dataclass(frozen=True)
+class ComingSlot:
+    start: datetime
+    service: str
+    booked: int  # not cancelled
+    checked_in: int
+
+
+def coming_hour(conn: sa.Connection, office: str, now: datetime) -> list[ComingSlot]:
+    """The slots starting within the next hour (and those started within the last quarter, still
+    arriving), with how many are booked and already checked in."""
+    c = t.bookings.c
+    checked = sa.func.sum(sa.case((c.status == CHECKED_IN, 1), else_=0))
+    rows = conn.execute(
+        sa.select(c.slot_start, c.service, sa.func.count(), checked)
+        .where(
+            c.office == office,
+            c.status != CANCELLED,
+            c.slot_start >= sa.literal(now - timedelta(minutes=15), t.UTCDateTime()),
+            c.slot_start < sa.literal(now + timedelta(hours=1), t.UTCDateTime()),
+        )
+        .group_by(c.slot_start, c.service)
+        .order_by(c.slot_start, c.service)
+    )
+    return [ComingSlot(start, service, int(n), int(done or 0)) for start, service, n, done in rows]

@@ -3,6 +3,7 @@ on time, late, repeated, refused) and the daily close erasing personal data afte
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -166,3 +167,34 @@ def test_admin_page_sets_the_rules(database_url: str, office: Office, client: An
     assert "appointment" in stored.config.priority.classes
     page = client.get("/book/udn/B")
     assert page.status_code == 200 and "ชื่อ-นามสกุล" in page.get_data(as_text=True)
+
+
+def test_reports_and_supervisor_show_bookings(database_url: str, office: Office) -> None:
+    enable_booking(database_url, dataclasses.replace(RULES, slots={"A": _four_a_slot()}))
+    with app_with_clock(database_url, office) as day:
+        day.clock.set("08:00", MONDAY)
+        codes = [_book(day, "2026-11-30T09:00", f"081000001{i}") for i in range(4)]
+        manage = day.client.get("/book/udn/A")  # the first slot now shows as full
+        assert "เต็ม" in manage.text
+        add_user(database_url, office.code, "boss", "boss-secret-77", role="admin")
+        sign_in(day.client, "boss", "boss-secret-77")
+        day.clock.set("08:30", MONDAY)
+        coming = day.client.get("/supervisor").text
+        assert 'id="coming-bookings"' in coming and "09:00" in coming
+        assert _check_in(day, codes[0]).status_code == 201  # early
+        day.clock.set("09:05", MONDAY)
+        assert _check_in(day, codes[1]).status_code == 201  # on time
+        day.clock.set("09:20", MONDAY)
+        assert _check_in(day, codes[2]).status_code == 201  # late: a walk-in
+        day.clock.set("12:00", MONDAY)  # codes[3] never came
+        page = day.client.get("/admin/reports?date=2026-11-30&lang=en")
+        assert page.status_code == 200
+        row = page.text.split('id="appointments-A"')[1].split("</tr>")[0]
+        cells = [c.split("<")[0] for c in row.split('class="n">')[1:]]
+        # booked, checked in, on time, on-time share, late, no-show, cancelled
+        assert cells == ["4", "3", "2", "67%", "1", "1", "0"]
+
+
+def _four_a_slot() -> Any:
+    rule = RULES.slots["A"]
+    return dataclasses.replace(rule, capacity=4)
