@@ -1,21 +1,25 @@
 """The public booking pages in a real Chromium at a phone's size, against a real server: book,
 get the code and its QR, cancel, book again; a slot taken meanwhile refuses clearly, and so does
-a booking past the per-address limit."""
+a booking past the per-address limit. And the last place of a slot, raced for on PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from datetime import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, expect
 
 from core.booking import CODE_ALPHABET, CODE_LENGTH, BookingSettings, OfficeBooking, SlotRule
 from core.model import OpeningHours
 from tests.browser import SCREENSHOTS
 from tests.server.booking_office import enable_booking
-from tests.server.conftest import load_test_office
+from tests.server.conftest import fresh_database, load_test_office
 from tests.server.processes import ServerProcess
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2}
@@ -95,3 +99,33 @@ def test_book_cancel_rebook_full_and_limit(browser: Browser, server: ServerProce
     _book(other, str(free))
     expect(other.locator("#error")).to_contain_text("already made 2 bookings")
     other.screenshot(path=SCREENSHOTS / "booking-limit.png", full_page=True)
+
+
+def test_the_last_place_goes_to_one_citizen_only(
+    pg_url: str, sqlite_template: Path, tmp_path: Path, servers: list[ServerProcess]
+) -> None:
+    """Eight phones take the same one-place slot at once, on PostgreSQL behind two workers:
+    exactly one gets it, the others are told it is full."""
+    url = fresh_database("postgresql", tmp_path, pg_url, sqlite_template)
+    load_test_office(url)
+    enable_booking(url, ALWAYS)
+    srv = ServerProcess(url, workers=2, log_path=tmp_path / "server.log").start()
+    servers.append(srv)
+    tomorrow = datetime.now(ZoneInfo("Asia/Bangkok")).date() + timedelta(days=1)
+    slot = f"{tomorrow.isoformat()}T12:00"
+    forms = []
+    for i in range(8):
+        session = requests.Session()
+        page = session.get(f"{srv.url}/book/udn/A", timeout=10).text
+        csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+        forms.append((session, {"csrf_token": csrf, "slot": slot, "phone": f"08100000{i:02d}"}))
+    start = threading.Barrier(len(forms))
+
+    def book(session: requests.Session, form: dict[str, str]) -> int:
+        start.wait()
+        answer = session.post(f"{srv.url}/book/udn/A", data=form, allow_redirects=False, timeout=30)
+        return answer.status_code
+
+    with ThreadPoolExecutor(len(forms)) as pool:
+        answers = sorted(pool.map(lambda f: book(*f), forms))
+    assert answers == [302] + [409] * 7
