@@ -34,9 +34,8 @@ def new_code() -> str:
 
 
 def normal_code(text: str) -> str:
-    """What a citizen typed or a scanner sent, as a code: upper case, no spaces or dashes.
-    A scanned QR may carry the whole manage link; its last path part is not the code, so only
-    a bare code is accepted."""
+    """What a citizen typed or a scanner sent (the QR holds the bare code), as a code: upper
+    case, without the spaces, dashes and line ends people and scanners add."""
     return "".join(ch for ch in text.upper() if ch not in " -\t\r\n")
 
 
