@@ -13,10 +13,12 @@ import re
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import date
 from os import PathLike
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.booking import BookingSettings, OfficeBooking, SlotRule
 from core.model import (
     CODE,
     OFFICE_CODE,
@@ -198,6 +200,7 @@ class OfficeFile:
     officers: tuple[OfficerSpec, ...] = ()
     province: Province | None = None
     kiosk: KioskSettings | None = None
+    booking: OfficeBooking | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counters", tuple(self.counters))
@@ -208,6 +211,14 @@ class OfficeFile:
         self._check_counters()
         self._check_officers()
         self._check_kiosk()
+        self._check_booking()
+
+    def _check_booking(self) -> None:
+        if self.booking is None:
+            return
+        for i, code in enumerate(self.booking.slots):
+            if code not in self.config.services:
+                raise _unknown(f"booking.services[{i}].service", "service", "บริการ", code)
 
     def _check_office(self) -> None:
         if self.config.policy not in POLICIES:
@@ -553,6 +564,59 @@ def _kiosk(table: TomlTable | None) -> KioskSettings | None:
         return KioskSettings(**values)
 
 
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _slot_rule(table: TomlTable) -> tuple[str, SlotRule]:
+    service = table.get_str("service")
+    names = table.get_str_list("weekdays", list(WEEKDAY_KEYS[:5]))
+    unknown = [n for n in names if n not in WEEKDAY_KEYS]
+    if unknown:
+        raise table.fail(
+            "weekdays",
+            f"days are {', '.join(WEEKDAY_KEYS)}; got {unknown[0]!r}",
+            f"วันต้องเป็น {', '.join(WEEKDAY_KEYS)} แต่ได้ {unknown[0]!r}",
+        )
+    with _at(table.key("hours")):
+        hours = OpeningHours.parse(table.get_str("hours"))
+    closed = table.raw("closed_days", [])
+    if not (isinstance(closed, list) and all(type(d) is date for d in closed)):
+        raise table.fail(
+            "closed_days",
+            "must be a list of dates like [2026-12-05]",
+            "ต้องเป็นรายการวันที่ เช่น [2026-12-05]",
+        )
+    values = dict(
+        weekdays=tuple(WEEKDAY_KEYS.index(n) for n in names),
+        hours=hours,
+        slot_s=_seconds(table, "slot_min", 15),
+        capacity=table.get_int("capacity", 1),
+        days_ahead=table.get_int("days_ahead", 14),
+        closed_days=tuple(closed),
+    )
+    table.finish()
+    with _at(table.path):
+        return service, SlotRule(**values)
+
+
+def _booking(table: TomlTable | None) -> OfficeBooking | None:
+    if table is None:
+        return None
+    defaults = BookingSettings()
+    grace_min = table.get_float("grace_min", defaults.grace_s / 60)
+    rules = [_slot_rule(t) for t in table.tables("services", required=False)]
+    _no_repeats("booking.services", (code for code, _ in rules), field="service")
+    values = dict(
+        grace_s=round(grace_min * 60) if math.isfinite(grace_min) else -1,
+        ask_name=table.get_bool("ask_name", defaults.ask_name),
+        ask_phone=table.get_bool("ask_phone", defaults.ask_phone),
+        retention_days=table.get_int("retention_days", defaults.retention_days),
+    )
+    table.finish()
+    with _at(table.path):
+        return OfficeBooking(BookingSettings(**values), dict(rules))
+
+
 def parse_office(data: Mapping[str, Any]) -> OfficeFile:
     """Build an OfficeFile from already-parsed TOML data."""
     root = TomlTable(dict(data), "", OfficeFileError)
@@ -570,6 +634,7 @@ def parse_office(data: Mapping[str, Any]) -> OfficeFile:
     priority = _priority(root.table("priority", required=False))
     province = _province(root.table("province", required=False))
     kiosk = _kiosk(root.table("kiosk", required=False))
+    booking = _booking(root.table("booking", required=False))
     root.finish()
     config = OfficeConfig(
         office=office,
@@ -579,7 +644,7 @@ def parse_office(data: Mapping[str, Any]) -> OfficeFile:
         policy=policy,
         transfer_keeps_place=keeps_place,
     )
-    return OfficeFile(config, counters, officers, province, kiosk)
+    return OfficeFile(config, counters, officers, province, kiosk, booking)
 
 
 def loads_office(text: str, source: str = "office file") -> OfficeFile:
@@ -703,6 +768,37 @@ def _kiosk_section(kiosk: KioskSettings) -> str:
     )
 
 
+def _booking_sections(booking: OfficeBooking) -> list[str]:
+    settings = booking.settings
+    sections = [
+        toml_section(
+            "[booking]",
+            {
+                "grace_min": _minutes(settings.grace_s),
+                "ask_name": settings.ask_name,
+                "ask_phone": settings.ask_phone,
+                "retention_days": settings.retention_days,
+            },
+        )
+    ]
+    for code, rule in booking.slots.items():
+        sections.append(
+            toml_section(
+                "[[booking.services]]",
+                {
+                    "service": code,
+                    "weekdays": [WEEKDAY_KEYS[d] for d in rule.weekdays],
+                    "hours": str(rule.hours),
+                    "slot_min": _minutes(rule.slot_s),
+                    "capacity": rule.capacity,
+                    "days_ahead": rule.days_ahead,
+                    "closed_days": list(rule.closed_days) or None,
+                },
+            )
+        )
+    return sections
+
+
 def dumps_office(office: OfficeFile) -> str:
     """The office as TOML text that `loads_office` reads back into an equal OfficeFile.
 
@@ -721,4 +817,6 @@ def dumps_office(office: OfficeFile) -> str:
         sections.append(_province_section(office.province))
     if office.kiosk is not None:
         sections.append(_kiosk_section(office.kiosk))
+    if office.booking is not None:
+        sections += _booking_sections(office.booking)
     return "\n".join(sections)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from core import lifecycle
+from core.booking import Arrival, arrival
 from core.errors import (
     CounterBusy,
     NotAtCounter,
@@ -288,7 +289,7 @@ def check_in_appointment(
     within the office's `appointment_window_s` of it. Later: an ordinary walk-in ticket of
     `priority` (the visitor's own class), in line from now.
     """
-    on_time = now <= slot_start + timedelta(seconds=grace_s)
+    on_time = arrival(slot_start, now, grace_s) is not Arrival.LATE
     return _issue(
         uow,
         office=office,

@@ -245,6 +245,8 @@ def toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, date):
+        return value.isoformat()  # a TOML local date
     if isinstance(value, float):
         # repr is the shortest text that reads back as the same float; TOML spells inf/nan alike.
         return repr(value)

@@ -107,6 +107,14 @@ class KioskApi:
         except CodecError as exc:
             raise ServerUnreachable(f"ticket: {exc}") from None
 
+    def check_in(self, code: str) -> TicketView:
+        """The ticket of the booking with this code (the same one if it was checked in before)."""
+        response = self._call("POST", "/bookings/check-in", json={"code": code})
+        try:
+            return ticket_from_json(self._json(response))
+        except CodecError as exc:
+            raise ServerUnreachable(f"ticket: {exc}") from None
+
     def reprint(self, ticket_id: str) -> TicketView:
         """The same ticket again, to print once more; the server audits it."""
         response = self._call("POST", f"/tickets/{ticket_id}/reprint", json={})

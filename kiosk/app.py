@@ -45,6 +45,7 @@ from PIL import Image
 
 from core.line_breaking import words, wrap
 from kiosk.api import KioskApi
+from kiosk.checkin import KEYS
 from kiosk.fonts import sarabun
 from kiosk.home_pages import TileKind, tiles_per_page
 from kiosk.office import OfficeInfo
@@ -55,7 +56,17 @@ from kiosk.texts import Lang, text
 from kiosk.thai_words import thai_words
 
 log = logging.getLogger(__name__)
-KV_FILES = ("common", "root", "home", "priority", "extras", "result", "out_of_service", "wait")
+KV_FILES = (
+    "common",
+    "root",
+    "home",
+    "priority",
+    "extras",
+    "checkin",
+    "result",
+    "out_of_service",
+    "wait",
+)
 TICK_S = 0.5
 # The screen this is laid out for: up to 150 DPI (a 10.1" 1280x800 panel; 21.5" full-HD panels
 # are about 100 DPI). Kivy's dp are pixels at that size, so 15 mm is 89 px there: every button is
@@ -77,6 +88,8 @@ PRIORITY_CHROME_PX = 24 * 2 + 16 * 3 + 96 + 90 + 96
 LARGE_SERVICE_EXTRA_PX = 16  # the service's name above the question is taller in large text
 CHOICE_PX = 110
 LARGE_CHOICE_PX = 140
+# Kivy's key codes of the keys a scanner ends a code with, and of the keyboard's delete.
+ENTER, KEYPAD_ENTER, BACKSPACE = 13, 271, 8
 RED, GREEN, INK = (0.72, 0.1, 0.1, 1), (0.1, 0.5, 0.25, 1), (0.09, 0.12, 0.2, 1)
 
 
@@ -208,6 +221,7 @@ class HomeScreen(KioskScreen):
         ids.office.content = presenter.office_name
         ids.language.text = presenter.t("toggle_lang")
         ids.bigger.text = presenter.t("normal_text" if presenter.large_text else "large_text")
+        ids.booking.text = presenter.t("have_booking") if presenter.offers_check_in else ""
         view = presenter.home_view()
         ids.title.content = view.heading
         ids.message.content = presenter.message
@@ -319,6 +333,23 @@ class ExtrasScreen(_ChoicesScreen):
         self.ids.done.text = presenter.t("extras_done")
 
 
+class CheckInScreen(KioskScreen):
+    def update(self, presenter: KioskPresenter) -> None:
+        ids = self.ids
+        if not ids.keypad.children:
+            app = App.get_running_app()
+            for key in KEYS:
+                button = Factory.BigButton(text=key)
+                button.bind(on_release=lambda b: app.tap("press_key", b.text))
+                ids.keypad.add_widget(button)
+        ids.question.content = presenter.check_in_message or presenter.t("check_in_question")
+        ids.question.color = RED if presenter.check_in_message else INK
+        ids.code.content = " ".join(presenter.entry.shown)
+        ids.back.text = presenter.t("back")
+        ids.erase.text = presenter.t("erase")
+        ids.go.text = presenter.t("check_in_go")
+
+
 class ResultScreen(KioskScreen):
     _qr_url = ""
 
@@ -371,6 +402,7 @@ SCREEN_OF_STATE = {
     State.HOME: "home",
     State.PRIORITY: "priority",
     State.EXTRAS: "extras",
+    State.CHECK_IN: "check_in",
     State.RESULT: "result",
     State.OUT_OF_SERVICE: "out_of_service",
 }
@@ -453,6 +485,7 @@ class KioskApp(App):
             HomeScreen(),
             PriorityScreen(),
             ExtrasScreen(),
+            CheckInScreen(),
             ResultScreen(),
             OutOfServiceScreen(),
         ):
@@ -469,7 +502,25 @@ class KioskApp(App):
             version=_version(),
         )
         Window.bind(on_touch_down=lambda *_: self._still_here(), on_resize=self._resized)
+        # A USB barcode scanner types like a keyboard, on whatever screen is shown.
+        Window.bind(on_textinput=self._text_typed, on_key_down=self._key_down)
         return root
+
+    def _text_typed(self, _window: Any, text: str) -> bool:
+        if self.presenter is not None:
+            _guarded(self.presenter.keyboard_text, text)
+        return True
+
+    def _key_down(self, _window: Any, key: int, *_: Any) -> bool:
+        if self.presenter is None:
+            return False
+        if key in (ENTER, KEYPAD_ENTER):
+            _guarded(self.presenter.keyboard_enter)
+            return True
+        if key == BACKSPACE:
+            _guarded(self.presenter.keyboard_backspace)
+            return True
+        return False
 
     def _still_here(self) -> bool:
         if self.presenter is not None:

@@ -36,6 +36,7 @@ class OfficeInfo:
     accent: str | None = None
     logo_url: str | None = None
     logo: bytes | None = None  # the PNG behind logo_url, fetched by KioskApi.office()
+    bookings: bool = False  # the office takes bookings: offer check-in by code
 
     def priority_class(self, code: str) -> PriorityClass:
         for cls in self.priority_classes:
@@ -100,6 +101,7 @@ def office_from_json(doc: object) -> OfficeInfo:
         ask_extra_services=bool(kiosk.get("ask_extra_services", False)),
         featured=tuple(featured),
         **_branding(doc.get("branding")),
+        bookings=doc.get("bookings") is True,
     )
 
 

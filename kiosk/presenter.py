@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from core.booking import APPOINTMENT
 from core.codec import TicketView
 from kiosk.api import KioskApi, Refused, ServerUnreachable
+from kiosk.checkin import CodeEntry
 from kiosk.home_pages import (
     CATALOGUE_CODE,
     TileKind,
@@ -50,6 +52,7 @@ class Screen(StrEnum):
     HOME = "home"
     PRIORITY = "priority"
     EXTRAS = "extras"
+    CHECK_IN = "check_in"
     ISSUING = "issuing"
     RESULT = "result"
     OUT_OF_SERVICE = "out_of_service"
@@ -144,8 +147,11 @@ class KioskPresenter:
         self.choice_page = 0
         self.idle_warning = False  # "still there?" before an abandoned choice is reset
         self.reprint_message = ""
+        self.entry = CodeEntry()  # a booking code typed or scanned
+        self.check_in_message = ""  # why the last code was refused, on the check-in screen
 
         self._reprint_in_flight = False
+        self._check_in_in_flight = False
 
         self._issue_key: str | None = None  # set while a tap waits for its ticket
         self._issue_in_flight = False
@@ -287,6 +293,7 @@ class KioskPresenter:
                 str(pictogram(c.code)),
             )
             for c in self.office.priority_classes
+            if c.code != APPOINTMENT  # only a checked-in booking gets it
         ]
 
     def extra_choices(self) -> list[Choice]:
@@ -448,7 +455,7 @@ class KioskPresenter:
         self._touched()
         if self.screen is not Screen.PRIORITY or self.office is None:
             return
-        if code not in {c.code for c in self.office.priority_classes}:
+        if code not in {c.code for c in self.priority_choices()}:
             return
         self.priority = code
         self._after_priority()
@@ -477,8 +484,91 @@ class KioskPresenter:
 
     def back(self) -> None:
         self._touched()
-        if self.screen in (Screen.PRIORITY, Screen.EXTRAS):
+        if self.screen in (Screen.PRIORITY, Screen.EXTRAS, Screen.CHECK_IN):
             self._go_home()
+
+    # --- check-in of a booking ---------------------------------------------------------------
+
+    @property
+    def offers_check_in(self) -> bool:
+        return self.office is not None and self.office.bookings
+
+    def open_check_in(self) -> None:
+        self._touched()
+        if self.screen is Screen.HOME and self.offers_check_in:
+            self.entry.clear()
+            self.check_in_message = ""
+            self._show(Screen.CHECK_IN)
+
+    def press_key(self, key: str) -> None:
+        self._touched()
+        if self.screen is Screen.CHECK_IN:
+            self.entry.press(key)
+            self.check_in_message = ""
+            self._changed()
+
+    def erase_key(self) -> None:
+        self._touched()
+        if self.screen is Screen.CHECK_IN:
+            self.entry.erase()
+            self._changed()
+
+    def submit_code(self) -> None:
+        self._touched()
+        if self.screen is Screen.CHECK_IN:
+            self._enter()
+
+    def keyboard_text(self, text: str) -> None:
+        """Characters from a keyboard or a USB barcode scanner, on whatever screen is shown."""
+        self._touched()
+        visible = self.screen is Screen.CHECK_IN
+        self.entry.typed(text, self._clock(), visible)
+        if visible:
+            self.check_in_message = ""
+            self._changed()
+
+    def keyboard_backspace(self) -> None:
+        self.erase_key()
+
+    def keyboard_enter(self) -> None:
+        self._touched()
+        self._enter()
+
+    def _enter(self) -> None:
+        visible = self.screen is Screen.CHECK_IN
+        code = self.entry.enter(visible)
+        ready = self.screen in (Screen.HOME, Screen.PRIORITY, Screen.EXTRAS, Screen.CHECK_IN)
+        if not ready or not self.offers_check_in or self._check_in_in_flight:
+            return
+        if code is None:
+            if visible:
+                self.check_in_message = self.t("code_incomplete")
+                self._changed()
+            return
+        self.entry.clear()
+        self.message, self.check_in_message = "", ""
+        self._check_in_in_flight = True
+        self._show(Screen.ISSUING)
+        self._run_network(lambda: self._api.check_in(code), self._checked_in)
+
+    def _checked_in(self, outcome: object) -> None:
+        self._check_in_in_flight = False
+        if isinstance(outcome, BaseException):
+            if isinstance(outcome, Refused):
+                th = self.lang is Lang.TH
+                self.check_in_message = outcome.message_th if th else outcome.message_en
+            else:
+                # The server may have checked in and the answer got lost: the same code again
+                # gives the same ticket, so the citizen simply tries again.
+                log.warning("check-in not possible now: %s", outcome)
+                self.check_in_message = self.t("check_in_unreachable")
+            self._show(Screen.CHECK_IN)
+            return
+        assert isinstance(outcome, TicketView)
+        self.service = next((s for s in self.services if s.code == outcome.service), None)
+        if self.service is None:  # a service the kiosk does not list: its number still prints
+            self.service = ServiceInfo(outcome.service, "", "", "", "", "", True, 0, None)
+        self._got_ticket(outcome)
 
     def tap_result(self) -> None:
         self._touched()
@@ -554,7 +644,7 @@ class KioskPresenter:
 
     def _choosing(self) -> bool:
         """Someone has left the kiosk somewhere else than the Thai first home page."""
-        if self.screen in (Screen.PRIORITY, Screen.EXTRAS):
+        if self.screen in (Screen.PRIORITY, Screen.EXTRAS, Screen.CHECK_IN):
             return True
         return self.screen is Screen.HOME and (
             self.lang is not Lang.TH
@@ -621,6 +711,10 @@ class KioskPresenter:
             return
         assert isinstance(outcome, TicketView)
         self._issue_key = None
+        self._got_ticket(outcome)
+
+    def _got_ticket(self, outcome: TicketView) -> None:
+        """A ticket issued or checked in: on the screen and to the printer."""
         self.ticket = outcome
         self.print_state = PrintState.PRINTING
         self._show(Screen.RESULT)
@@ -714,6 +808,8 @@ class KioskPresenter:
             self.message = ""
         self.service, self.priority, self.extras = None, None, []
         self.reprint_message = ""
+        self.entry.clear()
+        self.check_in_message = ""
         if new_citizen:
             self.lang, self.large_text = Lang.TH, False
             self.agency, self.page, self.catalogue = None, 0, False

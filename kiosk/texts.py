@@ -67,6 +67,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "กรุณาติดต่อเจ้าหน้าที่\nระบบกำลังเชื่อมต่อใหม่ กรุณารอสักครู่",
         "Please ask a member of staff.\nReconnecting, one moment please.",
     ),
+    "have_booking": ("มีนัดหมาย", "I have a booking"),
+    "check_in_question": (
+        "พิมพ์รหัสการจอง หรือสแกน QR ที่เครื่องสแกน",
+        "Type your booking code or scan its QR",
+    ),
+    "check_in_go": ("รับบัตรคิว", "Get my ticket"),
+    "erase": ("ลบ", "Delete"),
+    "code_incomplete": ("รหัสการจองมี 6 ตัว", "A booking code has 6 characters"),
+    "check_in_unreachable": (
+        "ติดต่อระบบไม่ได้ กรุณาลองอีกครั้ง",
+        "Cannot reach the system; please try again",
+    ),
     "ticket_priority": ("ประเภท: {name}", "Group: {name}"),
     "ticket_ahead": ("รอก่อนหน้า {n} คน", "{n} ahead of you"),
     "ticket_extras": ("บริการเพิ่มเติม:", "Also:"),

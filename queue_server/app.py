@@ -17,6 +17,7 @@ from queue_server.request_guard import init_request_guard
 from queue_server.settings import load_settings, trusted_proxy_count
 from queue_server.web.admin import admin_blueprint
 from queue_server.web.board_page import board_page
+from queue_server.web.booking_page import booking
 from queue_server.web.console import console
 from queue_server.web.landing import landing
 from queue_server.web.language import init_language
@@ -47,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(console)
     app.register_blueprint(supervisor)
     app.register_blueprint(reprint_page)
+    app.register_blueprint(booking)
     app.register_blueprint(admin_blueprint())
     trust_proxies(app)
     return app

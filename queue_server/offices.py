@@ -23,6 +23,7 @@ from core.office_file import (
 )
 from queue_server.auth import hash_password, password_matches
 from queue_server.db import schema as t
+from queue_server.db.bookings import read_booking, write_booking
 from queue_server.db.database import read_config
 from queue_server.db.rows import (
     counter_from_row,
@@ -78,6 +79,7 @@ def read_office(conn: sa.Connection, code: str) -> OfficeFile:
         kiosk=stored_kiosk_settings(
             conn.execute(sa.select(t.offices.c.kiosk).where(t.offices.c.code == code)).scalar_one()
         ),
+        booking=read_booking(conn, code),
     )
 
 
@@ -183,6 +185,7 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
         conn.execute(sa.insert(t.offices).values({**office_to_row(office.config), "version": 1}))
         _write_configuration(conn, office, previous=None)
         _write_province(conn, code, office.province)
+        write_booking(conn, code, office.booking)
         write_officers(conn, code, office.officers)
         _write_kiosk(conn, code, office.kiosk)
         return True
@@ -198,8 +201,11 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
         _write_configuration(conn, office, previous)
     province_changed = _write_province(conn, code, office.province)
     kiosk_changed = _write_kiosk(conn, code, office.kiosk)
+    booking_changed = write_booking(conn, code, office.booking)
     officers_changed = write_officers(conn, code, office.officers)
-    return officers_changed or config_changed or province_changed or kiosk_changed
+    return (
+        officers_changed or config_changed or province_changed or kiosk_changed or booking_changed
+    )
 
 
 def _write_kiosk(conn: sa.Connection, code: str, kiosk: KioskSettings | None) -> bool:

@@ -19,6 +19,14 @@ DEFAULTS: dict[str, Any] = {
     # A stuck kiosk button gets at most this many tickets per window, then 429.
     "KIOSK_RATE_LIMIT": 30,
     "KIOSK_RATE_WINDOW_S": 60,
+    # Bookings one address (and one phone number, when the office asks for it) may make per
+    # window on the public booking page; then the page refuses (cancelling gives none back).
+    "BOOKINGS_PER_ADDRESS": 5,
+    "BOOKINGS_PER_PHONE": 3,
+    "BOOKING_LIMIT_WINDOW_S": 86400,
+    # Booking codes a kiosk may try per window (right or wrong), so codes cannot be guessed.
+    "CHECKIN_RATE_LIMIT": 20,
+    "CHECKIN_RATE_WINDOW_S": 60,
     # A kiosk may print its own ticket again (paper jam, torn slip) this long after issuing it.
     "KIOSK_REPRINT_WINDOW_S": 600,
     # Streams hold a thread each; past this many per process a new one gets 503 + Retry-After,

@@ -14,6 +14,7 @@ def blueprint() -> Blueprint:
     """The blueprint with every route module imported (they register on `bp`)."""
     from queue_server.api import (  # noqa: F401
         appearance,
+        checkin,
         counters,
         desk,
         office,

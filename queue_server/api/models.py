@@ -26,6 +26,13 @@ class IssueRequest(Strict):
     extra_services: Annotated[list[ServiceCode], Field(max_length=10)] = []
 
 
+class CheckInRequest(Strict):
+    # What the citizen typed or the scanner sent; spaces and dashes are dropped, case ignored.
+    code: Annotated[str, Field(min_length=1, max_length=32)]
+    # The class a late citizen's walk-in ticket gets (as at the kiosk); default: the normal class.
+    priority: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+
+
 class DoneRequest(Strict):
     transactions: Annotated[list[ServiceCode], Field(max_length=20)] = []
 
@@ -255,6 +262,8 @@ class OfficeOut(BaseModel):
     sound: BoardSoundOut
     voice_pack: VoicePackRef | None
     branding: BrandingOut
+    # The office takes bookings: kiosks offer check-in by booking code.
+    bookings: bool = False
 
 
 PrinterStatus = Literal["ok", "offline", "paper_out", "paper_low", "none"]

@@ -69,7 +69,11 @@ def office(query: OfficeQuery) -> Response:
     with swq().db.engine.connect() as conn:
         row = conn.execute(
             sa.select(
-                t.offices.c.notice_th, t.offices.c.notice_en, t.offices.c.kiosk, t.offices.c.sound
+                t.offices.c.notice_th,
+                t.offices.c.notice_en,
+                t.offices.c.kiosk,
+                t.offices.c.sound,
+                t.offices.c.booking,
             ).where(t.offices.c.code == code)
         ).one()
         pack = office_pack(conn, code)
@@ -95,6 +99,7 @@ def office(query: OfficeQuery) -> Response:
         if pack
         else None,
         branding=branding_out(code),
+        bookings=bool(isinstance(row.booking, dict) and row.booking.get("slots")),
     )
     return jsonify(document.model_dump(mode="json"))
 

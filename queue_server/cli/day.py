@@ -9,7 +9,7 @@ import click
 
 from core.errors import DomainError
 from queue_server.cli.server import DB_OPTION, _database, _fail
-from queue_server.days.close import close_day, days_left_open
+from queue_server.days.close import close_day, days_left_open, erase_expired_bookings
 from queue_server.db.database import Database
 
 
@@ -30,7 +30,8 @@ def day_group() -> None:
 def day_close_command(code: str | None, day: datetime | None, database_url: str) -> None:
     """End the tickets a day left open (waiting/called: cancelled, serving: done) and record it.
 
-    Nothing is deleted; numbering restarts by itself each local day."""
+    Nothing is deleted but the names and phone numbers of bookings past the office's retention
+    period; numbering restarts by itself each local day."""
     from queue_server.offices import resolve_office
 
     now = datetime.now(UTC)
@@ -42,6 +43,7 @@ def day_close_command(code: str | None, day: datetime | None, database_url: str)
             try:
                 days = [day.date()] if day else days_left_open(db, office, now)
                 results = [close_day(db, office, d, now, f"cli:{getpass.getuser()}") for d in days]
+                erased = erase_expired_bookings(db, office, now)
             finally:
                 db.dispose()
     except DomainError as exc:
@@ -50,3 +52,8 @@ def day_close_command(code: str | None, day: datetime | None, database_url: str)
         click.echo("ไม่มีวันที่ค้างปิด / no earlier day has open tickets")
     for result in results:
         click.echo(result.line())
+    if erased:
+        click.echo(
+            f"ลบข้อมูลส่วนบุคคลของการจองที่เกินระยะเก็บ {erased} รายการ / "
+            f"erased the personal data of {erased} bookings past retention"
+        )

@@ -14,6 +14,9 @@ past. A `day_closes` row records each run, who ran it and the tickets it ended, 
 them as "closed unserved" rather than as the officers' own cancellations. Run it from cron after
 hours (`swq day close`), or the next morning: without `--date` it closes every earlier day that
 still has open tickets.
+
+Each close also deletes the names and phone numbers of bookings older than the office's retention
+period (`erase_expired_bookings`; the rollover runs it once a day even when nothing was left open).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from core.errors import InvalidRequest
 from core.model import TicketStatus
 from core.reports import local_window, thai_date
 from queue_server.db import schema as t
+from queue_server.db.bookings import erase_personal_data
 from queue_server.db.database import Database
 from queue_server.db.uow import SqlUnitOfWork
 
@@ -88,6 +92,7 @@ def close_day(db: Database, office: str, day: date, now: datetime, closed_by: st
                 ticket_ids=ended,
             )
         )
+        erase_personal_data(uow.connection, office, today, now)
         uow.commit()
     return Closed(day, cancelled, finished)
 
@@ -105,3 +110,13 @@ def days_left_open(db: Database, office: str, now: datetime) -> list[date]:
                 .order_by(c.day)
             ).scalars()
         )
+
+
+def erase_expired_bookings(db: Database, office: str, now: datetime) -> int:
+    """Delete the personal data of bookings past the office's retention period."""
+    uow = SqlUnitOfWork(db, office)
+    with uow:
+        today = uow.config(office).office.local_day(now)
+        erased = erase_personal_data(uow.connection, office, today, now)
+        uow.commit()
+    return erased

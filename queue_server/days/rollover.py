@@ -2,7 +2,8 @@
 issued or called on a new local day closes the earlier days first, so yesterday's leftovers never
 sit in today's queues. An office without hours may work through midnight (a ticket issued at
 23:50 is called at 00:10), so there only `swq day close` (cron) closes a day; where both run,
-whichever comes first finds nothing left."""
+whichever comes first finds nothing left. The first of a new day also erases the personal data
+of bookings past the office's retention period."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import threading
 from datetime import date, datetime
 
 from core.model import OfficeConfig
-from queue_server.days.close import close_day, days_left_open
+from queue_server.days.close import close_day, days_left_open, erase_expired_bookings
 from queue_server.db.database import Database
 
 
@@ -25,11 +26,13 @@ class DayRollover:
     def close_earlier_days(self, db: Database, config: OfficeConfig, now: datetime) -> None:
         office = config.office.code
         today = config.office.local_day(now)
-        if config.office.hours is None or self._checked.get(office) == today:
+        if self._checked.get(office) == today:
             return
         with self._lock:
             if self._checked.get(office) == today:
                 return
-            for day in days_left_open(db, office, now):
-                close_day(db, office, day, now, "automatic")
+            if config.office.hours is not None:
+                for day in days_left_open(db, office, now):
+                    close_day(db, office, day, now, "automatic")
+            erase_expired_bookings(db, office, now)
             self._checked[office] = today

@@ -80,6 +80,9 @@ offices = sa.Table(
     sa.Column("sound", sa.JSON),
     # The office's colours (queue_server.branding); null: the defaults.
     sa.Column("branding", sa.JSON),
+    # Appointments (queue_server.db.bookings): settings and each bookable service's slots;
+    # null: the office takes no bookings.
+    sa.Column("booking", sa.JSON),
 )
 
 # The office's logo, normalised to a PNG (queue_server.branding), in the database so that every
@@ -410,4 +413,31 @@ office_voice_packs = sa.Table(
     ),
     sa.Column("activated_at", UTCDateTime, nullable=False),
     sa.Column("activated_by", sa.String(64), nullable=False),
+)
+
+# One citizen's booked slot. The code (printed as a QR, typed at the kiosk) only checks in; the
+# manage link's token (kept as its SHA-256) cancels or moves. Name and phone, asked only if the
+# office wants them, are erased `retention_days` after the slot by the daily close.
+bookings = sa.Table(
+    "bookings",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    _office_fk(),
+    sa.Column("service", sa.String(2), nullable=False),
+    sa.Column("slot_start", UTCDateTime, nullable=False),
+    sa.Column("day", sa.Date, nullable=False),  # the slot's local day
+    sa.Column("code", sa.String(8), nullable=False),
+    sa.Column("manage_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("status", sa.String(16), nullable=False),  # booked, cancelled, checked_in
+    sa.Column("name", sa.String(200)),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("cancelled_at", UTCDateTime),
+    sa.Column("checked_in_at", UTCDateTime),
+    sa.Column("arrival", sa.String(16)),  # early, on_time, late (core.booking.Arrival)
+    sa.Column("ticket_id", sa.String(36)),
+    sa.Column("erased_at", UTCDateTime),  # when name and phone were deleted
+    sa.UniqueConstraint("office", "code"),
+    sa.Index("ix_bookings_slot", "office", "service", "slot_start", "status"),
+    sa.Index("ix_bookings_office_day", "office", "day"),
 )

@@ -12,6 +12,7 @@ from core.reports import date_range_label, english_date, thai_date
 from queue_server.api.errors import ApiError
 from queue_server.api.present import office_config
 from queue_server.auth import Role
+from queue_server.db.bookings import service_bookings
 from queue_server.extension import swq
 from queue_server.reports.api import make_report
 from queue_server.reports.export import download
@@ -84,10 +85,13 @@ def report_page() -> tuple[str, int] | str:
         if any(c.use.utilisation is not None for c in report.counters)
         else None,
     }
+    with swq().db.engine.connect() as conn:
+        appointments = service_bookings(conn, g.user.office, first, last, swq().now())
     return render_template(
         "reports.html",
         error=None,
         report=report,
+        appointments=appointments,
         label=date_range_label(first, last, lang),
         charts=charts,
         minutes=minutes,

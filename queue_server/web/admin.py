@@ -7,6 +7,7 @@ from flask import Blueprint
 from queue_server.web import (
     admin_agencies,
     admin_audit,
+    admin_booking,
     admin_console,
     admin_counters,
     admin_devices,
@@ -30,6 +31,7 @@ def admin_blueprint() -> Blueprint:
         admin_devices,
         admin_kiosk,
         admin_voice,
+        admin_booking,
         admin_audit,
     ):
         pages.add_routes(admin)

@@ -201,7 +201,13 @@ def remove_service(service_code: str) -> Page:
                     dataclasses.replace(counter, profile=type(counter.profile)(weights))
                 )
             config = dataclasses.replace(current.config, services=rest)
-            return dataclasses.replace(current, config=config, counters=tuple(counters))
+            booking = current.booking
+            if booking is not None:  # nobody can book it any more; booked slots keep history
+                slots = {k: r for k, r in booking.slots.items() if k != service_code}
+                booking = dataclasses.replace(booking, slots=slots)
+            return dataclasses.replace(
+                current, config=config, counters=tuple(counters), booking=booking
+            )
 
         change_office(change)
         log("service.remove", service_code)

@@ -21,7 +21,7 @@ from queue_server.web.session import require_user
 reprint_page = Blueprint("reprint_page", __name__)
 
 
-def _qr_svg(text: str) -> Markup:
+def qr_svg(text: str) -> Markup:
     image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     out = io.BytesIO()
     image.save(out)
@@ -44,5 +44,5 @@ def print_ticket(ticket_id: str) -> str:
         office=config.office,
         service=service,
         issued=f"{thai_date(issued.date())} {issued:%H:%M}",
-        qr=_qr_svg(status_url(ticket)),
+        qr=qr_svg(status_url(ticket)),
     )

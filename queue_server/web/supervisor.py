@@ -6,8 +6,11 @@ from typing import Any
 
 from flask import Blueprint, g, render_template
 
+from core.model import OfficeConfig
 from queue_server.api.present import office_config
 from queue_server.auth import Role
+from queue_server.db.bookings import coming_hour
+from queue_server.extension import swq
 from queue_server.supervision import hall
 from queue_server.web.console import minutes
 from queue_server.web.language import pick
@@ -24,9 +27,32 @@ ACTIVITY = {
 }
 
 
+def _coming() -> list[dict[str, Any]]:
+    """The coming hour's bookings, slot by slot, for the hall to expect them."""
+    config = office_config(g.user.office)
+    with swq().db.engine.connect() as conn:
+        slots = coming_hour(conn, g.user.office, swq().now())
+    return [
+        {
+            "time": f"{slot.start.astimezone(config.office.tz):%H:%M}",
+            "service": slot.service,
+            "name": pick(*_names(config, slot.service)),
+            "booked": slot.booked,
+            "checked_in": slot.checked_in,
+        }
+        for slot in slots
+    ]
+
+
+def _names(config: OfficeConfig, code: str) -> tuple[str, str]:
+    service = config.services.get(code)
+    return (service.name_th, service.name_en) if service else (code, code)
+
+
 def _context() -> dict[str, Any]:
     return {
         "hall": hall(g.user.office),
+        "coming": _coming(),
         "activity": {k: pick(*names) for k, names in ACTIVITY.items()},
         "minutes": minutes,
     }

@@ -165,6 +165,22 @@ class Driver:
         (button,) = [b for b in screen.ids.choices.children if b.code == code]
         self._touch(button)
 
+    def do_tap_key(self, key: str) -> None:
+        """A key of the check-in screen's keypad."""
+        (button,) = [b for b in self._screen("check_in").ids.keypad.children if b.text == key]
+        self._touch(button)
+
+    def do_scan(self, text: str) -> None:
+        """What a USB barcode scanner does: each character as a key press, then Enter, through
+        the window's own keyboard events."""
+        for ch in text:
+            Window.dispatch("on_key_down", ord(ch.lower()), 0, ch, [])
+            Window.dispatch("on_textinput", ch)
+            Window.dispatch("on_key_up", ord(ch.lower()), 0)
+        Window.dispatch("on_key_down", 13, 40, None, [])
+        Window.dispatch("on_key_up", 13, 40)
+        reply(ok=True)
+
     def do_tap_widget(self, screen: str, widget_id: str) -> None:
         self._touch(self._screen(screen).ids[widget_id])
 

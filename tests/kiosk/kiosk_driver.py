@@ -9,6 +9,8 @@ the Kivy app (the test sets SDL_VIDEODRIVER=offscreen and friends) and reads one
     tap_tile CODE                touch a service or agency tile of the home page shown
     tap_choice CODE              touch a priority or extra-service button
     tap_widget SCREEN ID         touch a widget by its kv id, e.g. `home language`
+    tap_key KEY                  touch a key of the check-in keypad
+    scan TEXT                    type TEXT and Enter as a USB barcode scanner does
     tap_result                   touch the result screen
     redraws SECONDS              count the frames drawn meanwhile
     catalogue PATH               take the office and services from a JSON file, not the server

@@ -33,6 +33,7 @@ PAGES = [
     "/admin/users",
     "/admin/devices",
     "/admin/kiosk",
+    "/admin/booking",
     "/admin/audit",
 ]
 

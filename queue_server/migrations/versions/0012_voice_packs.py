@@ -13,7 +13,7 @@ from alembic import op
 import queue_server.db.schema
 
 revision = "0012_voice_packs"
-down_revision = "0009"
+down_revision = "0010_booking"
 branch_labels = None
 depends_on = None
 
