@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from core.booking import APPOINTMENT
 from core.codec import TicketView
+from core.model import APPOINTMENT
 from kiosk.api import KioskApi, Refused, ServerUnreachable
 from kiosk.checkin import CodeEntry
 from kiosk.home_pages import (

@@ -166,7 +166,7 @@ def test_admin_page_sets_the_rules(database_url: str, office: Office, client: An
         3,
     )
     assert rule.closed_days == (date(2026, 12, 5), date(2026, 12, 10))
-    assert "appointment" in stored.config.priority.classes
+    assert "appointment" not in stored.config.priority.classes  # queued all the same
     page = client.get("/book/udn/B")
     assert page.status_code == 200 and "ชื่อ-นามสกุล" in page.get_data(as_text=True)
 
