@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, g, render_template
+from flask import Blueprint, Response, abort, g, render_template
 
 from queue_server.api.errors import ApiError
 from queue_server.auth import Role
@@ -76,6 +76,19 @@ def dashboard() -> str:
 def offices_fragment() -> str:
     """The dashboard's live part alone, for htmx to morph into the page."""
     return render_template("province_live_offices.html", **_context())
+
+
+@province_live.get("/admin/province/live/office/<code>")
+@require_user(Role.ADMIN)
+def office_fragment(code: str) -> str:
+    """One office's card alone: the dashboard redraws only the offices with news."""
+    province = signed_in_province()
+    for office, th, en in offices_of(province.code):
+        if office == code:
+            return render_template(
+                "province_live_office.html", o=OfficeNow(code, th, en, hall(code)), minutes=minutes
+            )
+    abort(403)  # not an office of their province
 
 
 @province_live.get("/admin/province/live/events")

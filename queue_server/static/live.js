@@ -4,6 +4,11 @@
 // something happened. Refreshes are spaced at least GAP ms apart (data-gap), the last event
 // always leads to one, and htmx keeps at most one request in flight (hx-sync).
 //
+// A page of several parts (the province dashboard: one per office) names the event field that
+// says which part changed (data-part-by) and marks each part (data-part, with its own hx-get
+// triggered by "live-part", a name of its own: the event bubbles up to the whole):
+// only the parts with news are redrawn; after a reconnect, or for a part not on the page, all.
+//
 // What the person is doing is theirs: inside [data-keep] the morph never touches a field's
 // value, a box's tick, an option's selection or an open <details>; focus stays where it is.
 (function () {
@@ -22,16 +27,29 @@
   if (!target) return;
   const gap = Number(target.dataset.gap || GAP);
   const types = target.dataset.events ? target.dataset.events.split(" ") : TYPES;
+  const partBy = target.dataset.partBy;
   let last = 0;
   let timer = null;
+  let parts = new Set();  // the parts to redraw, or null: all of it
 
   function refresh() {
     timer = null;
     last = Date.now();
-    htmx.trigger(target, "live");
+    const names = parts;
+    parts = new Set();
+    const found = names === null ? [] : [...names].map(
+      name => target.querySelector(`[data-part="${CSS.escape(String(name))}"]`));
+    if (names === null || found.some(element => element === null)) {
+      htmx.trigger(target, "live");
+    } else {
+      for (const element of found) htmx.trigger(element, "live-part");
+    }
   }
 
-  function changed() {
+  function changed(event) {
+    const part = partBy && event && event.data ? JSON.parse(event.data)[partBy] : undefined;
+    if (part === undefined || part === null) parts = null;
+    else if (parts !== null) parts.add(part);
     if (timer !== null) return;
     timer = setTimeout(refresh, Math.max(0, last + gap - Date.now()));
   }
@@ -50,8 +68,8 @@
   document.body.addEventListener("htmx:sendError", () => { if (offline) offline.hidden = false; });
   document.body.addEventListener("htmx:afterSettle", () => { if (offline) offline.hidden = true; });
 
-  window.swqLive = { refresh: changed };
+  window.swqLive = { refresh: () => changed() };
   const source = new EventSource(target.dataset.stream);
   for (const type of types) source.addEventListener(type, changed);
-  source.onopen = changed;  // after a reconnect, whatever was missed is drawn again
+  source.onopen = () => changed();  // after a reconnect, whatever was missed is drawn again
 })();

@@ -324,3 +324,7 @@ def test_the_province_dashboard_stream_names_the_office_with_news(
     finally:
         stream.close()
     assert news == b'event: office.changed\ndata: {"office":"kkn"}\n\n'
+    # The page then redraws that office's card alone; an office outside the province is refused.
+    card = page(web, "/admin/province/live/office/kkn")
+    assert 'id="office-kkn"' in card and '<b class="waiting">1</b>' in card
+    assert web.get("/admin/province/live/office/lpg").status_code == 403

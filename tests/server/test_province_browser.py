@@ -66,7 +66,12 @@ def test_a_ticket_issued_in_another_office_appears_without_a_reload(
 ) -> None:
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     sign_in(page, province.server.url, "udn", "boss")
-    page.goto(f"{province.server.url}/admin/province/live")
+    # The first drawing after the stream opens is the whole page; after that, only offices
+    # with news are asked for again.
+    with page.expect_request("**/admin/province/live/offices"):
+        page.goto(f"{province.server.url}/admin/province/live")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     kkn = page.locator("#office-kkn")
     expect(kkn.locator(".waiting")).to_have_text("0")
     expect(page.locator("#office-udn")).to_be_visible()
@@ -92,6 +97,8 @@ def test_a_ticket_issued_in_another_office_appears_without_a_reload(
     expect(kkn.locator(".serving")).to_have_text("1")
     expect(kkn.locator(".within")).to_have_text("100%")
     assert page.evaluate("window.notReloaded") is True
+    redrawn = [url.split("/admin/province/live/", 1)[1] for url in asked if "/live/" in url]
+    assert redrawn and set(redrawn) == {"office/kkn"}, asked
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "province-live-1366x900.png", full_page=True)
     # The province report draws the same call in its charts, offices side by side.
