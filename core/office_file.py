@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from core.model import (
     Service,
     WorkProfile,
 )
+from core.phone_settings import PhoneSettingError, PhoneSettings
 from core.routing import POLICIES
 from core.toml_table import (
     REQUIRED,
@@ -134,6 +135,7 @@ class OfficeFile:
     counters: tuple[Counter, ...] = ()
     officers: tuple[OfficerSpec, ...] = ()
     province: Province | None = None
+    phone: PhoneSettings = field(default_factory=PhoneSettings)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counters", tuple(self.counters))
@@ -464,6 +466,22 @@ def _priority(table: TomlTable | None) -> PrioritySettings:
         return PrioritySettings(weights=weights, **values)
 
 
+def _phone(table: TomlTable | None) -> PhoneSettings:
+    defaults = PhoneSettings()
+    if table is None:
+        return defaults
+    values = dict(
+        tickets=table.get_bool("tickets", defaults.tickets),
+        notify_ahead=table.get_int("notify_ahead", defaults.notify_ahead),
+        webhook_url=table.get_str("webhook_url", None),
+    )
+    table.finish()
+    try:
+        return PhoneSettings(**values)
+    except PhoneSettingError as exc:
+        raise table.fail(exc.key, exc.en, exc.th) from None
+
+
 def parse_office(data: Mapping[str, Any]) -> OfficeFile:
     """Build an OfficeFile from already-parsed TOML data."""
     root = TomlTable(dict(data), "", OfficeFileError)
@@ -480,6 +498,7 @@ def parse_office(data: Mapping[str, Any]) -> OfficeFile:
     officers = tuple(_officer(t) for t in root.tables("officers", required=False))
     priority = _priority(root.table("priority", required=False))
     province = _province(root.table("province", required=False))
+    phone = _phone(root.table("phone", required=False))
     root.finish()
     config = OfficeConfig(
         office=office,
@@ -489,7 +508,7 @@ def parse_office(data: Mapping[str, Any]) -> OfficeFile:
         policy=policy,
         transfer_keeps_place=keeps_place,
     )
-    return OfficeFile(config, counters, officers, province)
+    return OfficeFile(config, counters, officers, province, phone)
 
 
 def loads_office(text: str, source: str = "office file") -> OfficeFile:
@@ -600,6 +619,17 @@ def _priority_section(priority: PrioritySettings) -> str:
     )
 
 
+def _phone_section(phone: PhoneSettings) -> str:
+    return toml_section(
+        "[phone]",
+        {
+            "tickets": phone.tickets,
+            "notify_ahead": phone.notify_ahead,
+            "webhook_url": phone.webhook_url,
+        },
+    )
+
+
 def dumps_office(office: OfficeFile) -> str:
     """The office as TOML text that `loads_office` reads back into an equal OfficeFile.
 
@@ -616,4 +646,6 @@ def dumps_office(office: OfficeFile) -> str:
     ]
     if office.province is not None:
         sections.append(_province_section(office.province))
+    if office.phone != PhoneSettings():
+        sections.append(_phone_section(office.phone))
     return "\n".join(sections)

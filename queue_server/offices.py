@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from core.errors import InvalidRequest, NotFound
 from core.model import Counter
 from core.office_file import OfficeFile, OfficerSpec, Province
+from core.phone_settings import PhoneSettings, stored_phone
 from queue_server.auth import hash_password, password_matches
 from queue_server.db import schema as t
 from queue_server.db.database import read_config
@@ -69,7 +70,25 @@ def read_office(conn: sa.Connection, code: str) -> OfficeFile:
             for u in users
         ),
         province=read_province(conn, code),
+        phone=read_phone(conn, code),
     )
+
+
+def read_phone(conn: sa.Connection, office: str) -> PhoneSettings:
+    stored = conn.execute(
+        sa.select(t.offices.c.phone).where(t.offices.c.code == office)
+    ).scalar_one_or_none()
+    return stored_phone(stored)
+
+
+def write_phone(conn: sa.Connection, office: str, phone: PhoneSettings) -> bool:
+    """Store the office's phone settings; True when they changed."""
+    if read_phone(conn, office) == phone:
+        return False
+    conn.execute(
+        sa.update(t.offices).where(t.offices.c.code == office).values(phone=phone.to_json())
+    )
+    return True
 
 
 def read_province(conn: sa.Connection, office: str) -> Province | None:
@@ -174,6 +193,7 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
         conn.execute(sa.insert(t.offices).values({**office_to_row(office.config), "version": 1}))
         _write_configuration(conn, office, previous=None)
         _write_province(conn, code, office.province)
+        write_phone(conn, code, office.phone)
         write_officers(conn, code, office.officers)
         return True
     previous = read_office(conn, code)
@@ -187,7 +207,9 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
         )
         _write_configuration(conn, office, previous)
     province_changed = _write_province(conn, code, office.province)
-    return write_officers(conn, code, office.officers) or config_changed or province_changed
+    phone_changed = write_phone(conn, code, office.phone)
+    officers_changed = write_officers(conn, code, office.officers)
+    return officers_changed or config_changed or province_changed or phone_changed
 
 
 def _check_removals(

@@ -12,6 +12,7 @@ from queue_server.web import (
     admin_devices,
     admin_kiosk,
     admin_office,
+    admin_phone,
     admin_services,
     admin_users,
 )
@@ -28,6 +29,7 @@ def admin_blueprint() -> Blueprint:
         admin_users,
         admin_devices,
         admin_kiosk,
+        admin_phone,
         admin_audit,
     ):
         pages.add_routes(admin)

@@ -90,7 +90,11 @@ def board() -> str:
     overrides = sound_overrides()
     doc = board_document(swq().db, office, swq().now(), int(current_app.config["BOARD_CALLS"]))
     sound = {"office": office_sound(office), "board": overrides}
-    return render_template("board.html", office=office, doc=doc, lang=lang, sound=sound)
+    # ?phone_qr=1: today's phone-ticket QR in a corner (the office must have phone tickets on).
+    phone_qr = request.args.get("phone_qr") == "1"
+    return render_template(
+        "board.html", office=office, doc=doc, lang=lang, sound=sound, phone_qr=phone_qr
+    )
 
 
 @board_page.get("/voice/<path:clip>")

@@ -1,0 +1,148 @@
+"""Notices for the office's webhook, written in the transaction of the change that causes them.
+
+A citizen who gave a contact (queue_server.notify) is told twice at most: "near" once their
+ticket has `ahead` people or fewer before it, "called" when a counter calls it. The outbox row
+and the subscription's "sent" mark commit with the call, the cancel or the transfer that moved
+the queue, so a notice is never lost to a crash and never written twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from core import services
+from core.codec import iso
+from core.events import Event, TicketCalled, TicketEvent, TicketTransferred
+from core.model import OfficeConfig, Ticket
+from core.phone_settings import stored_phone
+from queue_server.db import schema as t
+
+if TYPE_CHECKING:
+    from queue_server.db.uow import SqlUnitOfWork
+
+NEAR, CALLED = "near", "called"
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+# Events after which someone may have moved up a queue (issuing only ever adds behind or ahead).
+MOVING = {"ticket.called", "ticket.cancelled", "ticket.transferred"}
+
+
+def write_notices(uow: SqlUnitOfWork, config: OfficeConfig, events: Sequence[Event]) -> None:
+    moved = [e for e in events if e.type in MOVING and isinstance(e, TicketEvent)]
+    if not moved:
+        return
+    affected = {e.service for e in moved}
+    affected |= {e.from_service for e in moved if isinstance(e, TicketTransferred)}
+    conn = uow.connection
+    s = t.notice_subscriptions.c
+    subscribed = conn.execute(
+        sa.select(s.ticket_id, s.contact, s.ahead, s.near_sent, s.called_sent).where(
+            s.office == uow.office,
+            s.service.in_(affected) | s.ticket_id.in_([e.ticket_id for e in moved]),
+            ~s.called_sent,
+        )
+    ).all()
+    if not subscribed or stored_phone(_phone(conn, uow.office)).webhook_url is None:
+        return
+    calls = {e.ticket_id: e for e in moved if isinstance(e, TicketCalled)}
+    at = max(e.at for e in moved)
+    for row in subscribed:
+        ticket = uow.tickets.get(row.ticket_id)
+        call = calls.get(row.ticket_id)
+        if call is not None:
+            _write(uow, config, ticket, CALLED, row.contact, call.at, counter=call.counter)
+        elif not row.near_sent:
+            notify_if_near(uow, config, ticket, row.contact, row.ahead, at)
+
+
+def notify_if_near(
+    uow: SqlUnitOfWork,
+    config: OfficeConfig,
+    ticket: Ticket,
+    contact: str,
+    ahead: int,
+    at: datetime,
+) -> bool:
+    """Write the "near" notice when the waiting ticket has `ahead` people or fewer before it."""
+    if ticket.status.value != "waiting":
+        return False
+    where = services.position(uow, config, ticket)
+    if where.people_ahead > ahead:
+        return False
+    _write(uow, config, ticket, NEAR, contact, at, people_ahead=where.people_ahead)
+    return True
+
+
+def subscribe(uow: SqlUnitOfWork, ticket_id: str, contact: str, ahead: int, at: datetime) -> None:
+    """Tell this ticket's holder through the webhook (their contact given), in `uow`'s
+    transaction; a ticket already near is told at once."""
+    ticket = uow.tickets.get(ticket_id)
+    s = t.notice_subscriptions.c
+    conn = uow.connection
+    conn.execute(sa.delete(t.notice_subscriptions).where(s.ticket_id == ticket_id))
+    conn.execute(
+        sa.insert(t.notice_subscriptions).values(
+            ticket_id=ticket_id,
+            office=uow.office,
+            service=ticket.service,
+            contact=contact,
+            ahead=ahead,
+        )
+    )
+    notify_if_near(uow, uow.config(uow.office), ticket, contact, ahead, at)
+
+
+def _phone(conn: sa.Connection, office: str) -> Any:
+    return conn.execute(
+        sa.select(t.offices.c.phone).where(t.offices.c.code == office)
+    ).scalar_one_or_none()
+
+
+def _write(
+    uow: SqlUnitOfWork,
+    config: OfficeConfig,
+    ticket: Ticket,
+    kind: str,
+    contact: str,
+    at: datetime,
+    *,
+    counter: str | None = None,
+    people_ahead: int = 0,
+) -> None:
+    service = config.service(ticket.service)
+    counter_row = uow.counters.get(uow.office, counter) if counter else None
+    payload = {
+        "kind": kind,
+        "ticket": ticket.number,
+        "office": uow.office,
+        "office_name_th": config.office.name_th,
+        "office_name_en": config.office.name_en,
+        "service": service.code,
+        "service_name_th": service.name_th,
+        "service_name_en": service.name_en,
+        "counter": counter,
+        "counter_name_th": counter_row.name_th if counter_row else None,
+        "counter_name_en": counter_row.name_en if counter_row else None,
+        "people_ahead": people_ahead,
+        "at": iso(at, config.office.tz),
+    }
+    conn = uow.connection
+    conn.execute(
+        sa.insert(t.notice_outbox).values(
+            office=uow.office,
+            ticket_id=ticket.id,
+            kind=kind,
+            payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            contact=contact,
+            created_at=at,
+            state=PENDING,
+            next_attempt_at=at,
+        )
+    )
+    sent = {"near_sent": True} if kind == NEAR else {"near_sent": True, "called_sent": True}
+    s = t.notice_subscriptions.c
+    conn.execute(sa.update(t.notice_subscriptions).where(s.ticket_id == ticket.id).values(sent))
