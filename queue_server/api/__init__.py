@@ -12,6 +12,14 @@ spec = ApiSpec(title="swq queue server", version="1")
 
 def blueprint() -> Blueprint:
     """The blueprint with every route module imported (they register on `bp`)."""
-    from queue_server.api import counters, desk, office, public, reprint, tickets  # noqa: F401
+    from queue_server.api import (  # noqa: F401
+        counters,
+        desk,
+        notices,
+        office,
+        public,
+        reprint,
+        tickets,
+    )
 
     return bp

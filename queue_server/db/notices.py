@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 NEAR, CALLED = "near", "called"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 # Events after which someone may have moved up a queue (issuing only ever adds behind or ahead).
+GONE = ("done", "cancelled", "no_show")
 MOVING = {"ticket.called", "ticket.cancelled", "ticket.transferred"}
 
 
@@ -53,7 +54,10 @@ def write_notices(uow: SqlUnitOfWork, config: OfficeConfig, events: Sequence[Eve
     for row in subscribed:
         ticket = uow.tickets.get(row.ticket_id)
         call = calls.get(row.ticket_id)
-        if call is not None:
+        if ticket.status.value in GONE:
+            # Left the queue without a call: nothing more to say, so the contact goes now.
+            conn.execute(sa.delete(t.notice_subscriptions).where(s.ticket_id == ticket.id))
+        elif call is not None:
             _write(uow, config, ticket, CALLED, row.contact, call.at, counter=call.counter)
         elif not row.near_sent:
             notify_if_near(uow, config, ticket, row.contact, row.ahead, at)
@@ -78,22 +82,32 @@ def notify_if_near(
 
 
 def subscribe(uow: SqlUnitOfWork, ticket_id: str, contact: str, ahead: int, at: datetime) -> None:
-    """Tell this ticket's holder through the webhook (their contact given), in `uow`'s
-    transaction; a ticket already near is told at once."""
+    """Tell this ticket's holder through the webhook, in `uow`'s transaction. A ticket already
+    near is told at once; asking again changes the contact and the number, never re-sends."""
     ticket = uow.tickets.get(ticket_id)
     s = t.notice_subscriptions.c
     conn = uow.connection
-    conn.execute(sa.delete(t.notice_subscriptions).where(s.ticket_id == ticket_id))
-    conn.execute(
-        sa.insert(t.notice_subscriptions).values(
-            ticket_id=ticket_id,
-            office=uow.office,
-            service=ticket.service,
-            contact=contact,
-            ahead=ahead,
+    near_sent = conn.execute(
+        sa.select(s.near_sent).where(s.ticket_id == ticket_id)
+    ).scalar_one_or_none()
+    if near_sent is None:
+        conn.execute(
+            sa.insert(t.notice_subscriptions).values(
+                ticket_id=ticket_id,
+                office=uow.office,
+                service=ticket.service,
+                contact=contact,
+                ahead=ahead,
+            )
         )
-    )
-    notify_if_near(uow, uow.config(uow.office), ticket, contact, ahead, at)
+    else:
+        conn.execute(
+            sa.update(t.notice_subscriptions)
+            .where(s.ticket_id == ticket_id)
+            .values(contact=contact, ahead=ahead)
+        )
+    if not near_sent:
+        notify_if_near(uow, uow.config(uow.office), ticket, contact, ahead, at)
 
 
 def _phone(conn: sa.Connection, office: str) -> Any:
@@ -143,6 +157,9 @@ def _write(
             next_attempt_at=at,
         )
     )
-    sent = {"near_sent": True} if kind == NEAR else {"near_sent": True, "called_sent": True}
+    # After the call nothing more is sent: the subscription keeps no contact from then on.
+    sent: dict[str, Any] = {"near_sent": True}
+    if kind == CALLED:
+        sent.update(called_sent=True, contact="")
     s = t.notice_subscriptions.c
     conn.execute(sa.update(t.notice_subscriptions).where(s.ticket_id == ticket.id).values(sent))
