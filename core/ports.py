@@ -9,6 +9,7 @@ from typing import Protocol
 
 from core.events import Event
 from core.model import Counter, OfficeConfig, Ticket
+from core.notices import Delivery, Notice
 from core.routing import QueueHead
 
 
@@ -71,6 +72,13 @@ class TicketRepository(Protocol):
         """(counter, seconds at the counter) of the last `limit` finished tickets of the service,
         oldest first."""
         ...
+
+
+class Notifier(Protocol):
+    """Tells a citizen who left the hall about their ticket (an SMS gateway, a messaging
+    account). One call is one try: it never raises for the receiver's failures, it says them."""
+
+    def send(self, notice: Notice) -> Delivery: ...
 
 
 class CounterRepository(Protocol):

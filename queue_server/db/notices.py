@@ -25,7 +25,8 @@ from queue_server.db import schema as t
 if TYPE_CHECKING:
     from queue_server.db.uow import SqlUnitOfWork
 
-NEAR, CALLED = "near", "called"
+from core.notices import CALLED, NEAR
+
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 # Events after which someone may have moved up a queue (issuing only ever adds behind or ahead).
 GONE = ("done", "cancelled", "no_show")
