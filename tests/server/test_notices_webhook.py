@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -27,6 +28,7 @@ from queue_server.db.outbox import RetryPolicy, claim
 from queue_server.notify.sender import deliver_due
 from queue_server.notify.webhook import WebhookNotifier
 from queue_server.offices import write_phone
+from queue_server.web.phone_qr import day_token
 from tests.server.conftest import Office, load_test_office
 from tests.server.people import add_user, sign_in
 from tests.server.processes import ServerProcess
@@ -234,7 +236,7 @@ def test_the_server_sends_what_a_citizen_asked_for_on_the_status_page(
     with engine.begin() as conn:
         write_phone(conn, office.code, PhoneSettings(webhook_url=gateway.url))
     engine.dispose()
-    env = {"SWQ_NOTICE_POLL_S": "0.1"}
+    env = {"SWQ_NOTICE_POLL_S": "0.1", "SWQ_SECRET_KEY": "notices-test"}
     server = ServerProcess(sqlite_url, log_path=tmp_path / "server.log", env=env).start()
     try:
         mine = requests.post(
@@ -250,9 +252,23 @@ def test_the_server_sends_what_a_citizen_asked_for_on_the_status_page(
         body, _ = gateway.received[0]
         assert (body["kind"], body["ticket"], body["contact"]) == ("near", "C001", CONTACT)
         page.close()
+
+        # A ticket taken on a phone with a contact: told too, from the same transaction.
+        gateway.arrived.clear()
+        today = datetime.now(ZoneInfo("Asia/Bangkok")).date()
+        token = day_token("notices-test", office.code, today)
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        phone.goto(f"{server.url}/phone/{office.code}/{token}")
+        phone.locator("#contact").fill("0811111111")
+        phone.locator("#take").click()
+        expect(phone.locator("#number")).to_have_text("A001")
+        assert gateway.arrived.wait(10)
+        body, _ = gateway.received[1]
+        assert (body["kind"], body["ticket"], body["contact"]) == ("near", "A001", "0811111111")
+        phone.close()
     finally:
         server.stop()
-    assert len(gateway.received) == 1
+    assert len(gateway.received) == 2
     assert CONTACT not in (tmp_path / "server.log").read_text()
 
 

@@ -4,12 +4,15 @@ same browser are refused clearly, and an office that switched phone tickets off 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from flask import Flask
+from flask.testing import FlaskClient
 from playwright.sync_api import Browser, expect
 
 from queue_server.web.phone_qr import day_token
@@ -117,3 +120,36 @@ def test_yesterdays_qr_refuses_in_thai_and_english(
     refused = requests.post(_door(srv, office, days_ago=1), data={"service": "A"}, timeout=10)
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "qr_expired"
+
+
+def _form_token(client: FlaskClient, door: str) -> str:
+    page = client.get(door).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def test_phone_tickets_are_limited_per_address(app: Flask, office: Office) -> None:
+    app.config["PHONE_RATE_LIMIT"] = 2
+    today = datetime.now(ZoneInfo("Asia/Bangkok")).date()
+    door = f"/phone/{office.code}/{day_token(str(app.secret_key), office.code, today)}"
+    answers = []
+    for _ in range(3):  # three browsers (each its own cookies) behind one address
+        phone = app.test_client()
+        csrf = _form_token(phone, door)
+        answers.append(phone.post(door, data={"service": "A", "csrf_token": csrf}))
+    assert [a.status_code for a in answers] == [303, 303, 429]
+    assert answers[2].json["error"]["message_th"].startswith("มีการรับบัตรคิวจากเครือข่ายนี้ถี่เกินไป")
+    assert count_rows(app.config["DATABASE_URL"], "tickets") == 2
+    # A form without its token takes nothing.
+    stale = app.test_client().post(door, data={"service": "A"})
+    assert stale.status_code == 400
+
+
+def test_the_board_shows_todays_qr_when_asked(client: FlaskClient, office: Office) -> None:
+    assert 'id="phone-qr"' not in client.get(f"/board?office={office.code}").get_data(as_text=True)
+    board = client.get(f"/board?office={office.code}&phone_qr=1").get_data(as_text=True)
+    assert f'src="/phone-qr/{office.code}"' in board
+    image = client.get(f"/phone-qr/{office.code}")
+    assert image.status_code == 200 and image.mimetype == "image/svg+xml"
+    assert image.get_data(as_text=True).startswith("<svg")
