@@ -45,6 +45,13 @@ class RetryPolicy:
 
 def claim(db: Database, now: datetime, policy: RetryPolicy, limit: int = 20) -> list[Claimed]:
     o = t.notice_outbox.c
+    # A plain read first: an idle sender never takes SQLite's write lock, nor a PostgreSQL lock.
+    with db.engine.connect() as conn:
+        anything = conn.execute(
+            sa.select(o.id).where(o.state == PENDING, o.next_attempt_at <= now).limit(1)
+        ).first()
+    if anything is None:
+        return []
     due = (
         sa.select(o.id, o.office, o.kind, o.payload, o.contact, o.attempts)
         .where(o.state == PENDING, o.next_attempt_at <= now)

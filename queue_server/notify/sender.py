@@ -5,11 +5,12 @@ it is for (the contact): the server's logs hold no personal data."""
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 import requests
 
@@ -76,6 +77,7 @@ class NoticeSender:
         self.timeout_s = float(settings["NOTICE_TIMEOUT_S"])
         self.session = requests.Session()
         self._stop = threading.Event()
+        self._lock: IO[bytes] | None = None
         self._thread = threading.Thread(target=self._run, name="swq-notice-sender", daemon=True)
 
     def notifier_for(self, url: str) -> Notifier:
@@ -90,8 +92,29 @@ class NoticeSender:
         if self._thread.is_alive():
             self._thread.join(timeout=self.timeout_s + 5)
         self.session.close()
+        if self._lock is not None:
+            self._lock.close()  # releases the lock: another process's sender takes over
+
+    def sends(self) -> bool:
+        """Whether this process may send now. On SQLite one process sends: the one holding the
+        lock file beside the database (the others keep trying, so one takes over when it
+        stops). On PostgreSQL every process sends."""
+        if not self.db.sqlite:
+            return True
+        if self._lock is None:
+            path = self.db.engine.url.database
+            if not path or path == ":memory:":
+                return True
+            self._lock = open(f"{path}.sender-lock", "a+b")  # noqa: SIM115 (held while running)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
     def _run(self) -> None:
+        while not self._stop.is_set() and not self.sends():
+            self._stop.wait(self.poll_s * 10)
         while not self._stop.is_set():
             try:
                 busy = deliver_due(self.db, self.clock, self.policy, self.notifier_for)

@@ -25,6 +25,7 @@ from queue_server.board_sound import MAX_REPEAT, stored_sound
 from queue_server.db import schema as t
 from queue_server.extension import swq
 from queue_server.live.board import board_document
+from queue_server.offices import read_phone
 
 board_page = Blueprint("board_page", __name__)
 # chime.wav, th/A.wav, en/19.wav: the names display/voice/README.md lists, nothing else.
@@ -67,6 +68,11 @@ def sound_overrides() -> dict[str, Any]:
     return found
 
 
+def phone_tickets_on(office: str) -> bool:
+    with swq().db.engine.connect() as conn:
+        return read_phone(conn, office).tickets
+
+
 def office_sound(office: str) -> dict[str, Any]:
     with swq().db.engine.connect() as conn:
         stored = conn.execute(
@@ -90,8 +96,8 @@ def board() -> str:
     overrides = sound_overrides()
     doc = board_document(swq().db, office, swq().now(), int(current_app.config["BOARD_CALLS"]))
     sound = {"office": office_sound(office), "board": overrides}
-    # ?phone_qr=1: today's phone-ticket QR in a corner (the office must have phone tickets on).
-    phone_qr = request.args.get("phone_qr") == "1"
+    # ?phone_qr=1: today's phone-ticket QR in a corner, while the office has phone tickets on.
+    phone_qr = request.args.get("phone_qr") == "1" and phone_tickets_on(office)
     return render_template(
         "board.html", office=office, doc=doc, lang=lang, sound=sound, phone_qr=phone_qr
     )

@@ -46,10 +46,6 @@ CONTACT = re.compile(r"[0-9A-Za-z+@._\- ]{3,100}")
 class PhoneTicketHeld(Exception):
     """This browser's earlier phone ticket is still in the queue."""
 
-    def __init__(self, ticket_id: str) -> None:
-        super().__init__("a phone ticket is still active")
-        self.ticket_id = ticket_id
-
 
 def _lang() -> str:
     return "en" if request.args.get("lang") == "en" else "th"
@@ -132,17 +128,18 @@ def _page(config: OfficeConfig, phone: PhoneSettings, status: int = 200, **extra
     return html, status
 
 
+class ContactRefused(Exception):
+    th = "ช่องทางติดต่อ: หมายเลขโทรศัพท์หรือชื่อบัญชี 3 ถึง 100 ตัว (ตัวเลข ตัวอักษร หรือ + @ . _ -)"
+    en = "Contact: a phone number or account name of 3 to 100 letters, digits or + @ . _ -"
+
+
 def _contact() -> str | None:
+    """The contact the citizen typed (None: none); ContactRefused says what is wrong."""
     contact = " ".join(request.form.get("contact", "").split())
     if not contact:
         return None
     if not CONTACT.fullmatch(contact):
-        raise ApiError(
-            400,
-            "bad_contact",
-            "Contact: a phone number or account name of 3 to 100 letters, digits or + @ . _ -",
-            "ช่องทางติดต่อ: หมายเลขโทรศัพท์หรือชื่อบัญชี 3 ถึง 100 ตัว (ตัวเลข ตัวอักษร หรือ + @ . _ -)",
-        )
+        raise ContactRefused()
     return contact
 
 
@@ -154,9 +151,8 @@ def _record(
     def write(uow: SqlUnitOfWork) -> None:
         conn = uow.connection
         # Under the office's write lock: of two taps at once, the second sees the first.
-        held = _held(conn, browser)
-        if held is not None:
-            raise PhoneTicketHeld(held[0])
+        if _held(conn, browser) is not None:
+            raise PhoneTicketHeld()
         now = swq().now()
         conn.execute(sa.delete(t.phone_tickets).where(t.phone_tickets.c.browser_hash == browser))
         conn.execute(
@@ -186,7 +182,10 @@ def phone(office: str, token: str) -> Any:
                 "This page was open too long; please try again.",
             ),
         )
-    contact = _contact() if settings.webhook_url else None
+    try:
+        contact = _contact() if settings.webhook_url else None
+    except ContactRefused:
+        return _page(config, settings, 422, error=(ContactRefused.th, ContactRefused.en))
     cookie = request.cookies.get(COOKIE) or secrets.token_urlsafe(24)
     browser = hashlib.sha256(cookie.encode()).hexdigest()
     ticket_id = uuid.uuid4().hex

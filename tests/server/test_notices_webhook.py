@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, expect
 from core.phone_settings import PhoneSettings
 from queue_server.db.engine import make_engine
 from queue_server.db.outbox import RetryPolicy, claim
-from queue_server.notify.sender import deliver_due
+from queue_server.notify.sender import NoticeSender, deliver_due
 from queue_server.notify.webhook import WebhookNotifier
 from queue_server.offices import write_phone
 from queue_server.web.phone_qr import day_token
@@ -290,3 +290,18 @@ def test_a_claimed_notice_is_not_claimed_again_until_its_lease_ends(
     # Its sender died: after the lease another takes it over, as the next try.
     again = claim(db, now + timedelta(seconds=60), POLICY)
     assert [c.attempt for c in again] == [2]
+
+
+def test_on_sqlite_one_process_sends_and_another_takes_over(app: Flask) -> None:
+    db = app.extensions["swq"].db
+    first = NoticeSender(db, lambda: datetime.now(UTC), app.config)
+    second = NoticeSender(db, lambda: datetime.now(UTC), app.config)
+    try:
+        assert first.sends()
+        # PostgreSQL: every process sends (claims skip each other's rows); SQLite: one at a time.
+        assert second.sends() is not db.sqlite
+        first.stop()
+        assert second.sends()
+    finally:
+        first.stop()
+        second.stop()
