@@ -33,6 +33,41 @@ GONE = ("done", "cancelled", "no_show")
 MOVING = {"ticket.called", "ticket.cancelled", "ticket.transferred"}
 
 
+def _subscribed() -> sa.Select[Any]:
+    """The office's subscriptions that a change of `services` or of tickets `ids` may concern,
+    with their ticket's state and a lower bound of the people ahead of it: the waiting tickets of
+    its own service and class queued before it always go first. Only a ticket that bound lets
+    through costs the exact count (the policy's, as the status page shows it). Built once, so
+    the call path does not compile it again."""
+    s = t.notice_subscriptions.c
+    mine, other = t.tickets.alias("mine"), t.tickets.alias("other")
+    at_least = (
+        sa.select(sa.func.count())
+        .select_from(other)
+        .where(
+            other.c.office == mine.c.office,
+            other.c.status == "waiting",
+            other.c.service == mine.c.service,
+            other.c.priority == mine.c.priority,
+            other.c.queued_at < mine.c.queued_at,
+        )
+        .scalar_subquery()
+    )
+    return (
+        sa.select(s.ticket_id, s.contact, s.ahead, s.near_sent, mine.c.status, at_least)
+        .join_from(t.notice_subscriptions, mine, mine.c.id == s.ticket_id)
+        .where(
+            s.office == sa.bindparam("office"),
+            s.service.in_(sa.bindparam("services", expanding=True))
+            | s.ticket_id.in_(sa.bindparam("ids", expanding=True)),
+            ~s.called_sent,
+        )
+    )
+
+
+SUBSCRIBED = _subscribed()
+
+
 def write_notices(uow: SqlUnitOfWork, config: OfficeConfig, events: Sequence[Event]) -> None:
     moved = [e for e in events if e.type in MOVING and isinstance(e, TicketEvent)]
     if not moved:
@@ -42,26 +77,23 @@ def write_notices(uow: SqlUnitOfWork, config: OfficeConfig, events: Sequence[Eve
     conn = uow.connection
     s = t.notice_subscriptions.c
     subscribed = conn.execute(
-        sa.select(s.ticket_id, s.contact, s.ahead, s.near_sent, s.called_sent).where(
-            s.office == uow.office,
-            s.service.in_(affected) | s.ticket_id.in_([e.ticket_id for e in moved]),
-            ~s.called_sent,
-        )
+        SUBSCRIBED,
+        {"office": uow.office, "services": sorted(affected), "ids": [e.ticket_id for e in moved]},
     ).all()
     if not subscribed or stored_phone(_phone(conn, uow.office)).webhook_url is None:
         return
     calls = {e.ticket_id: e for e in moved if isinstance(e, TicketCalled)}
     at = max(e.at for e in moved)
-    for row in subscribed:
-        ticket = uow.tickets.get(row.ticket_id)
-        call = calls.get(row.ticket_id)
-        if ticket.status.value in GONE:
+    for ticket_id, contact, ahead, near_sent, status, lower_bound in subscribed:
+        call = calls.get(ticket_id)
+        if status in GONE:
             # Left the queue without a call: nothing more to say, so the contact goes now.
-            conn.execute(sa.delete(t.notice_subscriptions).where(s.ticket_id == ticket.id))
+            conn.execute(sa.delete(t.notice_subscriptions).where(s.ticket_id == ticket_id))
         elif call is not None:
-            _write(uow, config, ticket, CALLED, row.contact, call.at, counter=call.counter)
-        elif not row.near_sent:
-            notify_if_near(uow, config, ticket, row.contact, row.ahead, at)
+            ticket = uow.tickets.get(ticket_id)
+            _write(uow, config, ticket, CALLED, contact, call.at, counter=call.counter)
+        elif not near_sent and status == "waiting" and lower_bound <= ahead:
+            notify_if_near(uow, config, uow.tickets.get(ticket_id), contact, ahead, at)
 
 
 def notify_if_near(
@@ -75,10 +107,12 @@ def notify_if_near(
     """Write the "near" notice when the waiting ticket has `ahead` people or fewer before it."""
     if ticket.status.value != "waiting":
         return False
-    where = services.position(uow, config, ticket)
-    if where.people_ahead > ahead:
+    # Only the count of the status page's "people ahead", not its wait estimate: one query.
+    shifts = services.ahead_shifts(config, ticket.service, ticket.priority)
+    people_ahead = uow.tickets.people_ahead(ticket, shifts)
+    if people_ahead > ahead:
         return False
-    _write(uow, config, ticket, NEAR, contact, at, people_ahead=where.people_ahead)
+    _write(uow, config, ticket, NEAR, contact, at, people_ahead=people_ahead)
     return True
 
 
