@@ -44,21 +44,20 @@ def notices(ticket_id: str, query: StatusQuery, body: NoticeRequest) -> Response
         office = conn.execute(
             sa.select(t.tickets.c.office).where(t.tickets.c.id == ticket_id)
         ).scalar_one_or_none()
-        if office is None:
-            raise _not_found(ticket_id)
-        phone = read_phone(conn, office)
-    if phone.webhook_url is None:
-        raise ApiError(
-            409,
-            "no_notices",
-            "this office sends no notices; keep the status page open to be told",
-            "สำนักงานนี้ไม่ได้ส่งการแจ้งเตือน กรุณาเปิดหน้าสถานะคิวไว้เพื่อรับการแจ้งเตือน",
-        )
-    ahead = phone.notify_ahead if body.ahead is None else body.ahead
+    if office is None:
+        raise _not_found(ticket_id)
     with SqlUnitOfWork(db, office) as uow:
         ticket = uow.tickets.get(ticket_id)
         if not hmac.compare_digest(ticket.status_key.encode(), query.key.encode()):
             raise _not_found(ticket_id)
+        phone = read_phone(uow.connection, office)
+        if phone.webhook_url is None:
+            raise ApiError(
+                409,
+                "no_notices",
+                "this office sends no notices; keep the status page open to be told",
+                "สำนักงานนี้ไม่ได้ส่งการแจ้งเตือน กรุณาเปิดหน้าสถานะคิวไว้เพื่อรับการแจ้งเตือน",
+            )
         if ticket.status.value != "waiting":
             raise ApiError(
                 409,
@@ -66,6 +65,7 @@ def notices(ticket_id: str, query: StatusQuery, body: NoticeRequest) -> Response
                 "the ticket is no longer waiting",
                 "บัตรคิวนี้ไม่ได้อยู่ระหว่างรอเรียกแล้ว",
             )
+        ahead = phone.notify_ahead if body.ahead is None else body.ahead
         subscribe(uow, ticket_id, body.contact, ahead, swq().now())
         uow.commit()
     return jsonify(NoticeOut(ticket_id=ticket_id, ahead=ahead).model_dump())

@@ -19,17 +19,17 @@ from core import services
 from core.codec import iso
 from core.events import Event, TicketCalled, TicketEvent, TicketTransferred
 from core.model import OfficeConfig, Ticket
+from core.notices import CALLED, NEAR
 from core.phone_settings import stored_phone
 from queue_server.db import schema as t
 
 if TYPE_CHECKING:
     from queue_server.db.uow import SqlUnitOfWork
 
-from core.notices import CALLED, NEAR
-
 PENDING, SENT, FAILED = "pending", "sent", "failed"
-# Events after which someone may have moved up a queue (issuing only ever adds behind or ahead).
+# Ticket states after which nothing more is said.
 GONE = ("done", "cancelled", "no_show")
+# Events after which someone may have moved up a queue (issuing only ever adds behind or ahead).
 MOVING = {"ticket.called", "ticket.cancelled", "ticket.transferred"}
 
 
@@ -76,6 +76,14 @@ def write_notices(uow: SqlUnitOfWork, config: OfficeConfig, events: Sequence[Eve
     affected |= {e.from_service for e in moved if isinstance(e, TicketTransferred)}
     conn = uow.connection
     s = t.notice_subscriptions.c
+    for event in moved:
+        if isinstance(event, TicketTransferred):
+            # Later calls of its new service concern it now.
+            conn.execute(
+                sa.update(t.notice_subscriptions)
+                .where(s.ticket_id == event.ticket_id)
+                .values(service=event.service)
+            )
     subscribed = conn.execute(
         SUBSCRIBED,
         {"office": uow.office, "services": sorted(affected), "ids": [e.ticket_id for e in moved]},

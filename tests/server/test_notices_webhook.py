@@ -305,3 +305,17 @@ def test_on_sqlite_one_process_sends_and_another_takes_over(app: Flask) -> None:
     finally:
         first.stop()
         second.stop()
+
+
+def test_asking_for_notices_without_a_webhook_or_the_key_is_refused(
+    client: FlaskClient, office: Office
+) -> None:
+    mine = issue(client, office)
+    wrong = client.post(
+        f"/api/v1/tickets/{mine['id']}/notices?key=guess", json={"contact": CONTACT}
+    )
+    assert wrong.status_code == 404
+    refused = _subscribe(client, mine, contact=CONTACT)
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "no_notices"
+    assert refused.json["error"]["message_th"].startswith("สำนักงานนี้ไม่ได้ส่งการแจ้งเตือน")
