@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from os import PathLike
 from typing import Any
@@ -34,6 +34,7 @@ from core.model import (
     Service,
     WorkProfile,
 )
+from core.phone_settings import PhoneSettingError, PhoneSettings
 from core.routing import POLICIES
 from core.toml_table import (
     REQUIRED,
@@ -201,6 +202,7 @@ class OfficeFile:
     province: Province | None = None
     kiosk: KioskSettings | None = None
     booking: OfficeBooking | None = None
+    phone: PhoneSettings = field(default_factory=PhoneSettings)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counters", tuple(self.counters))
@@ -617,6 +619,22 @@ def _booking(table: TomlTable | None) -> OfficeBooking | None:
         return OfficeBooking(BookingSettings(**values), dict(rules))
 
 
+def _phone(table: TomlTable | None) -> PhoneSettings:
+    defaults = PhoneSettings()
+    if table is None:
+        return defaults
+    values = dict(
+        tickets=table.get_bool("tickets", defaults.tickets),
+        notify_ahead=table.get_int("notify_ahead", defaults.notify_ahead),
+        webhook_url=table.get_str("webhook_url", None),
+    )
+    table.finish()
+    try:
+        return PhoneSettings(**values)
+    except PhoneSettingError as exc:
+        raise table.fail(exc.key, exc.en, exc.th) from None
+
+
 def parse_office(data: Mapping[str, Any]) -> OfficeFile:
     """Build an OfficeFile from already-parsed TOML data."""
     root = TomlTable(dict(data), "", OfficeFileError)
@@ -635,6 +653,7 @@ def parse_office(data: Mapping[str, Any]) -> OfficeFile:
     province = _province(root.table("province", required=False))
     kiosk = _kiosk(root.table("kiosk", required=False))
     booking = _booking(root.table("booking", required=False))
+    phone = _phone(root.table("phone", required=False))
     root.finish()
     config = OfficeConfig(
         office=office,
@@ -644,7 +663,7 @@ def parse_office(data: Mapping[str, Any]) -> OfficeFile:
         policy=policy,
         transfer_keeps_place=keeps_place,
     )
-    return OfficeFile(config, counters, officers, province, kiosk, booking)
+    return OfficeFile(config, counters, officers, province, kiosk, booking, phone)
 
 
 def loads_office(text: str, source: str = "office file") -> OfficeFile:
@@ -768,6 +787,17 @@ def _kiosk_section(kiosk: KioskSettings) -> str:
     )
 
 
+def _phone_section(phone: PhoneSettings) -> str:
+    return toml_section(
+        "[phone]",
+        {
+            "tickets": phone.tickets,
+            "notify_ahead": phone.notify_ahead,
+            "webhook_url": phone.webhook_url,
+        },
+    )
+
+
 def _booking_sections(booking: OfficeBooking) -> list[str]:
     settings = booking.settings
     sections = [
@@ -819,4 +849,6 @@ def dumps_office(office: OfficeFile) -> str:
         sections.append(_kiosk_section(office.kiosk))
     if office.booking is not None:
         sections += _booking_sections(office.booking)
+    if office.phone != PhoneSettings():
+        sections.append(_phone_section(office.phone))
     return "\n".join(sections)

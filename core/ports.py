@@ -9,6 +9,7 @@ from typing import Protocol
 
 from core.events import Event
 from core.model import Counter, OfficeConfig, Ticket
+from core.notices import Delivery, Notice
 from core.routing import QueueHead
 
 
@@ -78,6 +79,13 @@ class TicketRepository(Protocol):
         """Like `recent_service_times`, only of tickets finished within one of the windows
         (start inclusive, end exclusive): the same weekday in earlier weeks."""
         ...
+
+
+class Notifier(Protocol):
+    """Tells a citizen who left the hall about their ticket (an SMS gateway, a messaging
+    account). One call is one try: it never raises for the receiver's failures, it says them."""
+
+    def send(self, notice: Notice) -> Delivery: ...
 
 
 class CounterRepository(Protocol):

@@ -22,6 +22,7 @@ from queue_server.web.console import console
 from queue_server.web.landing import landing
 from queue_server.web.language import init_language
 from queue_server.web.login import login
+from queue_server.web.phone_page import phone_page
 from queue_server.web.reprint_page import reprint_page
 from queue_server.web.session import init_sessions
 from queue_server.web.status_page import pages
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(supervisor)
     app.register_blueprint(reprint_page)
     app.register_blueprint(booking)
+    app.register_blueprint(phone_page)
     app.register_blueprint(admin_blueprint())
     trust_proxies(app)
     return app

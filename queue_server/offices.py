@@ -21,6 +21,7 @@ from core.office_file import (
     Province,
     stored_kiosk_settings,
 )
+from core.phone_settings import PhoneSettings, stored_phone
 from queue_server.auth import hash_password, password_matches
 from queue_server.db import schema as t
 from queue_server.db.bookings import read_booking, write_booking
@@ -80,7 +81,25 @@ def read_office(conn: sa.Connection, code: str) -> OfficeFile:
             conn.execute(sa.select(t.offices.c.kiosk).where(t.offices.c.code == code)).scalar_one()
         ),
         booking=read_booking(conn, code),
+        phone=read_phone(conn, code),
     )
+
+
+def read_phone(conn: sa.Connection, office: str) -> PhoneSettings:
+    stored = conn.execute(
+        sa.select(t.offices.c.phone).where(t.offices.c.code == office)
+    ).scalar_one_or_none()
+    return stored_phone(stored)
+
+
+def write_phone(conn: sa.Connection, office: str, phone: PhoneSettings) -> bool:
+    """Store the office's phone settings; True when they changed."""
+    if read_phone(conn, office) == phone:
+        return False
+    conn.execute(
+        sa.update(t.offices).where(t.offices.c.code == office).values(phone=phone.to_json())
+    )
+    return True
 
 
 def read_province(conn: sa.Connection, office: str) -> Province | None:
@@ -186,6 +205,7 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
         _write_configuration(conn, office, previous=None)
         _write_province(conn, code, office.province)
         write_booking(conn, code, office.booking)
+        write_phone(conn, code, office.phone)
         write_officers(conn, code, office.officers)
         _write_kiosk(conn, code, office.kiosk)
         return True
@@ -202,9 +222,15 @@ def store_office(conn: sa.Connection, office: OfficeFile) -> bool:
     province_changed = _write_province(conn, code, office.province)
     kiosk_changed = _write_kiosk(conn, code, office.kiosk)
     booking_changed = write_booking(conn, code, office.booking)
+    phone_changed = write_phone(conn, code, office.phone)
     officers_changed = write_officers(conn, code, office.officers)
     return (
-        officers_changed or config_changed or province_changed or kiosk_changed or booking_changed
+        officers_changed
+        or config_changed
+        or province_changed
+        or kiosk_changed
+        or booking_changed
+        or phone_changed
     )
 
 

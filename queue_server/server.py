@@ -28,6 +28,9 @@ from gunicorn.http import wsgi
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from queue_server.app import create_app
+from queue_server.notify.sender import NoticeSender
+
+SENDER = "swq_notice_sender"
 
 REQUEST_THREADS = 32
 # gunicorn names itself (and its version, in some releases) in every answer's Server header:
@@ -140,6 +143,8 @@ class StreamingWorker(ThreadWorker):  # type: ignore[misc]
         extensions = getattr(self.wsgi, "extensions", {})
         if "swq" in extensions:
             extensions["swq"].hub.stop()
+        if SENDER in extensions:
+            extensions[SENDER].stop()
         super().handle_exit(sig, frame)
 
 
@@ -156,6 +161,10 @@ class SwqServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         # Called in each worker after the fork: every process opens its own connections.
         app = create_app(self.app_config)
+        if app.config["NOTICE_SENDER"]:
+            # Each worker delivers the webhook's notices too; claims keep them from colliding.
+            ext = app.extensions["swq"]
+            app.extensions[SENDER] = NoticeSender(ext.db, ext.now, app.config).start()
         # What is loaded by now lives as long as the worker: keeping it out of the collector's
         # generations spares requests the ~100 ms full collections a young worker otherwise runs
         # as its memory grows (seen in bench/api.py).

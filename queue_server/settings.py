@@ -27,6 +27,21 @@ DEFAULTS: dict[str, Any] = {
     # Booking codes a kiosk may try per window (right or wrong), so codes cannot be guessed.
     "CHECKIN_RATE_LIMIT": 20,
     "CHECKIN_RATE_WINDOW_S": 60,
+    # Tickets taken on phones (the QR at the door), per address (a hall's Wi-Fi is one address
+    # behind its router: leave room for a queue of citizens).
+    "PHONE_RATE_LIMIT": 20,
+    "PHONE_RATE_WINDOW_S": 600,
+    # The webhook sender (queue_server.notify): it runs in every server process and looks for due
+    # notices every NOTICE_POLL_S; a notice is tried NOTICE_MAX_ATTEMPTS times, waiting
+    # NOTICE_RETRY_S, then twice as long each time (at most NOTICE_RETRY_MAX_S), each POST given
+    # NOTICE_TIMEOUT_S; a claimed notice whose sender died is taken over after NOTICE_LEASE_S.
+    "NOTICE_SENDER": True,
+    "NOTICE_POLL_S": 1.0,
+    "NOTICE_MAX_ATTEMPTS": 6,
+    "NOTICE_RETRY_S": 5.0,
+    "NOTICE_RETRY_MAX_S": 600.0,
+    "NOTICE_TIMEOUT_S": 5.0,
+    "NOTICE_LEASE_S": 60.0,
     # A kiosk may print its own ticket again (paper jam, torn slip) this long after issuing it.
     "KIOSK_REPRINT_WINDOW_S": 600,
     # Streams hold a thread each; past this many per process a new one gets 503 + Retry-After,

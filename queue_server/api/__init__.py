@@ -17,6 +17,7 @@ def blueprint() -> Blueprint:
         checkin,
         counters,
         desk,
+        notices,
         office,
         public,
         reprint,

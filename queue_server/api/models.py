@@ -351,3 +351,25 @@ class Desk(BaseModel):
     today: DeskToday
     services: list[DeskService]
     counters: list[CounterOut]
+
+
+class NoticeRequest(BaseModel):
+    """What the citizen gives the office's webhook: where to be told, and at how many ahead."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contact: Annotated[
+        str,
+        Field(
+            min_length=3,
+            max_length=100,
+            pattern=r"^[0-9A-Za-z+@._\- ]+$",
+            description="a phone number or account name for the office's SMS gateway",
+        ),
+    ]
+    ahead: Annotated[int, Field(ge=0, le=50)] | None = None
+
+
+class NoticeOut(BaseModel):
+    ticket_id: str
+    ahead: int

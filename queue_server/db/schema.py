@@ -83,6 +83,8 @@ offices = sa.Table(
     # Appointments (queue_server.db.bookings): settings and each bookable service's slots;
     # null: the office takes no bookings.
     sa.Column("booking", sa.JSON),
+    # Phone tickets and notices (core.phone_settings); null: the defaults.
+    sa.Column("phone", sa.JSON),
 )
 
 # The office's logo, normalised to a PNG (queue_server.branding), in the database so that every
@@ -440,4 +442,64 @@ bookings = sa.Table(
     sa.UniqueConstraint("office", "code"),
     sa.Index("ix_bookings_slot", "office", "service", "slot_start", "status"),
     sa.Index("ix_bookings_office_day", "office", "day"),
+)
+
+# The ticket a browser took on a phone (queue_server.phone): the browser's cookie holds a random
+# id, only its SHA-256 is kept, so a second ticket is refused while the first still waits.
+phone_tickets = sa.Table(
+    "phone_tickets",
+    metadata,
+    sa.Column("browser_hash", sa.String(64), primary_key=True),
+    _office_fk(),
+    sa.Column(
+        "ticket_id", sa.String(36), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("taken_at", UTCDateTime, nullable=False),
+)
+
+# A citizen asked to be told (on the status page or the phone-ticket page): the contact they gave
+# the office's webhook (a phone number for its SMS gateway), how many ahead counts as near, and
+# which notices were already written to the outbox, so each goes out once.
+notice_subscriptions = sa.Table(
+    "notice_subscriptions",
+    metadata,
+    sa.Column(
+        "ticket_id",
+        sa.String(36),
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _office_fk(),
+    sa.Column("service", sa.String(2), nullable=False),
+    sa.Column("contact", sa.String(100), nullable=False),
+    sa.Column("ahead", sa.Integer, nullable=False),
+    sa.Column("near_sent", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("called_sent", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_notice_subscriptions_office_service", "office", "service"),
+)
+
+# Notices for the office's webhook, written in the transaction of the change that causes them and
+# delivered by the sender (queue_server.notify.sender). A row is its own delivery log: tries, the
+# last answer, and how it ended. The contact is erased once the row is sent or given up.
+notice_outbox = sa.Table(
+    "notice_outbox",
+    metadata,
+    sa.Column("id", EventId, primary_key=True, autoincrement=True),
+    _office_fk(),
+    sa.Column("ticket_id", sa.String(36), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # "near" or "called"
+    # The JSON body without the contact, which is kept apart so it can be erased.
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("contact", sa.String(100)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # pending, sent, failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # The next try may start then; a claimed row is pushed ahead by the claim's lease, so a
+    # sender that dies mid-delivery leaves it to another after the lease.
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("last_attempt_at", UTCDateTime),
+    sa.Column("last_result", sa.String(200), nullable=False, server_default=""),
+    sa.Index("ix_notice_outbox_due", "state", "next_attempt_at"),
+    sa.Index("ix_notice_outbox_office_id", "office", "id"),
+    sqlite_autoincrement=True,
 )

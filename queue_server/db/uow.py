@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -27,6 +27,7 @@ from core.routing import QueueHead
 from queue_server.db import schema as t
 from queue_server.db.database import Database
 from queue_server.db.engine import WRITE
+from queue_server.db.notices import write_notices
 from queue_server.db.rate_limits import Limit, take
 from queue_server.db.rows import counter_from_row, counter_to_row, ticket_from_row, ticket_to_row
 from queue_server.db.write_queue import CommitFailed, WriteBatch
@@ -423,6 +424,9 @@ class SqlUnitOfWork:
         # Counted in the commit's own transaction: exact under concurrency, no extra round trip
         # to the disk, and a refused commit counts nothing.
         self.limit: tuple[Limit, float] | None = None  # and the time, in seconds since the epoch
+        # Rows of other tables that must commit with this change or not at all (a phone
+        # ticket's browser record); each may raise to refuse the whole change.
+        self.also: list[Callable[[SqlUnitOfWork], None]] = []
         self._conn: sa.Connection | None = None
         self._batch: WriteBatch | None = None  # SQLite: the shared transaction, in our turn
         self._savepoint: sa.NestedTransaction | None = None
@@ -513,6 +517,7 @@ class SqlUnitOfWork:
             self._conn = None
         self._committed = False
         self.claim = None
+        self.also = []
         self._reset()
 
     def config(self, office: str) -> OfficeConfig:
@@ -547,6 +552,11 @@ class SqlUnitOfWork:
                     "created_at": self.tickets.added[self.claim.ticket_id].issued_at,
                 },
             )
+        for write in self.also:
+            write(self)
+        if self._pending:
+            # Notices for the office's webhook commit with the change that causes them.
+            write_notices(self, self.config(self.office), self._pending)
         wrote_events = self._write_events(conn)
         if self._batch is not None:
             assert self._savepoint is not None

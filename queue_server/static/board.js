@@ -309,3 +309,9 @@ setInterval(tick, 1000);
 setInterval(resyncNow, 300000);
 setInterval(() => readOffice().catch(() => {}), OFFICE_EVERY_MS);
 connect();
+
+// The phone-ticket QR (?phone_qr=1) changes at the office's midnight: fetch it again now and then.
+const PHONE_QR = document.getElementById("phone-qr-img");
+if (PHONE_QR) {
+  setInterval(() => { PHONE_QR.src = `${PHONE_QR.dataset.src}?at=${Date.now()}`; }, 600000);
+}

@@ -39,6 +39,8 @@ function render() {
     facts.append(el("dt", T.wait), dd);
   }
   document.getElementById("feedback").hidden = doc.state !== "done";
+  document.getElementById("notify").hidden = doc.state !== "waiting";
+  tell();
 }
 
 // The rating form: once the visit is done, one rating (a second is refused by the server).
@@ -91,6 +93,105 @@ function onEvent(message) {
   else if (data.service === doc.service && message.type !== "ticket.issued") {
     refresh(300 + Math.random() * 2000);
   }
+}
+
+// Being told: a sound, a vibration and a notification when the ticket has the chosen number of
+// people ahead (the office's by default, the citizen may change it) and when it is called. Each
+// is given once per ticket (remembered in this browser); permission is asked once, by a button.
+const NOTIFY_T = {
+  th: { near: (n) => (n === 0 ? "ถึงคิวถัดไปแล้ว กรุณาเตรียมตัว" : `อีก ${n} คิวจะถึงคิวของท่าน กรุณากลับมาที่จุดรอ`),
+        called: (c) => `ถึงคิวของท่านแล้ว เชิญที่ ${c}`, granted: "เปิดการแจ้งเตือนแล้ว",
+        denied: "ท่านไม่อนุญาตการแจ้งเตือน หน้านี้จะส่งเสียงและสั่นเมื่อเปิดไว้เท่านั้น (เปลี่ยนได้ที่การตั้งค่าของเบราว์เซอร์)",
+        unsupported: "เบราว์เซอร์นี้แจ้งเตือนไม่ได้ หน้านี้จะส่งเสียงและสั่นเมื่อเปิดไว้",
+        dismissed: "ยังไม่ได้อนุญาตการแจ้งเตือน", sent: "จะส่งข้อความแจ้งท่านเมื่อใกล้ถึงคิวและเมื่อถูกเรียก" },
+  en: { near: (n) => (n === 0 ? "You are next: please get ready" : `${n} ahead of you: please come back to the waiting area`),
+        called: (c) => `Your turn: please go to ${c}`, granted: "Notifications are on",
+        denied: "You refused notifications: this page sounds and vibrates only while it is open (the browser's settings can change this)",
+        unsupported: "This browser cannot show notifications: the page sounds and vibrates while it is open",
+        dismissed: "Notifications are not allowed yet", sent: "You will get a message when your turn is near and when you are called" },
+}[LANG];
+const NOTIFY = DATA.notify;
+const TOLD_KEY = `swq-told-${DATA.ticket_id}`;
+const told = JSON.parse(localStorage.getItem(TOLD_KEY) || "{}");
+const chime = new Audio(DATA.chime_url);
+const aheadInput = document.getElementById("notify-ahead");
+const storedAhead = localStorage.getItem("swq-notify-ahead");
+if (storedAhead !== null) aheadInput.value = storedAhead;
+
+function aheadWanted() {
+  const n = Number(aheadInput.value);
+  return Number.isInteger(n) && n >= 0 ? n : NOTIFY.ahead;
+}
+
+function showPermission() {
+  const state = document.getElementById("notify-state");
+  const allow = document.getElementById("notify-allow");
+  const permission = "Notification" in window ? Notification.permission : "unsupported";
+  const asked = localStorage.getItem("swq-notify-permission");
+  allow.hidden = permission !== "default";
+  state.classList.toggle("refused", permission === "denied");
+  if (permission === "default") state.textContent = asked ? NOTIFY_T.dismissed : "";
+  else state.textContent = NOTIFY_T[permission];
+}
+
+function alertOnce(kind, text) {
+  if (told[kind]) return;
+  told[kind] = true;
+  localStorage.setItem(TOLD_KEY, JSON.stringify(told));
+  const banner = document.getElementById("alert");
+  banner.textContent = text;
+  banner.hidden = false;
+  chime.currentTime = 0;
+  chime.play().catch(() => { /* no sound before the first tap on some phones */ });
+  if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 400]);
+  if ("Notification" in window && Notification.permission === "granted") {
+    try {
+      new Notification(`${doc.number} · ${text}`, { body: document.title, tag: `${DATA.ticket_id}-${kind}` });
+    } catch (e) { /* phones that show notifications only from a service worker: banner and sound */ }
+  }
+}
+
+function tell() {
+  if (doc.state === "waiting" && doc.people_ahead <= aheadWanted()) alertOnce("near", NOTIFY_T.near(doc.people_ahead));
+  if (doc.state === "called") {
+    const counterName = (LANG === "th" ? doc.counter_name_th : doc.counter_name_en) || doc.counter;
+    alertOnce("called", NOTIFY_T.called(counterName));
+  }
+}
+
+aheadInput.addEventListener("change", () => {
+  localStorage.setItem("swq-notify-ahead", String(aheadWanted()));
+  tell();
+});
+document.getElementById("notify-allow").addEventListener("click", async () => {
+  // The tap also lets the page play its sound later (phones allow audio after a gesture).
+  chime.muted = true;
+  chime.play().then(() => { chime.pause(); chime.muted = false; }).catch(() => { chime.muted = false; });
+  if ("Notification" in window) {
+    const answer = await Notification.requestPermission();
+    localStorage.setItem("swq-notify-permission", answer);
+  }
+  showPermission();
+});
+showPermission();
+
+const sendContact = document.getElementById("notify-send");
+if (sendContact) {
+  sendContact.addEventListener("click", async () => {
+    const note = document.getElementById("notify-sent");
+    sendContact.disabled = true;
+    try {
+      const response = await fetch(DATA.notices_url, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ contact: document.getElementById("notify-contact").value.trim(), ahead: aheadWanted() }),
+      });
+      const answer = await response.json();
+      note.classList.toggle("refused", !response.ok);
+      note.textContent = response.ok ? NOTIFY_T.sent
+        : (LANG === "th" ? answer.error.message_th : answer.error.message);
+    } catch (e) { note.textContent = T.offline; }
+    sendContact.disabled = false;
+  });
 }
 
 render();

@@ -13,6 +13,7 @@ from queue_server.web import (
     admin_devices,
     admin_kiosk,
     admin_office,
+    admin_phone,
     admin_services,
     admin_users,
     admin_voice,
@@ -32,6 +33,7 @@ def admin_blueprint() -> Blueprint:
         admin_kiosk,
         admin_voice,
         admin_booking,
+        admin_phone,
         admin_audit,
     ):
         pages.add_routes(admin)

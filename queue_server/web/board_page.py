@@ -43,6 +43,7 @@ from queue_server.board_sound import MAX_REPEAT, stored_sound
 from queue_server.db import schema as t
 from queue_server.extension import swq
 from queue_server.live.board import board_document
+from queue_server.offices import read_phone
 from queue_server.voice_packs import store
 
 board_page = Blueprint("board_page", __name__)
@@ -93,6 +94,11 @@ def sound_overrides() -> dict[str, Any]:
             raise _bad(name, raw, f"a whole number {low}-{high}", f"จำนวนเต็ม {low}-{high}")
         found[name] = int(raw)
     return found
+
+
+def phone_tickets_on(office: str) -> bool:
+    with swq().db.engine.connect() as conn:
+        return read_phone(conn, office).tickets
 
 
 def office_sound(office: str) -> dict[str, Any]:
@@ -163,6 +169,8 @@ def board() -> Response | str:
     overrides = sound_overrides()
     doc = board_document(swq().db, office, swq().now(), int(current_app.config["BOARD_CALLS"]))
     sound = {"office": office_sound(office), "board": overrides, "pack": office_voice(office)}
+    # ?phone_qr=1: today's phone-ticket QR in a corner, while the office has phone tickets on.
+    phone_qr = request.args.get("phone_qr") == "1" and phone_tickets_on(office)
     who = _board_token()
     layout = layout_out(token_layout(None if who is None else who.token_id))
     return render_template(
@@ -173,6 +181,7 @@ def board() -> Response | str:
         sound=sound,
         layout=layout.model_dump(mode="json"),
         branding=branding_out(office).model_dump(mode="json"),
+        phone_qr=phone_qr,
     )
 
 

@@ -19,7 +19,9 @@ from queue_server.api.errors import ApiError
 from queue_server.db import schema as t
 from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
+from queue_server.offices import read_phone
 from queue_server.reports.feedback import is_rated
+from queue_server.voice_packs.store import STAND_IN, office_pack
 
 pages = Blueprint("pages", __name__)
 FONTS = {"Sarabun-Regular.ttf", "Sarabun-Bold.ttf"}
@@ -73,8 +75,22 @@ def ticket_page(ticket_id: str) -> str:
     doc = public_status_document(ticket_id, key)
     lang = "en" if request.args.get("lang") == "en" else "th"
     rated = is_rated(swq().db, ticket_id)
+    with swq().db.engine.connect() as conn:
+        phone = read_phone(conn, doc["office"])
+        pack = office_pack(conn, doc["office"])
+    # The page tells its holder (sound, vibration, notification) at the office's number of
+    # people ahead, which the citizen may change; a contact is asked only if a webhook sends.
+    notify = {"ahead": phone.notify_ahead, "webhook": phone.webhook_url is not None}
     return render_template(
-        "status.html", ticket_id=ticket_id, key=key, doc=doc, lang=lang, rated=rated
+        "status.html",
+        ticket_id=ticket_id,
+        key=key,
+        doc=doc,
+        lang=lang,
+        rated=rated,
+        notify=notify,
+        # The office's own chime, the one its boards play.
+        chime_pack=pack.version if pack is not None else STAND_IN,
     )
 
 

@@ -6,15 +6,20 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
-from core.office_file import dumps_office
+from core.office_file import dumps_office, loads_office
+from core.phone_settings import PhoneSettings
 from queue_server.db.engine import make_engine
 from queue_server.offices import read_office
+from queue_server.web.phone_qr import day_token
 from tests.server.conftest import Office
 from tests.server.people import add_user, sign_in
 from tests.server.test_api import issue
@@ -34,6 +39,7 @@ PAGES = [
     "/admin/devices",
     "/admin/kiosk",
     "/admin/booking",
+    "/admin/phone",
     "/admin/audit",
 ]
 
@@ -659,3 +665,36 @@ def test_post_without_the_csrf_token_is_refused(admin: Admin, db: Db) -> None:
             missing = admin.client.post(url, data={"name_th": "x"})
             assert (wrong.status_code, missing.status_code) == (400, 400), url
     assert db.snapshot() == before
+
+
+def _phone_door(app: Flask, office: str) -> str:
+    today = datetime.now(ZoneInfo("Asia/Bangkok")).date()
+    return f"/phone/{office}/{day_token(str(app.secret_key), office, today)}"
+
+
+def test_admin_switches_phone_tickets_off_and_the_office_file_keeps_it(
+    app: Flask, admin: Admin, db: Db
+) -> None:
+    door = _phone_door(app, db.office)
+    assert admin.client.get(door).status_code == 200
+    poster = admin.page("/admin/phone/poster")
+    assert "<svg" in poster and "สแกนเพื่อรับบัตรคิว" in poster
+
+    page = admin.ok(
+        "/admin/phone", notify_ahead="5", webhook_url="https://sms.example.org/hook?key=s3cret"
+    )
+    assert "บันทึกการตั้งค่าบัตรคิวทางโทรศัพท์แล้ว" in page
+    stored = db.office_file().phone
+    assert stored == PhoneSettings(False, 5, "https://sms.example.org/hook?key=s3cret")
+    # The audit log says the address changed, never what it is (it may carry the gateway's key).
+    assert "s3cret" not in str(db.audit())
+    assert loads_office(dumps_office(db.office_file())).phone == stored
+
+    refused = admin.client.get(door, headers={"Accept": "text/html"})
+    assert refused.status_code == 403
+    assert "ปิดการรับบัตรคิวทางโทรศัพท์" in refused.get_data(as_text=True)
+
+    bad = admin.post("/admin/phone", tickets="on", notify_ahead="3", webhook_url="ftp://x")
+    assert bad.status_code == 422
+    assert "ต้องเป็นที่อยู่ http:// หรือ https://" in bad.get_data(as_text=True)
+    assert db.office_file().phone == stored

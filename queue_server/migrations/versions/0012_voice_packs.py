@@ -13,7 +13,7 @@ from alembic import op
 import queue_server.db.schema
 
 revision = "0012_voice_packs"
-down_revision = "0010_booking"
+down_revision = "0011_phone_notices"
 branch_labels = None
 depends_on = None
 
