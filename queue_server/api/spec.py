@@ -164,7 +164,9 @@ class ApiSpec:
         for status, (model, description) in _responses(op).items():
             response: dict[str, Any] = {"description": description}
             if model is not None:
-                response["content"] = {op.content_type: {"schema": _schema(model)}}
+                # Refusals are JSON whatever the route gives when it succeeds (a PNG, a stream).
+                kind = op.content_type if status < 400 else "application/json"
+                response["content"] = {kind: {"schema": _schema(model)}}
                 if status == 200:
                     for alternative in op.alternatives:
                         response["content"][alternative] = {"schema": {"type": "string"}}
