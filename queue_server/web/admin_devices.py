@@ -159,6 +159,8 @@ def _page() -> str:
         tokens=tokens,
         counters=[(c.code, c.name_th, c.name_en) for c in office.counters],
         boards=_boards(),
+        # A refused layout shows again as typed, on the board it was meant for.
+        draft_board=(request.view_args or {}).get("token_id") if request.method == "POST" else None,
         roles=ROLE_NAMES,
         printer_names=PRINTER_NAMES,
         tz=office.config.office.tz,

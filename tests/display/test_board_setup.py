@@ -77,6 +77,9 @@ def test_admin_changes_reach_a_running_web_board(
     form.evaluate("f => { f.noValidate = true; f.distance_m.value = '400'; }")
     form.locator("button").click()
     expect(page.locator(".flash.error")).to_contain_text("ระยะอ่าน (เมตร): ตัวเลข 1 ถึง 40")
+    form = page.locator(".layout-form").first
+    expect(form.locator("input[name=distance_m]")).to_have_value("400")  # as typed, to mend
+    expect(form.locator("select[name=columns]")).to_have_value("1")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "admin-board-layouts.png", full_page=True)
 
