@@ -87,7 +87,7 @@ def test_the_status_page_sounds_vibrates_and_notifies_when_near_and_when_called(
     )
     told = _told(page)
     assert [p["muted"] for p in told["play"]] == [False]
-    assert told["play"][0]["src"].endswith("/voice/chime.wav")
+    assert told["play"][0]["src"].endswith("/voice/default/chime.wav")  # the stand-in pack
     assert len(told["vibrate"]) == 1
     assert told["notes"] == ["A005 · อีก 2 คิวจะถึงคิวของท่าน กรุณากลับมาที่จุดรอ"]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
