@@ -164,7 +164,7 @@ class ApiSpec:
         for status, (model, description) in _responses(op).items():
             response: dict[str, Any] = {"description": description}
             if model is not None:
-                # Errors are JSON whatever a route answers when it succeeds (a zip, a PNG, a stream).
+                # Errors are JSON whatever a route answers on success (a zip, a PNG, a stream).
                 kind = op.content_type if status < 400 else "application/json"
                 response["content"] = {kind: {"schema": _schema(model)}}
                 if status == 200:
