@@ -134,6 +134,9 @@ def test_the_window_is_an_office_setting_that_round_trips_the_office_file() -> N
     assert PrioritySettings().appointment_window_s == 300
     with pytest.raises(InvalidRequest, match="appointment_window_s"):
         PrioritySettings(appointment_window_s=0)
+    # Not a kiosk choice: an office cannot list it among its classes.
+    with pytest.raises(InvalidRequest, match="checked-in bookings"):
+        PrioritySettings(classes=("normal", APPOINTMENT))
 
 
 def test_the_window_decides_when_an_appointment_is_due() -> None:
