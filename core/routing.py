@@ -3,7 +3,7 @@
 A queue is (service, priority class, target counter); only each queue's head is looked at. The
 policies share two rules: a ticket transferred to this very counter goes first, and a ticket
 queued in the future (a checked-in appointment before its slot) is not called yet; a queue is in
-slot order, so when its head is not due, none of it is.
+slot order, so while its head waits for its slot, so does the rest.
 """
 
 from __future__ import annotations
@@ -45,19 +45,19 @@ class RoutingContext:
     def waited_s(self, head: QueueHead) -> float:
         return max(0.0, (self.now - head.queued_at).total_seconds())
 
-    def due(self, head: QueueHead) -> bool:
+    def callable_now(self, head: QueueHead) -> bool:
         """False for an appointment before its slot. Other tickets are in line from their
         `queued_at` even if `now` reads a little earlier (a late clock, see lifecycle)."""
         return head.priority != APPOINTMENT or head.queued_at <= self.now
 
     def direct(self) -> list[QueueHead]:
-        return [h for h in self.heads if h.target_counter == self.counter and self.due(h)]
+        return [h for h in self.heads if h.target_counter == self.counter and self.callable_now(h)]
 
     def eligible(self) -> list[QueueHead]:
         return [
             h
             for h in self.heads
-            if h.target_counter is None and self.due(h) and self.profile.serves(h.service)
+            if h.target_counter is None and self.callable_now(h) and self.profile.serves(h.service)
         ]
 
 
