@@ -187,8 +187,9 @@ class WeightedPolicy:
 
     1. a ticket transferred to this counter goes first;
     2. the long-wait guard: a ticket that would otherwise pass (1 + `long_wait_guard_at`) times
-       its target before a counter frees up goes first, the latest relative to its target first,
-       so nobody waits past about twice the target;
+       its target before a counter frees up (one expected case, longer for a service long against
+       its target) goes first, the latest relative to its target first, so nobody waits past
+       about twice the target;
     3. after `max_priority_in_row` priority calls in a row here, a waiting normal ticket is called;
     4. otherwise the ticket with the least time left until it is due (`slack_s`), where a
        counter's own services count a little earlier (one minute per work-profile weight
@@ -241,7 +242,11 @@ class WeightedPolicy:
             # promise that nobody waits past about twice the target, so a stream of priority
             # tickets past their shorter aim cannot hold a normal ticket back without end.
             target, waited = ctx.target_wait_s[head.service], ctx.waited_s(head)
-            if waited + ctx.service_s.get(head.service, 0) < limit * target:
+            # How long until a counter that serves it frees up: about one case of its service,
+            # more for a service long against its target, whose few counters are then often all
+            # busy with long cases (a 15-minute case at a 30-minute target: 22.5 minutes).
+            length = ctx.service_s.get(head.service, 0)
+            if waited + length * (1 + length / target) < limit * target:
                 continue
             key = (-waited / target, fifo_key(head))
             if best is None or key < best:
