@@ -279,6 +279,13 @@ class PrioritySettings:
                 "long_wait_guard_at must be a share of the target wait, above 0 and at most 1",
                 "long_wait_guard_at ต้องเป็นสัดส่วนของเวลารอเป้าหมาย มากกว่า 0 และไม่เกิน 1",
             )
+        if APPOINTMENT in self.classes:
+            raise InvalidRequest(
+                f"{APPOINTMENT!r} is the class of checked-in bookings, not a kiosk choice;"
+                " remove it from the classes",
+                f"{APPOINTMENT!r} เป็นประเภทของผู้ที่จองล่วงหน้าและยืนยันแล้ว เลือกที่ตู้กดบัตรไม่ได้"
+                " กรุณานำออกจากรายการประเภท",
+            )
         if not 0 < self.appointment_window_s <= 24 * 3600:
             raise InvalidRequest(
                 "appointment_window_s must be above 0 and at most a day (86400 s)",
@@ -300,8 +307,6 @@ class PrioritySettings:
     @property
     def queue_classes(self) -> tuple[str, ...]:
         """Every class a waiting ticket may have: the office's classes and appointments."""
-        if APPOINTMENT in self.classes:
-            return self.classes
         return (*self.classes, APPOINTMENT)
 
     def is_priority(self, klass: str) -> bool:

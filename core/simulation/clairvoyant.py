@@ -2,10 +2,11 @@
 
 It knows every visitor's service time (including who will not show up) and may call any waiting
 ticket, not only the head of a queue. It follows the weighted policy's rules with that knowledge:
-the long-wait guard first, then the earliest due ticket, where a case is due later by three times
-its true length. It is an offline heuristic, not a proof of the optimum: a policy may beat it
-on one measure, but where it misses a promise, no dispatcher of the same rules would keep it
-without more staff. Counters, pauses and no-show waits are the same as in `engine`.
+the long-wait guard first, then the least slack (`core.routing.slack_s`), where a case's credit
+comes from its true length. Booked visitors are not called before their slot. It is an offline
+heuristic, not a proof of the optimum: a policy may beat it on one measure, and where it misses a
+promise that says the promise is out of reach of these rules with this staffing, not of every
+schedule. Counters, pauses and no-show waits are the same as in `engine`.
 """
 
 from __future__ import annotations

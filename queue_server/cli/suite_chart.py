@@ -13,6 +13,7 @@ from pathlib import Path
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
+from core.model import APPOINTMENT
 from core.simulation.suite import SuiteRow
 from queue_server.reports.charts import BLUE, GREEN, GREY, ORANGE, RED, register_fonts
 
@@ -21,8 +22,11 @@ Measure = Callable[[SuiteRow], float | None]
 
 
 def _worst_priority_share(row: SuiteRow) -> float | None:
-    normal_mean = next(iter(row.class_mean_s.values()))
-    others = [m for m in list(row.class_mean_s.values())[1:] if m is not None]
+    normal, normal_mean = next(iter(row.class_mean_s.items()))
+    # Appointments are measured from their slot, against their own window: not a priority class.
+    others = [
+        m for k, m in row.class_mean_s.items() if k not in (normal, APPOINTMENT) and m is not None
+    ]
     if not normal_mean or not others:
         return None
     return max(others) / normal_mean

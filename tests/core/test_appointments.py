@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from importlib import resources
 
 import pytest
 
@@ -14,6 +15,7 @@ from core.memory import MemoryUnitOfWork
 from core.model import APPOINTMENT, PrioritySettings, Ticket
 from core.office_file import dumps_office, loads_office
 from core.simulation import builtin_scenario
+from core.simulation.scenario import ScenarioError, loads_scenario
 from core.simulation.suite import SuiteRow, appointments, run_suite
 from tests.core.conftest import Issue
 from tests.core.office import at, make_config, make_uow
@@ -132,6 +134,9 @@ def test_the_window_is_an_office_setting_that_round_trips_the_office_file() -> N
     assert PrioritySettings().appointment_window_s == 300
     with pytest.raises(InvalidRequest, match="appointment_window_s"):
         PrioritySettings(appointment_window_s=0)
+    # Not a kiosk choice: an office cannot list it among its classes.
+    with pytest.raises(InvalidRequest, match="checked-in bookings"):
+        PrioritySettings(classes=("normal", APPOINTMENT))
 
 
 def test_the_window_decides_when_an_appointment_is_due() -> None:
@@ -165,3 +170,12 @@ def test_a_simulated_day_with_30_percent_booked_keeps_the_appointments_promise()
     # Walk-ins keep their share: none normal past twice the target, priority under half.
     assert day.normal_past_twice_target == 0 and day.unserved == 0
     assert weighted.promises.priority_half == 1
+
+
+def test_a_scenario_file_books_visitors_and_a_bad_booking_key_is_named() -> None:
+    base = resources.files("core").joinpath("scenarios", "provincial.toml").read_text("utf-8")
+    scenario = loads_scenario(base + "\n[booking]\nshare = 0.3\ngrace_min = 5\n")
+    assert (scenario.booking.share, scenario.booking.grace_min) == (0.3, 5)
+    assert APPOINTMENT in scenario.classes
+    with pytest.raises(ScenarioError, match=r"booking\.share"):
+        loads_scenario(base + "\n[booking]\nshare = 1.3\n")

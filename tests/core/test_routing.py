@@ -244,3 +244,15 @@ def test_unknown_policy_is_refused_with_the_known_names() -> None:
     with pytest.raises(InvalidRequest, match="weighted"):
         get_policy("random")
     assert get_policy("fifo").name == "fifo"
+
+
+def test_the_guard_acts_sooner_for_a_service_long_against_its_target() -> None:
+    # C: 30 min target, 15 min cases. Its few counters are then often all busy with long cases,
+    # so the guard counts 15 x (1 + 15/30) = 22.5 minutes until one frees up: it acts after
+    # 54 - 22.5 = 31.5 minutes, not 39.
+    profile, service_s = {"A": 1, "C": 1}, {"C": 900}
+    monk = head("A", 0, "monk")
+    waited_30 = ctx([monk, head("C", 30)], profile=profile, service_s=service_s)
+    waited_32 = ctx([monk, head("C", 32)], profile=profile, service_s=service_s)
+    assert weighted.choose(waited_30) == monk
+    assert weighted.choose(waited_32) == head("C", 32)

@@ -264,13 +264,13 @@ def test_counter_with_its_work_profile_is_added_edited_and_removed(admin: Admin,
 def test_priority_settings_are_stored(admin: Admin, db: Db) -> None:
     admin.ok(
         "/admin/priority",
-        classes="normal\nelderly\nappointment",
+        classes="normal\nelderly\nnovice",
         weight_elderly="3",
         max_priority_in_row="1",
         long_wait_guard_pct="90",
     )
     priority = db.office_file().config.priority
-    assert priority.classes == ("normal", "elderly", "appointment")
+    assert priority.classes == ("normal", "elderly", "novice")
     assert dict(priority.weights) == {"elderly": 3}
     assert (priority.max_priority_in_row, priority.long_wait_guard) == (1, False)
     assert priority.long_wait_guard_at == pytest.approx(0.9)
