@@ -6,10 +6,13 @@ it is for (the contact): the server's logs hold no personal data."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import IO, Any
 
 import requests
@@ -61,6 +64,13 @@ def deliver_due(
     return len(claimed)
 
 
+def sender_lock_path(database: str) -> Path:
+    """The lock file the senders of one SQLite database share: in the temporary folder, not
+    beside the database, so an office's data folder holds only its database."""
+    digest = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"swq-notice-sender-{digest}.lock"
+
+
 class NoticeSender:
     """Runs `deliver_due` every `poll_s` until stopped."""
 
@@ -105,7 +115,7 @@ class NoticeSender:
             path = self.db.engine.url.database
             if not path or path == ":memory:":
                 return True
-            self._lock = open(f"{path}.sender-lock", "a+b")  # noqa: SIM115 (held while running)
+            self._lock = open(sender_lock_path(path), "a+b")  # noqa: SIM115 (held while running)
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -49,12 +49,14 @@ class Client:
 
     def send(self, method: str, path: str, **kwargs: object) -> requests.Response:
         deadline = time.monotonic() + RETRY_FOR_S
+        # Every try carries the same headers: a retry without its Idempotency-Key would be a
+        # second ticket, not the same one.
+        headers = self.auth | kwargs.pop("headers", {})
         while True:
             try:
                 response = self.session.request(
-                    method, self.base + path, headers=self.auth | kwargs.pop("headers", {}),
-                    timeout=10, **kwargs,
-                )  # fmt: skip
+                    method, self.base + path, headers=headers, timeout=10, **kwargs
+                )
                 if response.status_code not in PASSING:
                     return response
             except requests.RequestException:
