@@ -65,6 +65,7 @@ NAVY = [0.04, 0.10, 0.20, 1.0]
 GOLD = [1.0, 0.80, 0.20, 1.0]
 KV_CLASSES = (ThaiLabel,)  # board.kv's labels; imported here so that Kivy's Factory knows them
 NOTHING = "\N{EN DASH}"  # no number: nothing called yet, or the counter is free
+LINE_EM = 1.5  # a line of Thai in Sarabun, marks stacked above and below (board.kv: LINE)
 LATIN_EM = 1.3  # a line of numbers in Sarabun: ascender 1068 + descender 232 (board.kv: LATIN)
 # A board without a layout of its own: GET /api/v1/board/layout's defaults.
 DEFAULT_DISTANCE_M = 10.0
@@ -167,6 +168,7 @@ class BoardScreen(Widget):
     newest_font = NumericProperty(1)
     call_row_height = NumericProperty(1)
     th = BooleanProperty(True)  # which language the bilingual texts show now
+    calls_head = BooleanProperty(True)  # the heading of the calls before, when a row has room
 
     def on_size(self, _screen: Any, size: list[float]) -> None:
         self.u = max(1.0, min(size))
@@ -536,8 +538,10 @@ class BoardApp(App):
             )
         rows = screen.ids.calls
         rows.clear_widgets()
-        # Whole rows only: a row that would be cut is not shown.
-        shown = int((screen.ids.calls_room.height + 1) // screen.call_row_height)
+        # Whole rows only: a row that would be cut is not shown, nor the heading of no rows.
+        room = screen.ids.calls_room.height + screen.ids.calls_head.height
+        shown = int((room - screen.far * LINE_EM + 1) // screen.call_row_height)
+        screen.calls_head = shown > 0
         for call in state.calls[1 : 1 + shown]:
             rows.add_widget(CallRow(number=call.number, counter=call.counter))
         tiles = screen.ids.counters

@@ -25,13 +25,13 @@ from display.options import DisplayOptions
 
 
 def overflowing(root: Any) -> list[str]:
-    """Labels whose full text (not shortened) is wider or taller than the label."""
+    """Labels shown whose full text (not shortened) is wider or taller than the label."""
     from kivy.core.text import Label as CoreLabel
     from kivy.uix.label import Label
 
     found = []
     for widget in root.walk():
-        if not isinstance(widget, Label) or not widget.text:
+        if not isinstance(widget, Label) or not widget.text or not _shown(widget):
             continue
         core = CoreLabel(
             text=widget.text,
@@ -224,6 +224,7 @@ def main() -> None:
                 "far": screen.far,
                 "calls": len(screen.ids.calls.children),
                 "calls_room": screen.ids.calls_room.height,
+                "calls_head": screen.ids.calls_head.height,
                 "call_row": screen.call_row_height,
                 "waiting": len(screen.ids.waiting.children) if screen.waiting_counts else 0,
                 "counter_cols": screen.counter_cols,
