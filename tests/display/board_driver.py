@@ -8,6 +8,10 @@ It waits until the board shows `--expect` as the newest call (and, with `--annou
 until N announcements have been played out), saves a screenshot, then prints one JSON line:
 what the widgets show, which labels do not fit their box, and what was announced. It prints
 `PACK DIR` whenever the voice pack it says calls with changes (the first at start).
+
+With `--layouts JSON` (a list of layouts as `/api/v1/board/layout` gives them) it applies them
+one after another instead, checks each in Thai and in English (`layout_faults`) and saves a
+screenshot of each into the `--screenshot` folder.
 """
 
 from __future__ import annotations
