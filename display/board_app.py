@@ -5,8 +5,8 @@ announcer, signs, widgets) runs on Kivy's main thread, in `_drain`.
 
 A quiet hall costs nothing: Kivy redraws only when a widget changes, so nothing here changes
 on a timer that has nothing to show. The notice line shows pages held still (display.notice_pages)
-instead of a marquee, the blink and the announcer's polling run only after a call, and the clock
-wakes once a minute.
+instead of a marquee, the blink and the announcer's polling run only after a call, the clock
+wakes once a minute and the Thai and English texts take turns every FLIP_S seconds.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from kivy.properties import (
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
+from core.legibility import min_font_px, near_font_px
 from display import clock_text, notice_pages
 from display.announcer import Announcer
 from display.board_model import BoardModel, BoardState, Call
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 VOICE_POLL_S = 0.1
 BLINK_HALF_S = 0.5
 NOTICE_PAGE_S = 8.0  # long enough to read a line twice
+FLIP_S = 6.0  # Thai, then English: each language has the whole line at the reading size
+NEWEST_OF_SHORT_SIDE = 0.16  # the newest number's size, unless the reading rule asks more
 FONT = "Sarabun"
 STATUS_TH = {"paused": "พักชั่วคราว", "closed": "ปิด"}
 STATUS_EN = {"paused": "Paused", "closed": "Closed"}
@@ -62,6 +65,11 @@ NAVY = [0.04, 0.10, 0.20, 1.0]
 GOLD = [1.0, 0.80, 0.20, 1.0]
 KV_CLASSES = (ThaiLabel,)  # board.kv's labels; imported here so that Kivy's Factory knows them
 NOTHING = "\N{EN DASH}"  # no number: nothing called yet, or the counter is free
+LINE_EM = 1.5  # a line of Thai in Sarabun, marks stacked above and below (board.kv: LINE)
+LATIN_EM = 1.3  # a line of numbers in Sarabun: ascender 1068 + descender 232 (board.kv: LATIN)
+# A board without a layout of its own: GET /api/v1/board/layout's defaults.
+DEFAULT_DISTANCE_M = 10.0
+DEFAULT_DIAGONAL_IN = 55.0
 
 
 class KivyPlayer:
@@ -103,7 +111,8 @@ class KivyPlayer:
 class CounterTile(BoxLayout):
     name_th = StringProperty("")
     name_en = StringProperty("")
-    number = StringProperty("")
+    number_th = StringProperty("")  # its number, or its state (paused, closed) in Thai
+    number_en = StringProperty("")
     active = BooleanProperty(False)
 
 
@@ -150,10 +159,34 @@ class BoardScreen(Widget):
     logo = ObjectProperty(None, allownone=True)  # a texture
     columns = NumericProperty(0)  # counters side by side; 0: as many as suit their number
     waiting_counts = BooleanProperty(False)
+    distance_m = NumericProperty(DEFAULT_DISTANCE_M)
+    diagonal_in = NumericProperty(DEFAULT_DIAGONAL_IN)
+    # Font sizes (px) from the reading rule (core.legibility): what the hall reads, and what is
+    # read up close; the newest number and the rows of calls before it follow from them.
+    far = NumericProperty(1)
+    near = NumericProperty(1)
+    newest_font = NumericProperty(1)
+    call_row_height = NumericProperty(1)
+    th = BooleanProperty(True)  # which language the bilingual texts show now
+    calls_head = BooleanProperty(True)  # the heading of the calls before, when a row has room
 
     def on_size(self, _screen: Any, size: list[float]) -> None:
         self.u = max(1.0, min(size))
         self.portrait = size[1] > size[0]
+        self._sizes()
+
+    def on_distance_m(self, *_: Any) -> None:
+        self._sizes()
+
+    def on_diagonal_in(self, *_: Any) -> None:
+        self._sizes()
+
+    def _sizes(self) -> None:
+        width, height = self.size
+        self.near = near_font_px(width, height)
+        self.far = min_font_px(width, height, self.diagonal_in, self.distance_m)
+        self.newest_font = max(self.far * 1.6, self.u * NEWEST_OF_SHORT_SIDE)
+        self.call_row_height = self.far * 1.2 * LATIN_EM + self.u * 0.01
 
     panel_color = ListProperty([0.07, 0.33, 0.6, 1])
 
@@ -233,6 +266,7 @@ class BoardApp(App):
         self._voice_poll = Clock.create_trigger(self._poll_voice, VOICE_POLL_S, interval=True)
         self._blink_step = Clock.create_trigger(self._blink, BLINK_HALF_S, interval=True)
         self._page_turn = Clock.create_trigger(self._turn_page, NOTICE_PAGE_S, interval=True)
+        self._flip = Clock.create_trigger(self._flip_language, FLIP_S, interval=True)
 
     def build(self) -> BoardScreen:
         files = resources.files("fontpkg_sarabun") / "files"
@@ -244,6 +278,11 @@ class BoardApp(App):
         self.screen = BoardScreen()
         self._show_clock()
         self.screen.bind(width=lambda *_: self._paginate())
+        self.screen.ids.ticker.bind(font_size=lambda *_: self._paginate())
+        # The room for the calls before the newest changes with the layout: count the rows again.
+        self.screen.ids.calls_room.bind(height=self._relayout)
+        self.screen.bind(call_row_height=self._relayout)
+        self._flip()
         self.feed.start()
         return self.screen
 
@@ -423,6 +462,10 @@ class BoardApp(App):
         columns = doc.get("columns")
         self.screen.columns = columns if columns in (1, 2) else 0
         self.screen.waiting_counts = bool(doc.get("waiting_counts"))
+        for name in ("distance_m", "diagonal_in"):
+            value = doc.get(name)
+            if isinstance(value, int | float) and value > 0:
+                setattr(self.screen, name, float(value))
         width, height = Window.system_size
         tall = height > width
         orientation = doc.get("orientation")
@@ -430,7 +473,11 @@ class BoardApp(App):
         rotation = 0 if wanted == tall else 90
         if Window.rotation != rotation:
             Window.rotation = rotation
-        self.shown_version = -1  # lay the counters out again
+        self._relayout()
+
+    def _relayout(self, *_: Any) -> None:
+        """Lay the counters and the calls out again (the layout or the room changed)."""
+        self.shown_version = -1
         self._wake()
 
     def _logo(self, png: bytes | None) -> None:
@@ -491,7 +538,10 @@ class BoardApp(App):
             )
         rows = screen.ids.calls
         rows.clear_widgets()
-        shown = 4 if screen.portrait else len(state.calls)  # a portrait screen has less room
+        # Whole rows only: a row that would be cut is not shown, nor the heading of no rows.
+        room = screen.ids.calls_room.height + screen.ids.calls_head.height
+        shown = int((room - screen.far * LINE_EM + 1) // screen.call_row_height)
+        screen.calls_head = shown > 0
         for call in state.calls[1 : 1 + shown]:
             rows.add_widget(CallRow(number=call.number, counter=call.counter))
         tiles = screen.ids.counters
@@ -499,14 +549,15 @@ class BoardApp(App):
         screen.counter_cols = screen.columns or max(1, min(6, (len(state.counters) + 1) // 2))
         for counter in state.counters:
             if counter.status in STATUS_TH and counter.number is None:
-                number = f"{STATUS_TH[counter.status]}\n{STATUS_EN[counter.status]}"
+                number_th, number_en = STATUS_TH[counter.status], STATUS_EN[counter.status]
             else:
-                number = counter.number or NOTHING
+                number_th = number_en = counter.number or NOTHING
             tiles.add_widget(
                 CounterTile(
                     name_th=counter.name_th,
                     name_en=counter.name_en,
-                    number=number,
+                    number_th=number_th,
+                    number_en=number_en,
                     active=newest is not None and counter.code == newest.counter,
                 )
             )
@@ -518,6 +569,9 @@ class BoardApp(App):
             self._blink_step.cancel()
         else:
             self.screen.highlight = not self.screen.highlight
+
+    def _flip_language(self, _dt: float) -> None:
+        self.screen.th = not self.screen.th
 
     def _paginate(self) -> None:
         ticker = self.screen.ids.ticker

@@ -61,8 +61,8 @@ def wait_ready(board: subprocess.Popen[str]) -> None:
     pytest.fail("the board never came online")
 
 
-def result_of(board: subprocess.Popen[str], tmp_path: Path) -> dict[str, Any]:
-    out, _ = board.communicate(timeout=100)
+def result_of(board: subprocess.Popen[str], tmp_path: Path, timeout: float = 100) -> dict[str, Any]:
+    out, _ = board.communicate(timeout=timeout)
     lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
     assert board.returncode == 0 and lines, (tmp_path / "board.log").read_text()[-3000:]
     return json.loads(lines[-1].removeprefix("RESULT "))
@@ -283,6 +283,7 @@ def test_the_board_takes_its_layout_and_the_office_branding_from_the_server(
         "A001",
         "--waiting",
         "4",
+        "--logo",
         "--screenshot",
         str(shot),
     )
@@ -302,3 +303,70 @@ def test_the_board_takes_its_layout_and_the_office_branding_from_the_server(
     assert shown["logo"] == [600, 300]
     assert shown["overflow"] == []
     assert shot.stat().st_size > 20_000
+
+
+# Every layout at every resolution, on the real board: one board process per resolution, the
+# layouts applied one after another as a change from the admin page would be.
+LAYOUT_SIZES = ["1280x720", "1920x1080", "3840x2160", "1080x1920"]
+LAYOUTS = [
+    BoardLayout(orientation=o, columns=c, waiting_counts=w).to_json()
+    for o, c, w in itertools.product(("landscape", "portrait"), (1, 2), (False, True))
+]
+
+
+@pytest.mark.parametrize("size", LAYOUT_SIZES)
+def test_the_board_is_readable_at_every_layout(hall: Hall, tmp_path: Path, size: str) -> None:
+    """No text larger than its label, no label over another or off the screen, nothing below
+    the reading rule (what the hall reads at the rule's size for 10 m on a 55-inch screen, dates
+    and notice at the near floor), in Thai and in English; the calls before the newest are
+    whole rows, as many as fit."""
+    set_layout(hall, BoardLayout(waiting_counts=True).to_json())  # the feed reads the services
+    for _ in range(10):
+        hall.issue("A")
+    calls = []
+    for i in range(9):  # a full history: counters 1 and 3 take turns
+        counter = "1" if i % 2 == 0 else "3"
+        if i >= 2:
+            hall.act(calls[i - 2]["id"], "done", counter)
+        calls.append(hall.call_next(counter))
+    shots = SCREENSHOTS / f"board-kivy-layout-{size}"
+    board = start_board(
+        tmp_path,
+        hall,
+        *("--size", size, "--token", hall.office.tokens["display"], "--waiting", "4"),
+        *("--expect", calls[-1]["number"], "--screenshot", str(shots)),
+        *("--layouts", json.dumps(LAYOUTS)),
+    )
+    shown = result_of(board, tmp_path, timeout=300)
+    checked = shown["layouts"]
+    assert len(checked) == 2 * len(LAYOUTS)
+    faults = {name: c["faults"] for name, c in checked.items() if c["faults"]}
+    (shots / "faults.txt").write_text(json.dumps(faults, ensure_ascii=False, indent=1))
+    assert faults == {}
+    width, height = (int(n) for n in size.split("x"))
+    px_per_cm = math.hypot(width, height) / (55 * 2.54)
+    for name, c in checked.items():
+        board_width, board_height = c["size"]
+        assert (board_height > board_width) == ("portrait" in name), name
+        # 10 m: letters of 2.8 cm, Sarabun's Thai consonant body being 0.586 of the font size.
+        assert c["far"] == pytest.approx(10 / 3.6 / 0.586 * px_per_cm, rel=0.01)
+        assert c["counter_cols"] == (1 if "1col" in name else 2)
+        assert c["waiting"] == (4 if "waiting" in name else 0), name
+        # The calls before the newest: as many whole rows as fit (eight at most: the history).
+        room = c["calls_room"] + (c["calls_head"] - c["far"] * 1.5)
+        assert c["calls"] == min(8, int((room + 1) // c["call_row"])), name
+        if "landscape" in name:
+            assert c["calls"] >= 1, name
+    assert (shots / "portrait-2col-waiting-th.png").stat().st_size > 20_000
+
+
+def set_layout(hall: Hall, layout: dict[str, Any]) -> None:
+    """What the admin's Devices page stores for the office's display token."""
+    engine = make_engine(hall.server.database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(t.tokens)
+            .where(t.tokens.c.role == "display", t.tokens.c.office == hall.office.code)
+            .values(board_layout=layout)
+        )
+    engine.dispose()
