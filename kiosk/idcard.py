@@ -83,29 +83,69 @@ def read_citizen_id(card: Card) -> str:
 
 
 class PcscReader:
-    """The first PC/SC reader pcscd knows, through pyscard (imported only here)."""
+    """Every PC/SC reader pcscd knows, through pyscard (imported only here). It remembers each
+    reader's state between polls (SCardGetStatusChange), so a card inserted between two polls is
+    not missed; a card found in a reader on the first poll counts as inserted (it may have gone
+    in while the kiosk started), which at worst prints its ticket once more."""
 
     def __init__(self) -> None:
-        from smartcard.CardRequest import CardRequest
+        from smartcard import scard
 
-        self._card_request = CardRequest
+        self._scard = scard
+        self._context: int | None = None
+        self._states: dict[str, int] = {}  # reader -> its last event state
+        self._connect()
+
+    def _connect(self) -> None:
+        scard = self._scard
+        hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise ReaderGone(scard.SCardGetErrorMessage(hresult))
+        self._context, self._states = context, {}
+
+    def readers(self) -> list[str]:
+        scard = self._scard
+        if self._context is None:
+            self._connect()
+        hresult, names = scard.SCardListReaders(self._context, [])
+        if hresult == scard.SCARD_E_NO_READERS_AVAILABLE:
+            return []
+        if hresult != scard.SCARD_S_SUCCESS:
+            self._context = None  # pcscd restarted: a new context next time
+            raise ReaderGone(scard.SCardGetErrorMessage(hresult))
+        return list(names)
 
     def next_card(self, timeout_s: float) -> Card | None:
-        from smartcard.Exceptions import CardRequestTimeoutException
-
-        try:
-            # newcardonly: a card left in the reader checks in once, not again every poll
-            request = self._card_request(timeout=timeout_s, newcardonly=True)
-            service = request.waitforcard()
-        except CardRequestTimeoutException:
+        scard = self._scard
+        names = self.readers()
+        if not names:
+            threading.Event().wait(timeout_s)
             return None
-        except Exception as exc:
-            raise ReaderGone(f"{type(exc).__name__}: {exc}") from None
+        asked = [(name, self._states.get(name, scard.SCARD_STATE_UNAWARE)) for name in names]
+        hresult, states = scard.SCardGetStatusChange(self._context, int(timeout_s * 1000), asked)
+        if hresult == scard.SCARD_E_TIMEOUT:
+            return None
+        if hresult != scard.SCARD_S_SUCCESS:
+            self._context = None
+            raise ReaderGone(scard.SCardGetErrorMessage(hresult))
+        inserted = None
+        for name, event, _atr in states:
+            before = self._states.get(name, scard.SCARD_STATE_UNAWARE)
+            self._states[name] = event & ~scard.SCARD_STATE_CHANGED
+            present = bool(event & scard.SCARD_STATE_PRESENT)
+            if present and not before & scard.SCARD_STATE_PRESENT and inserted is None:
+                inserted = name
+        return self._open(inserted) if inserted is not None else None
+
+    def _open(self, name: str) -> Card | None:
+        from smartcard.pcsc.PCSCReader import PCSCReader
+
+        connection = PCSCReader(name).createConnection()
         try:
-            service.connection.connect()
+            connection.connect()
         except Exception:
-            return None  # pulled out at once, or not a card the reader can power: wait again
-        return _PcscCard(service.connection)
+            return None  # pulled out at once, or a card the reader cannot power: wait again
+        return _PcscCard(connection)
 
 
 class _PcscCard:
@@ -119,28 +159,31 @@ class _PcscCard:
     def close(self) -> None:
         try:
             self._connection.disconnect()
+            self._connection.release()  # its PC/SC context too, not left to the collector
         except Exception as exc:  # the card is already out: nothing left to close
             log.debug("ID card: disconnect: %s", type(exc).__name__)
 
 
 def open_pcsc_reader() -> PcscReader | None:
     """The PC/SC reader, or None (said in one log line) when pyscard, pcscd or a reader is
-    missing: the kiosk then works as before, by booking code only."""
+    missing: the kiosk then works as before, by booking code only. Said once at start, as a
+    warning: the level a kiosk's log shows."""
     try:
-        from smartcard.System import readers
+        import smartcard.scard  # noqa: F401 - only to know pyscard is there
     except ImportError:
-        log.info("ID card check-in off: pyscard is not installed (pip install 'swq[kiosk]')")
+        log.warning("ID card check-in off: pyscard is not installed (pip install 'swq[kiosk]')")
         return None
     try:
-        found = readers()
-    except Exception as exc:
-        log.info("ID card check-in off: the PC/SC service (pcscd) is not reachable (%s)", exc)
+        reader = PcscReader()
+        found = reader.readers()
+    except ReaderGone as exc:
+        log.warning("ID card check-in off: the PC/SC service (pcscd) is not reachable (%s)", exc)
         return None
     if not found:
-        log.info("ID card check-in off: pcscd runs but no card reader is connected")
+        log.warning("ID card check-in off: pcscd runs but no card reader is connected")
         return None
-    log.info("ID card check-in on: reader %s", found[0])
-    return PcscReader()
+    log.warning("ID card check-in on: reader %s", ", ".join(found))
+    return reader
 
 
 class CardWatcher:
