@@ -20,6 +20,7 @@ from queue_server.db.engine import make_engine
 from queue_server.offices import read_office
 from tests.server.booking_office import RULES, enable_booking
 from tests.server.conftest import Office
+from tests.server.people import add_user, sign_in
 from tests.server.test_booking import MONDAY
 from tests.server.test_reports import Day, app_with_clock
 
@@ -60,6 +61,33 @@ def test_office_file_round_trip(database_url: str, office: Office) -> None:
     assert "ask_citizen_id = true" in text
     assert loads_office(text) == stored
     assert BookingSettings().ask_citizen_id is False  # off unless the office asks
+
+
+def test_admin_page_turns_it_on(database_url: str, office: Office, client: Any) -> None:
+    add_user(database_url, office.code, "boss", "boss-secret-77", role="admin")
+    csrf = sign_in(client, "boss", "boss-secret-77")
+    assert 'id="ask_citizen_id"' in client.get("/admin/booking").get_data(as_text=True)
+    form = {
+        "csrf_token": csrf,
+        "grace_min": "10",
+        "retention_days": "30",
+        "ask_citizen_id": "on",
+        "book_A": "on",
+        "day_A_0": "on",
+        "hours_A": "09:00-11:00",
+        "slot_A": "30",
+        "capacity_A": "1",
+        "ahead_A": "7",
+        "closed_A": "",
+    }
+    assert client.post("/admin/booking", data=form).status_code == 302
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        stored = read_office(conn, office.code)
+    engine.dispose()
+    assert stored.booking is not None and stored.booking.settings.ask_citizen_id
+    page = client.get("/book/udn/A").get_data(as_text=True)
+    assert "เลขประจำตัวประชาชน 13 หลัก" in page and "เลขประจำตัวประชาชนไม่ถูกเก็บไว้" in page
 
 
 def test_book_and_check_in_with_the_id_card(
