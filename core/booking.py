@@ -109,6 +109,9 @@ class BookingSettings:
     ask_name: bool = False
     ask_phone: bool = False
     retention_days: int = 30
+    # The form asks for the 13-digit national ID, so the citizen can check in with the ID card;
+    # the server keeps only a keyed digest of the number.
+    ask_citizen_id: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.grace_s <= 24 * 3600:

@@ -613,6 +613,7 @@ def _booking(table: TomlTable | None) -> OfficeBooking | None:
         ask_name=table.get_bool("ask_name", defaults.ask_name),
         ask_phone=table.get_bool("ask_phone", defaults.ask_phone),
         retention_days=table.get_int("retention_days", defaults.retention_days),
+        ask_citizen_id=table.get_bool("ask_citizen_id", defaults.ask_citizen_id),
     )
     table.finish()
     with _at(table.path):
@@ -808,6 +809,7 @@ def _booking_sections(booking: OfficeBooking) -> list[str]:
                 "ask_name": settings.ask_name,
                 "ask_phone": settings.ask_phone,
                 "retention_days": settings.retention_days,
+                "ask_citizen_id": settings.ask_citizen_id,
             },
         )
     ]

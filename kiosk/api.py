@@ -115,6 +115,14 @@ class KioskApi:
         except CodecError as exc:
             raise ServerUnreachable(f"ticket: {exc}") from None
 
+    def check_in_citizen(self, citizen_id: str) -> TicketView:
+        """The ticket of today's booking made with this citizen ID (read from the ID card)."""
+        response = self._call("POST", "/bookings/check-in", json={"citizen_id": citizen_id})
+        try:
+            return ticket_from_json(self._json(response))
+        except CodecError as exc:
+            raise ServerUnreachable(f"ticket: {exc}") from None
+
     def reprint(self, ticket_id: str) -> TicketView:
         """The same ticket again, to print once more; the server audits it."""
         response = self._call("POST", f"/tickets/{ticket_id}/reprint", json={})

@@ -48,6 +48,7 @@ from kiosk.api import KioskApi
 from kiosk.checkin import KEYS
 from kiosk.fonts import sarabun
 from kiosk.home_pages import TileKind, tiles_per_page
+from kiosk.idcard import CardWatcher, open_pcsc_reader
 from kiosk.office import OfficeInfo
 from kiosk.presenter import HomeView, KioskPresenter, PrintState
 from kiosk.presenter import Screen as State
@@ -469,6 +470,7 @@ class KioskApp(App):
         self.screens: ScreenManager | None = None
         self.root_widget: Widget | None = None
         self._logo_png: bytes | None = None
+        self._card_watcher: CardWatcher | None = None
 
     def build(self) -> ScreenManager:
         LabelBase.register(
@@ -535,8 +537,25 @@ class KioskApp(App):
         self.refresh()
         self.presenter.start()
         Clock.schedule_interval(lambda _dt: _guarded(self.presenter.tick), TICK_S)
+        # A Thai ID card reader, if pcscd has one: its thread hands each card read to the UI.
+        reader = open_pcsc_reader()
+        if reader is not None:
+            self._card_watcher = CardWatcher(reader, self._card_read, self._card_unreadable)
+            self._card_watcher.start()
+
+    @mainthread
+    def _card_read(self, citizen_id: str) -> None:
+        if self.presenter is not None:
+            _guarded(self.presenter.card_read, citizen_id)
+
+    @mainthread
+    def _card_unreadable(self) -> None:
+        if self.presenter is not None:
+            _guarded(self.presenter.card_unreadable)
 
     def on_stop(self) -> None:
+        if self._card_watcher is not None:
+            self._card_watcher.stop()
         self.network.stop()
         self.printing.stop()
 

@@ -546,10 +546,29 @@ class KioskPresenter:
                 self._changed()
             return
         self.entry.clear()
+        self._check_in(lambda: self._api.check_in(code))
+
+    def card_read(self, citizen_id: str) -> None:
+        """A Thai ID card was inserted and its citizen ID read (kiosk.idcard): check in today's
+        booking made with it. The number is passed on, never kept or shown."""
+        self._touched()
+        ready = self.screen in (Screen.HOME, Screen.PRIORITY, Screen.EXTRAS, Screen.CHECK_IN)
+        if ready and self.offers_check_in and not self._check_in_in_flight:
+            self._check_in(lambda: self._api.check_in_citizen(citizen_id))
+
+    def card_unreadable(self) -> None:
+        self._touched()
+        ready = self.screen in (Screen.HOME, Screen.PRIORITY, Screen.EXTRAS, Screen.CHECK_IN)
+        if ready and self.offers_check_in and not self._check_in_in_flight:
+            self.entry.clear()
+            self.check_in_message = self.t("card_unreadable")
+            self._show(Screen.CHECK_IN)
+
+    def _check_in(self, call: Callable[[], TicketView]) -> None:
         self.message, self.check_in_message = "", ""
         self._check_in_in_flight = True
         self._show(Screen.ISSUING)
-        self._run_network(lambda: self._api.check_in(code), self._checked_in)
+        self._run_network(call, self._checked_in)
 
     def _checked_in(self, outcome: object) -> None:
         self._check_in_in_flight = False

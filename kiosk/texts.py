@@ -73,6 +73,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Type your booking code or scan its QR",
     ),
     "check_in_go": ("รับบัตรคิว", "Get my ticket"),
+    "card_unreadable": (
+        "อ่านบัตรประชาชนไม่ได้ กรุณาถอดแล้วเสียบบัตรใหม่ หรือพิมพ์รหัสการจอง",
+        "Cannot read the ID card: take it out and insert it again, or type your booking code",
+    ),
     "erase": ("ลบ", "Delete"),
     "code_incomplete": ("รหัสการจองมี 6 ตัว", "A booking code has 6 characters"),
     "check_in_unreachable": (

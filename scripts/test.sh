@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 # libmtdev1 (Kivy's offscreen window), libusb-1.0-0 (USB printers; setup.sh installs it too).
 # Deployment tests: nginx and openssl (the shipped site file in front of a real server, with a
 # certificate made by the test), systemd (systemd-analyze).
-SWQ_EXTRAS="test" SWQ_APT_PACKAGES="chromium socat libfribidi0 libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libmtdev1 libusb-1.0-0 nginx openssl systemd" . scripts/setup.sh
+# Thai ID card check-in: pcscd and vsmartcard's virtual reader (vpcd) for the test's virtual card;
+# swig, gcc, python3-dev and libpcsclite-dev build pyscard, which has no Linux wheel.
+SWQ_EXTRAS="test" SWQ_APT_PACKAGES="chromium socat libfribidi0 libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libmtdev1 libusb-1.0-0 nginx openssl systemd pcscd vsmartcard-vpcd swig gcc python3-dev libpcsclite-dev" . scripts/setup.sh
 
 # PostgreSQL-backed tests need a running server when one is installed.
 if [ -d /etc/postgresql ] && command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1; then

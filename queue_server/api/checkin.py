@@ -1,21 +1,27 @@
-"""Check-in of a booking at a kiosk: the booking code becomes a ticket (core.booking.check_in).
+"""Check-in of a booking at a kiosk: the booking code, or the national ID read from the citizen's
+ID card, becomes a ticket (core.booking.check_in).
 
 The booking is claimed first (one conditional update), then the ticket is issued by the same use
 case as every kiosk ticket, under an id chosen beforehand. A second check-in of the same code
 answers with that ticket (a kiosk retrying after a lost answer prints it, nothing is issued
 twice); if the server died between claim and issue, the second check-in issues the ticket then.
-Every code tried counts against the kiosk's check-in limit, so codes cannot be guessed.
+Every code or ID tried counts against the kiosk's check-in limit, so neither can be guessed. An ID
+number is only turned into its keyed digest (as the booking page stored it) and compared; it is
+never stored, logged or repeated in an answer.
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import date
 
+import sqlalchemy as sa
 from flask import Response, current_app
 
 from core import services
 from core.booking import arrival, is_code, normal_code
+from core.citizen_id import is_citizen_id, normal_citizen_id
 from core.errors import DomainError, IllegalTransition, NotFound
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for
@@ -42,8 +48,8 @@ def _count_attempt(who: Principal) -> None:
         raise ApiError(
             429,
             "rate_limited",
-            "too many booking codes tried at this kiosk; wait a minute or ask the staff",
-            "ลองรหัสการจองที่ตู้นี้บ่อยเกินไป กรุณารอสักครู่หรือติดต่อเจ้าหน้าที่",
+            "too many booking codes or ID cards tried at this kiosk; wait a minute or ask staff",
+            "ลองรหัสการจองหรือบัตรประชาชนที่ตู้นี้บ่อยเกินไป กรุณารอสักครู่หรือติดต่อเจ้าหน้าที่",
             {"Retry-After": str(round(limit.window_s))},
         ) from None
 
@@ -55,11 +61,34 @@ def _unknown_code(code: str) -> NotFound:
     )
 
 
+def _unknown_card() -> NotFound:
+    return NotFound(
+        "this is not the number of a Thai ID card; take a ticket or ask the staff",
+        "เลขนี้ไม่ใช่เลขบัตรประชาชน กรุณากดบัตรคิวตามปกติหรือติดต่อเจ้าหน้าที่",
+    )
+
+
+def _find(conn: sa.Connection, office: str, body: CheckInRequest, today: date) -> store.Booking:
+    if body.citizen_id is not None:
+        citizen_id = normal_citizen_id(body.citizen_id)
+        if not is_citizen_id(citizen_id):
+            raise _unknown_card()
+        digest = store.citizen_digest(current_app.secret_key or "", citizen_id)
+        return store.by_citizen(conn, office, today, digest)
+    code = normal_code(body.code or "")
+    if not is_code(code):
+        raise _unknown_code(code[:12])
+    try:
+        return store.by_code(conn, office, code)
+    except NotFound:
+        raise _unknown_code(code) from None
+
+
 @spec.route(
     bp,
     "POST",
     "/bookings/check-in",
-    summary="Check in a booking by its code (kiosk): issues its ticket, or repeats it",
+    summary="Check in a booking by its code or ID card (kiosk): issues its ticket, or repeats it",
     tag="tickets",
     roles=[Role.KIOSK],
     body=CheckInRequest,
@@ -68,18 +97,15 @@ def _unknown_code(code: str) -> NotFound:
         200: (TicketOut, "the ticket this booking was checked in with before"),
         401: (Error, "no or unknown token"),
         403: (Error, "not a kiosk token"),
-        404: (Error, "no booking with this code at this office"),
+        404: (Error, "no booking with this code (or today for this ID card) at this office"),
         409: (Error, "the booking was cancelled, is for another day, or the office is closed"),
         422: (Error, "invalid body or priority class"),
-        429: (Error, "too many codes tried at this kiosk"),
+        429: (Error, "too many codes or ID cards tried at this kiosk"),
     },
 )
 def check_in_booking(who: Principal, body: CheckInRequest) -> Response:
     office = office_for(who)
     _count_attempt(who)
-    code = normal_code(body.code)
-    if not is_code(code):
-        raise _unknown_code(code[:12])
     close_earlier_days(office)
     db = swq().db
     now = swq().now()
@@ -87,10 +113,8 @@ def check_in_booking(who: Principal, body: CheckInRequest) -> Response:
     with uow:
         config = uow.config(office)
         conn = uow.connection
-        try:
-            booking = store.by_code(conn, office, code)
-        except NotFound:
-            raise _unknown_code(code) from None
+        today = config.office.local_day(now)
+        booking = _find(conn, office, body, today)
         if booking.status == store.CANCELLED:
             raise IllegalTransition(
                 "this booking was cancelled; please take a ticket at the kiosk",
@@ -98,7 +122,6 @@ def check_in_booking(who: Principal, body: CheckInRequest) -> Response:
             )
         rules = store.read_booking(conn, office)
         grace_s = rules.settings.grace_s if rules else 0
-        today = config.office.local_day(now)
         if booking.status == store.BOOKED and booking.day != today:
             raise IllegalTransition(
                 f"this booking is for {booking.day.isoformat()}, not today",

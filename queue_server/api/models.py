@@ -28,9 +28,21 @@ class IssueRequest(Strict):
 
 class CheckInRequest(Strict):
     # What the citizen typed or the scanner sent; spaces and dashes are dropped, case ignored.
-    code: Annotated[str, Field(min_length=1, max_length=32)]
+    code: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    # Or the 13-digit national ID read from the citizen's ID card: finds today's booking made
+    # with that number (only its keyed digest is compared; the number is neither stored nor logged).
+    citizen_id: Annotated[str, Field(min_length=1, max_length=32)] | None = None
     # The class a late citizen's walk-in ticket gets (as at the kiosk); default: the normal class.
     priority: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> CheckInRequest:
+        if (self.code is None) == (self.citizen_id is None):
+            raise Refusal(
+                "Give either the booking code or the ID card's number, not both.",
+                "กรุณาระบุรหัสการจองหรือเลขบัตรประชาชนอย่างใดอย่างหนึ่ง",
+            )
+        return self
 
 
 class DoneRequest(Strict):

@@ -7,6 +7,7 @@ that issues tickets takes the same), so two citizens can never both get a slot's
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ def booking_to_json(booking: OfficeBooking) -> dict[str, Any]:
         "ask_name": s.ask_name,
         "ask_phone": s.ask_phone,
         "retention_days": s.retention_days,
+        "ask_citizen_id": s.ask_citizen_id,
         "slots": {
             code: {
                 "weekdays": list(rule.weekdays),
@@ -58,6 +60,7 @@ def booking_from_json(data: Any) -> OfficeBooking | None:
         ask_name=bool(data["ask_name"]),
         ask_phone=bool(data["ask_phone"]),
         retention_days=int(data["retention_days"]),
+        ask_citizen_id=bool(data.get("ask_citizen_id", False)),  # absent before revision 0014
     )
     slots = {
         code: SlotRule(
@@ -94,6 +97,14 @@ def write_booking(conn: sa.Connection, office: str, booking: OfficeBooking | Non
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def citizen_digest(secret_key: str | bytes, citizen_id: str) -> str:
+    """The keyed digest a booking keeps instead of the national ID number: HMAC-SHA256 under the
+    server's secret key, so a copy of the database alone cannot be matched against the (small,
+    guessable) space of ID numbers."""
+    key = secret_key.encode() if isinstance(secret_key, str) else secret_key
+    return hmac.new(key, b"citizen-id:" + citizen_id.encode(), hashlib.sha256).hexdigest()
 
 
 def slot_start(day: date, start: time, tz: ZoneInfo) -> datetime:
@@ -179,6 +190,31 @@ def by_code(conn: sa.Connection, office: str, code: str) -> Booking:
     return _booking(row)
 
 
+def by_citizen(conn: sa.Connection, office: str, day: date, digest: str) -> Booking:
+    """The citizen's booking of `day` at the office: the earliest still to check in, else the
+    one checked in last (a kiosk retrying after a lost answer gets that ticket again)."""
+    c = t.bookings.c
+    rows = conn.execute(
+        sa.select(t.bookings)
+        .where(
+            c.office == office,
+            c.day == day,
+            c.citizen_hash == digest,
+            c.status != CANCELLED,
+        )
+        .order_by(c.slot_start)
+    ).all()
+    waiting = [row for row in rows if row.status == BOOKED]
+    if waiting:
+        return _booking(waiting[0])
+    if rows:
+        return _booking(rows[-1])
+    raise NotFound(
+        "no booking today at this office for this ID card; check the booking or take a ticket",
+        "ไม่พบการจองของวันนี้สำหรับบัตรประชาชนนี้ กรุณาตรวจสอบการจองหรือกดบัตรคิวตามปกติ",
+    )
+
+
 def _slot_full() -> IllegalTransition:
     return IllegalTransition(
         "this time is fully booked; please choose another time",
@@ -203,6 +239,7 @@ def add_booking(
     now: datetime,
     name: str | None,
     phone: str | None,
+    citizen_hash: str | None = None,
 ) -> tuple[str, str]:
     """Store a booking (the caller checked the place under the office's lock); returns its code
     and the manage token, which only the citizen gets."""
@@ -225,6 +262,7 @@ def add_booking(
             status=BOOKED,
             name=name,
             phone=phone,
+            citizen_hash=citizen_hash,
             created_at=now,
         )
     )
@@ -284,9 +322,9 @@ def release_check_in(conn: sa.Connection, booking_id: str, ticket_id: str) -> No
 
 
 def erase_personal_data(conn: sa.Connection, office: str, today: date, now: datetime) -> int:
-    """Delete the names and phone numbers of bookings whose day is more than the office's
-    retention period ago; returns how many bookings were erased. The bookings themselves stay
-    (reports count them), with nothing left that says who made them."""
+    """Delete the names, phone numbers and citizen digests of bookings whose day is more than the
+    office's retention period ago; returns how many bookings were erased. The bookings themselves
+    stay (reports count them), with nothing left that says who made them."""
     booking = read_booking(conn, office)
     if booking is None:
         return 0
@@ -298,9 +336,9 @@ def erase_personal_data(conn: sa.Connection, office: str, today: date, now: date
             c.office == office,
             c.day < last_kept,
             c.erased_at.is_(None),
-            sa.or_(c.name.is_not(None), c.phone.is_not(None)),
+            sa.or_(c.name.is_not(None), c.phone.is_not(None), c.citizen_hash.is_not(None)),
         )
-        .values(name=None, phone=None, erased_at=now)
+        .values(name=None, phone=None, citizen_hash=None, erased_at=now)
     )
     return int(done.rowcount)
 

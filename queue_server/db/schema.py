@@ -438,10 +438,14 @@ bookings = sa.Table(
     sa.Column("checked_in_at", UTCDateTime),
     sa.Column("arrival", sa.String(16)),  # early, on_time, late (core.booking.Arrival)
     sa.Column("ticket_id", sa.String(36)),
-    sa.Column("erased_at", UTCDateTime),  # when name and phone were deleted
+    sa.Column("erased_at", UTCDateTime),  # when name, phone and citizen digest were deleted
+    # HMAC-SHA256 of the national ID number under the server's secret key (never the number):
+    # finds today's booking when the citizen inserts the ID card at the kiosk.
+    sa.Column("citizen_hash", sa.String(64)),
     sa.UniqueConstraint("office", "code"),
     sa.Index("ix_bookings_slot", "office", "service", "slot_start", "status"),
     sa.Index("ix_bookings_office_day", "office", "day"),
+    sa.Index("ix_bookings_citizen", "office", "day", "citizen_hash"),
 )
 
 # The ticket a browser took on a phone (queue_server.phone): the browser's cookie holds a random

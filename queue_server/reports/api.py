@@ -16,6 +16,7 @@ from queue_server.api.errors import ApiError
 from queue_server.api.models import Error
 from queue_server.auth import Principal, Role
 from queue_server.extension import swq
+from queue_server.reports.appointments import appointment_rows, read_appointments
 from queue_server.reports.data import read_report_input
 from queue_server.reports.export import CSV_TYPE, XLSX_TYPE, download
 from queue_server.reports.feedback import store_feedback
@@ -40,9 +41,12 @@ def make_report(office: str, first: date, last: date) -> tuple[Report, tzinfo]:
     return build_report(data), data.timezone
 
 
-def report_document(report: Report, tz: tzinfo) -> dict[str, object]:
+def report_document(
+    report: Report, tz: tzinfo, appointments: list[dict[str, object]]
+) -> dict[str, object]:
     doc = ReportOut.model_validate(
         {
+            "appointments": appointments,
             **{f.name: getattr(report, f.name) for f in dataclasses.fields(report)},
             "office": {**dataclasses.asdict(report.office), "timezone": str(tz)},
             "first_day": report.first,
@@ -67,7 +71,7 @@ def _wanted(asked: str | None) -> str:
     "GET",
     "/reports/summary",
     summary="Report of an office-local day or range: visits, waits, service level, counters, "
-    "officers, arrivals per hour, ratings. JSON; CSV or XLSX by Accept or ?format=",
+    "officers, arrivals per hour, ratings, appointments. JSON; CSV or XLSX by Accept or ?format=",
     tag="reports",
     roles=[Role.ADMIN],
     query=ReportQuery,
@@ -85,9 +89,10 @@ def summary(who: Principal, query: ReportQuery) -> Response:
     office = office_for(who)
     report, tz = make_report(office, query.date, query.to or query.date)
     wanted = _wanted(query.format)
+    appointments = appointment_rows(office, read_appointments(office, report.first, report.last))
     if wanted != FORMATS["json"]:
-        return download(report, "csv" if wanted == CSV_TYPE else "xlsx")
-    return jsonify(report_document(report, tz))
+        return download(report, "csv" if wanted == CSV_TYPE else "xlsx", appointments)
+    return jsonify(report_document(report, tz, appointments))
 
 
 @spec.route(

@@ -1,4 +1,5 @@
-"""A report as CSV (one flat table) and as a spreadsheet (one sheet per part)."""
+"""A report as CSV (one flat table) and as a spreadsheet (one sheet per part); the office's
+appointments (queue_server.reports.appointments) come along as rows of section `appointment`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from flask import Response
 
 from core.reports import COLUMNS, Report, date_range_label, flat_rows
+from queue_server.reports import appointments as booked
 
 CSV_TYPE = "text/csv"
 # A text cell starting with one of these is a formula to spreadsheet programs (a name such as
@@ -25,10 +27,28 @@ SECTIONS_TH = {
     "officer": "เจ้าหน้าที่",
     "hour": "รายชั่วโมง",
 }
+APPOINTMENTS_TH = "นัดหมาย"
+APPOINTMENT_COLUMNS = (
+    "key",
+    "name_th",
+    "name_en",
+    *booked.COLUMNS[:5],
+    "no_shows",
+    "on_time_share",
+)
 
 
-def to_csv(report: Report) -> bytes:
-    return rows_csv(COLUMNS, flat_rows(report))
+def to_csv(report: Report, appointments: Sequence[dict[str, object]] = ()) -> bytes:
+    """The report's flat table, then a row per booked service (`key` is the service's code)."""
+    columns = (*COLUMNS, *booked.COLUMNS)
+    rows = [dict(row, **dict.fromkeys(booked.COLUMNS)) for row in flat_rows(report)]
+    rows += [
+        {c: None for c in columns}
+        | {k: v for k, v in a.items() if k != "service"}
+        | {"section": booked.SECTION, "key": a["service"]}
+        for a in appointments
+    ]
+    return rows_csv(columns, rows)
 
 
 def rows_csv(columns: Sequence[str], rows: Sequence[dict[str, object]]) -> bytes:
@@ -63,9 +83,10 @@ def rows_xlsx(
     return _saved(book)
 
 
-def to_xlsx(report: Report) -> bytes:
+def to_xlsx(report: Report, appointments: Sequence[dict[str, object]] = ()) -> bytes:
     """A first sheet saying what the report is, then a sheet per section with only the columns
-    that section fills (same column names as the CSV)."""
+    that section fills (same column names as the CSV), the appointments' sheet last when the
+    office had bookings."""
     # Loaded on first use, like the charts: a server start should not wait for it.
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
@@ -92,6 +113,12 @@ def to_xlsx(report: Report) -> bytes:
             sheet.append([_cell(row[c]) for c in columns])
         for i, column in enumerate(columns, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(column) + 2))
+    if appointments:
+        sheet = book.create_sheet(f"{booked.SECTION} {APPOINTMENTS_TH}")
+        sheet.append(list(APPOINTMENT_COLUMNS))
+        for a in appointments:
+            row = {**a, "key": a["service"]}
+            sheet.append([_cell(row[c]) for c in APPOINTMENT_COLUMNS])
     return _saved(book)
 
 
@@ -119,12 +146,13 @@ def _csv_cell(value: Any) -> Any:
     return _cell(value)
 
 
-def download(report: Report, kind: str) -> Response:
+def download(report: Report, kind: str, appointments: Sequence[dict[str, object]] = ()) -> Response:
     """The report as a file to save: `kind` is csv or xlsx."""
     name = f"swq-{report.office.code}-{report.first.isoformat()}"
     if report.last != report.first:
         name += f"-{report.last.isoformat()}"
-    return attachment(to_csv(report) if kind == "csv" else to_xlsx(report), kind, name)
+    body = to_csv(report, appointments) if kind == "csv" else to_xlsx(report, appointments)
+    return attachment(body, kind, name)
 
 
 def attachment(body: bytes, kind: str, name: str) -> Response:

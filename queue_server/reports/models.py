@@ -42,6 +42,21 @@ class ReportOffice(BaseModel):
     timezone: str
 
 
+class AppointmentRow(BaseModel):
+    """One service's bookings of the report's days (queue_server.db.bookings.ServiceBookings)."""
+
+    service: str
+    name_th: str
+    name_en: str
+    booked: int  # made and not cancelled
+    cancelled: int
+    checked_in: int
+    on_time: int  # early or within the grace period: appointment tickets
+    late: int
+    no_shows: int  # not checked in by the end of the grace period
+    on_time_share: float | None  # on_time / checked_in
+
+
 class ReportOut(BaseModel):
     office: ReportOffice
     first_day: date
@@ -56,6 +71,7 @@ class ReportOut(BaseModel):
     counters: list[r.CounterRow]
     officers: list[r.OfficerRow]
     hours: list[r.HourRow]
+    appointments: list[AppointmentRow]
 
 
 class FeedbackQuery(BaseModel):

@@ -12,9 +12,9 @@ from core.reports import date_range_label, english_date, thai_date
 from queue_server.api.errors import ApiError
 from queue_server.api.present import office_config
 from queue_server.auth import Role
-from queue_server.db.bookings import service_bookings
 from queue_server.extension import swq
 from queue_server.reports.api import make_report
+from queue_server.reports.appointments import appointment_rows, read_appointments
 from queue_server.reports.export import download
 from queue_server.reports.models import EARLIEST, LATEST
 from queue_server.web.language import current_language, pick
@@ -85,8 +85,7 @@ def report_page() -> tuple[str, int] | str:
         if any(c.use.utilisation is not None for c in report.counters)
         else None,
     }
-    with swq().db.engine.connect() as conn:
-        appointments = service_bookings(conn, g.user.office, first, last, swq().now())
+    appointments = read_appointments(g.user.office, first, last)
     return render_template(
         "reports.html",
         error=None,
@@ -113,4 +112,5 @@ def report_export(kind: str) -> Response:
         raise ApiError(404, "not_found", f"no export {kind!r}", "ไม่พบรูปแบบไฟล์นี้")
     first, last = report_dates()
     report, _tz = make_report(g.user.office, first, last)
-    return download(report, kind)
+    appointments = read_appointments(g.user.office, first, last)
+    return download(report, kind, appointment_rows(g.user.office, appointments))

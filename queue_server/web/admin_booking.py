@@ -90,6 +90,7 @@ def _booking_from_form(office: OfficeFile) -> OfficeBooking:
         * required_number("grace_min", ("ระยะผ่อนผัน (นาที)", "Grace period (minutes)"), maximum=1440),
         ask_name=checked("ask_name"),
         ask_phone=checked("ask_phone"),
+        ask_citizen_id=checked("ask_citizen_id"),
         retention_days=required_number(
             "retention_days", ("ระยะเก็บข้อมูล (วัน)", "Retention (days)"), maximum=3650
         ),

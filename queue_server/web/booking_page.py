@@ -28,6 +28,7 @@ from flask import (
 )
 
 from core.booking import OfficeBooking, SlotRule
+from core.citizen_id import is_citizen_id, normal_citizen_id
 from core.errors import DomainError, InvalidRequest, NotFound
 from core.model import OfficeConfig, Service
 from core.reports import thai_date
@@ -155,6 +156,19 @@ def _personal(rules: OfficeBooking) -> tuple[str | None, str | None]:
     return name, phone
 
 
+def _citizen_hash(rules: OfficeBooking) -> str | None:
+    """The keyed digest of the national ID the form asked for; the number goes no further."""
+    if not rules.settings.ask_citizen_id:
+        return None
+    citizen_id = normal_citizen_id(request.form.get("citizen_id", ""))
+    if not is_citizen_id(citizen_id):
+        raise InvalidRequest(
+            "please give your 13-digit national ID number as on your ID card; this one is wrong",
+            "กรุณากรอกเลขประจำตัวประชาชน 13 หลักตามบัตรประชาชน เลขนี้ไม่ถูกต้อง",
+        )
+    return store.citizen_digest(current_app.secret_key or "", citizen_id)
+
+
 def _limits(office: str, phone: str | None) -> list[Limit]:
     settings = current_app.config
     window = float(settings["BOOKING_LIMIT_WINDOW_S"])
@@ -250,6 +264,7 @@ def book(office: str, service: str) -> Response | tuple[str, int]:
     try:
         start, day = _slot_from_form(config, rule, now)
         name, phone = _personal(rules)
+        citizen_hash = _citizen_hash(rules)
         uow = SqlUnitOfWork(swq().db, office)
         with uow:
             conn = uow.connection
@@ -265,6 +280,7 @@ def book(office: str, service: str) -> Response | tuple[str, int]:
                 now=now,
                 name=name,
                 phone=phone,
+                citizen_hash=citizen_hash,
             )
             uow.commit()
     except LimitReached as reached:
