@@ -17,7 +17,6 @@ from enum import StrEnum
 from typing import Any
 
 from core.codec import TicketView
-from core.model import APPOINTMENT
 from kiosk.api import KioskApi, Refused, ServerUnreachable
 from kiosk.checkin import CodeEntry
 from kiosk.home_pages import (
@@ -293,7 +292,6 @@ class KioskPresenter:
                 str(pictogram(c.code)),
             )
             for c in self.office.priority_classes
-            if c.code != APPOINTMENT  # only a checked-in booking gets it
         ]
 
     def extra_choices(self) -> list[Choice]:
