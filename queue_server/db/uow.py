@@ -121,6 +121,30 @@ def _ahead_query(kinds: tuple[tuple[str, str], ...]) -> sa.Select[Any]:
     )
 
 
+@lru_cache(maxsize=16)
+def _done_between_query(windows: int) -> sa.Select[Any]:
+    """The latest finished visits of a service within `windows` time windows
+    (`start{i}` <= at < `end{i}`)."""
+    within = [
+        sa.and_(
+            E.at >= param(f"start{i}", type_=t.UTCDateTime()),
+            E.at < param(f"end{i}", type_=t.UTCDateTime()),
+        )
+        for i in range(windows)
+    ]
+    return (
+        sa.select(E.counter, E.data)
+        .where(
+            E.office == param("office"),
+            E.type == "ticket.done",
+            E.service == param("service"),
+            sa.or_(*within),
+        )
+        .order_by(E.id.desc())
+        .limit(param("limit"))
+    )
+
+
 @lru_cache(maxsize=256)
 def _waiting_before_query(queues: tuple[tuple[str, str, bool], ...]) -> sa.Select[Any]:
     """Waiting tickets per service of the (service, class) queues, those with a cutoff only
@@ -188,6 +212,7 @@ class SqlTicketRepository:
         self.numbers: dict[tuple[str, str, date], int] = {}
         self._at_counters: dict[str, Ticket] | None = None
         self._service_times: dict[tuple[str, str, int], list[tuple[str, float]]] = {}
+        self._history: dict[tuple[Any, ...], list[tuple[str, float]]] = {}
 
     @property
     def _conn(self) -> sa.Connection:
@@ -345,27 +370,17 @@ class SqlTicketRepository:
     ) -> list[tuple[str, float]]:
         if not windows or limit <= 0:
             return []
-        c = t.events.c
-        within = [
-            sa.and_(
-                c.at >= sa.literal(start, t.UTCDateTime()), c.at < sa.literal(end, t.UTCDateTime())
-            )
-            for start, end in windows
-        ]
-        rows = self._conn.execute(
-            sa.select(c.counter, c.data)
-            .where(
-                c.office == office,
-                c.type == "ticket.done",
-                c.service == service,
-                sa.or_(*within),
-            )
-            .order_by(c.id.desc())
-            .limit(limit)
-        )
-        return [(counter or "", float(json.loads(data)["service_s"])) for counter, data in rows][
-            ::-1
-        ]
+        # Asked twice for one ticket's estimate, like the recent times: read once per unit.
+        key = (office, service, tuple(windows), limit)
+        if key not in self._history:
+            params: dict[str, Any] = {"office": office, "service": service, "limit": limit}
+            for i, (start, end) in enumerate(windows):
+                params[f"start{i}"], params[f"end{i}"] = start, end
+            rows = self._conn.execute(_done_between_query(len(windows)), params)
+            self._history[key] = [
+                (counter or "", float(json.loads(data)["service_s"])) for counter, data in rows
+            ][::-1]
+        return self._history[key]
 
 
 class SqlCounterRepository:
