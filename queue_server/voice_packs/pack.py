@@ -72,6 +72,8 @@ def files_of_zip(data: bytes) -> dict[str, bytes]:
         for info in entries:
             path = PurePosixPath(info.filename)
             files[str(PurePosixPath(*path.parts[1:])) if strip else str(path)] = archive.read(info)
+    # zipfile raises NotImplementedError for a compression method it lacks and RuntimeError for
+    # an entry with a password: both are a zip the office cannot use, not a fault of ours.
     except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError):
         raise PackError(
             "อ่านไฟล์ zip ไม่ได้ (เสียหายหรือมีรหัสผ่าน)", "the zip is damaged or encrypted"
