@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import socket
 import ssl
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -20,6 +21,7 @@ from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
 from queue_server.live.board import board_document
 from queue_server.live.budget import Reader, StreamsFull
+from queue_server.live.hub import Stream
 
 root = Blueprint("root", __name__)
 OFFICE_ERRORS = {400: (Error, "several offices: say which"), 404: (Error, "no such office")}
@@ -165,8 +167,15 @@ def events(query: EventsQuery) -> Response:
                 "Last-Event-ID ต้องเป็นตัวเลข",
             )
         after = int(header)
+    return event_stream(
+        lambda: swq().hub.open_stream(office, after, _reader(office), *_raw_socket())
+    )
+
+
+def event_stream(open_stream: Callable[[], Stream]) -> Response:
+    """A stream the hub opens, sent unbuffered; 503 when this process holds all it may."""
     try:
-        stream = swq().hub.open_stream(office, after, _reader(office), *_raw_socket())
+        stream = open_stream()
     except StreamsFull:
         raise ApiError(
             503,

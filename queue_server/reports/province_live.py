@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, g, render_template
 
-from queue_server.api.errors import ApiError
+from queue_server.api.public import event_stream
 from queue_server.auth import Role
 from queue_server.extension import swq
-from queue_server.live.budget import Reader, StreamsFull
+from queue_server.live.budget import Reader
 from queue_server.reports.province import offices_of, signed_in_province
 from queue_server.supervision import Hall, hall
 from queue_server.web.console import minutes
@@ -98,18 +98,4 @@ def changes() -> Response:
     province = signed_in_province()
     offices = [code for code, *_ in offices_of(province.code)]
     reader = Reader(f"user:{g.user.home}/{g.user.username}", public=False)
-    try:
-        stream = swq().hub.watch(offices, reader)
-    except StreamsFull:
-        raise ApiError(
-            503,
-            "too_many_streams",
-            "too many open streams on this server process; retry shortly",
-            "มีผู้เชื่อมต่อมากเกินไป กรุณาลองใหม่อีกครั้ง",
-            {"Retry-After": "5"},
-        ) from None
-    return Response(
-        stream,
-        mimetype="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(lambda: swq().hub.watch(offices, reader))
