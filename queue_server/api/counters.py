@@ -10,10 +10,10 @@ from core import services
 from core.model import Counter
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for, own_counter
+from queue_server.api.acting import action_unit
 from queue_server.api.models import CounterOut, Error, NoBody, PauseRequest, TicketOut
 from queue_server.api.present import close_earlier_days, ticket_response
 from queue_server.auth import Principal, Role
-from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
 
 ERRORS = {
@@ -56,9 +56,7 @@ def call_next(who: Principal, code: str, body: NoBody) -> Response:
     office = office_for(who)
     own_counter(who, code)
     close_earlier_days(office)
-    ticket = services.call_next(
-        SqlUnitOfWork(swq().db, office), office=office, counter=code, now=swq().now()
-    )
+    ticket = services.call_next(action_unit(office), office=office, counter=code, now=swq().now())
     if ticket is None:
         return Response(status=204)
     return ticket_response(office, ticket)
@@ -77,9 +75,7 @@ def call_next(who: Principal, code: str, body: NoBody) -> Response:
 def recall(who: Principal, code: str, body: NoBody) -> Response:
     office = office_for(who)
     own_counter(who, code)
-    ticket = services.recall(
-        SqlUnitOfWork(swq().db, office), office=office, counter=code, now=swq().now()
-    )
+    ticket = services.recall(action_unit(office), office=office, counter=code, now=swq().now())
     return ticket_response(office, ticket)
 
 
@@ -88,9 +84,7 @@ def _on_counter(
 ) -> Response:
     office = office_for(who)
     own_counter(who, code)
-    counter = change(
-        SqlUnitOfWork(swq().db, office), office=office, counter=code, now=swq().now(), **kwargs
-    )
+    counter = change(action_unit(office), office=office, counter=code, now=swq().now(), **kwargs)
     return _counter_document(counter)
 
 

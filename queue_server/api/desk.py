@@ -13,6 +13,7 @@ from core import services
 from core.model import OfficeConfig, TicketStatus, priority_class_name
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for, own_counter
+from queue_server.api.acting import action_unit
 from queue_server.api.counters import ERRORS, counter_out
 from queue_server.api.models import (
     CallTicketRequest,
@@ -199,7 +200,7 @@ def call_ticket(who: Principal, code: str, body: CallTicketRequest) -> Response:
     office = office_for(who)
     own_counter(who, code)
     ticket = services.call_ticket(
-        SqlUnitOfWork(swq().db, office),
+        action_unit(office),
         office=office,
         counter=code,
         ticket_id=body.ticket_id,

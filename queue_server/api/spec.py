@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
@@ -17,6 +17,7 @@ from queue_server.api.access import authenticate
 from queue_server.api.errors import ApiError
 from queue_server.api.models import Error
 from queue_server.auth import Principal, Role
+from queue_server.db.audit_log import AuditEntry
 from queue_server.request_guard import loads
 from queue_server.web import audit
 
@@ -88,11 +89,13 @@ class ApiSpec:
                     kwargs["body"] = parse_body(op.body)
                 if op.query is not None:
                     kwargs["query"] = parse_query(op.query)
-                response = view(**kwargs)
                 who = kwargs.get("who")
                 audit_here = audited and who is not None and who.role in AUDITED_ROLES
                 if audit_here and op.method != "GET":
-                    _audit(op, who, kwargs, response)
+                    g.swq_audit = _audit_entry(op, who, kwargs)
+                response = view(**kwargs)
+                if audit_here and op.method != "GET" and not g.swq_audit.written:
+                    _audit_after(g.swq_audit, response)
                 return response
 
             bp.add_url_rule(rule, view_func=wrapper, methods=[op.method])
@@ -234,21 +237,27 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         raise ApiError.from_validation(exc) from None
 
 
-def _audit(op: Operation, who: Principal, kwargs: dict[str, Any], response: Any) -> None:
+def _audit_entry(op: Operation, who: Principal, kwargs: dict[str, Any]) -> AuditEntry:
+    """The row of this action, which its unit of work writes if it takes it
+    (`queue_server.api.acting`)."""
     body = kwargs.get("body")
-    target = " ".join(str(v) for k, v in kwargs.items() if k not in ("who", "body", "query"))
-    # A ticket's answer names its number and counter; a counter's route names the counter.
-    answer = response.get_json(silent=True) if isinstance(response, Response) else None
-    answer = answer if isinstance(answer, dict) else {}
-    ticket = answer.get("number") if "status_url" in answer else None
-    counter = answer.get("counter") if ticket else None
-    audit.record(
+    return audit.entry(
         who.office,
         who.name,
         who.role.value,
         f"{op.method} {op.rule}",
-        target,
+        " ".join(str(v) for k, v in kwargs.items() if k not in ("who", "body", "query")),
         body.model_dump(mode="json") if body is not None else None,
-        counter=str(kwargs.get("code") or counter or who.counter or ""),
-        ticket=str(ticket or ""),
+        counter=str(kwargs.get("code") or ""),
+        own_counter=who.counter or "",
     )
+
+
+def _audit_after(entry: AuditEntry, response: Any) -> None:
+    """The row of an action no unit of work wrote, in a write of its own."""
+    # A ticket's answer names its number and counter.
+    answer = response.get_json(silent=True) if isinstance(response, Response) else None
+    answer = answer if isinstance(answer, dict) else {}
+    if "status_url" in answer:
+        entry.about(str(answer.get("number") or ""), answer.get("counter"))
+    audit.write(entry)

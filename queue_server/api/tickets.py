@@ -14,6 +14,7 @@ from core import services
 from core.errors import NotFound
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for
+from queue_server.api.acting import action_unit
 from queue_server.api.errors import ApiError
 from queue_server.api.models import (
     DoneRequest,
@@ -210,7 +211,7 @@ def _act(who: Principal, ticket_id: str, action: str, **kwargs: object) -> Respo
     office = office_for(who)
     use_case = getattr(services, action)
     ticket = use_case(
-        SqlUnitOfWork(swq().db, office),
+        action_unit(office),
         office=office,
         ticket_id=ticket_id,
         now=swq().now(),

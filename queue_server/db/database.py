@@ -13,7 +13,7 @@ from core.model import OfficeConfig
 from queue_server.db import schema as t
 from queue_server.db.engine import WRITE, is_sqlite, make_engine
 from queue_server.db.rows import config_from_rows
-from queue_server.db.write_queue import WriteQueue
+from queue_server.db.write_queue import Savepoint, WriteQueue
 
 # Asked by every unit of work: built once (see the hot-path statements in uow.py).
 VERSION = sa.select(t.offices.c.version).where(t.offices.c.code == sa.bindparam("office"))
@@ -58,8 +58,17 @@ class Database:
             return
         batch = self.write_queue.join()
         try:
-            with batch.conn.begin_nested():
+            savepoint = Savepoint(batch.conn)
+            try:
                 yield batch.conn
+            except BaseException:
+                try:
+                    savepoint.rollback()
+                except BaseException:
+                    batch.broken = True  # its part cannot be undone: the batch commits nothing
+                    raise
+                raise
+            savepoint.commit()
         except BaseException:
             self.write_queue.leave()
             raise

@@ -25,12 +25,13 @@ from core.events import CounterEvent, Event, TicketEvent
 from core.model import Counter, OfficeConfig, Ticket
 from core.routing import QueueHead
 from queue_server.db import schema as t
+from queue_server.db.audit_log import AuditEntry
 from queue_server.db.database import Database
 from queue_server.db.engine import WRITE
 from queue_server.db.notices import write_notices
 from queue_server.db.rate_limits import Limit, take
 from queue_server.db.rows import counter_from_row, counter_to_row, ticket_from_row, ticket_to_row
-from queue_server.db.write_queue import CommitFailed, WriteBatch
+from queue_server.db.write_queue import CommitFailed, Savepoint, WriteBatch
 
 TICKET_COLUMNS = "id, service, priority, target_counter, number, queued_at"
 
@@ -442,9 +443,12 @@ class SqlUnitOfWork:
         # Rows of other tables that must commit with this change or not at all (a phone
         # ticket's browser record); each may raise to refuse the whole change.
         self.also: list[Callable[[SqlUnitOfWork], None]] = []
+        # The officer's action this unit carries out: its audit row commits with it or not at
+        # all (one transaction, where a row of its own would take another turn at the disk).
+        self.audit: AuditEntry | None = None
         self._conn: sa.Connection | None = None
         self._batch: WriteBatch | None = None  # SQLite: the shared transaction, in our turn
-        self._savepoint: sa.NestedTransaction | None = None
+        self._savepoint: Savepoint | None = None
         self._version: int | None = None
         self._committed = False
         self._reset()
@@ -473,7 +477,7 @@ class SqlUnitOfWork:
         if self.write and self.db.write_queue is not None:
             self._batch = self.db.write_queue.join()
             try:
-                self._savepoint = self._batch.conn.begin_nested()
+                self._savepoint = Savepoint(self._batch.conn)
                 self._version = self.db.version(self._batch.conn, self.office)
             except BaseException:
                 self._end_turn(failed=True)
@@ -572,6 +576,8 @@ class SqlUnitOfWork:
         if self._pending:
             # Notices for the office's webhook commit with the change that causes them.
             write_notices(self, self.config(self.office), self._pending)
+        if self.audit is not None and not self.audit.written and self._pending:
+            self._write_audit(conn)
         wrote_events = self._write_events(conn)
         if self._batch is not None:
             assert self._savepoint is not None
@@ -592,10 +598,19 @@ class SqlUnitOfWork:
         if wrote_events:
             self.db.committed(self.office)
 
+    def _write_audit(self, conn: sa.Connection) -> None:
+        """About the ticket of the last ticket event, at the action's own time."""
+        assert self.audit is not None
+        for event in reversed(self._pending):
+            if isinstance(event, TicketEvent):
+                self.audit.about(event.number, getattr(event, "counter", None))
+                break
+        self.audit.write(conn, self._pending[-1].at)
+
     def rollback(self) -> None:
         if self._savepoint is not None:
             self._savepoint.rollback()
-            self._savepoint = self.connection.begin_nested()
+            self._savepoint = Savepoint(self.connection)
         elif self._conn is not None:
             self._conn.rollback()
         self._reset()

@@ -30,6 +30,26 @@ class CommitFailed(sa.exc.OperationalError):
         super().__init__("COMMIT", None, orig)  # type: ignore[arg-type]
 
 
+class Savepoint:
+    """A writer's own part of the shared transaction, as plain SQL: SQLAlchemy's `begin_nested`
+    compiles its SAVEPOINT and RELEASE statements anew every time (two compilations per write,
+    about a tenth of a write's CPU). One writer holds the batch at a time, so one name serves."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        conn.exec_driver_sql("SAVEPOINT swq_writer")
+        self._conn = conn
+        self.is_active = True
+
+    def commit(self) -> None:
+        self.is_active = False
+        self._conn.exec_driver_sql("RELEASE SAVEPOINT swq_writer")
+
+    def rollback(self) -> None:
+        self.is_active = False
+        self._conn.exec_driver_sql("ROLLBACK TO SAVEPOINT swq_writer")
+        self._conn.exec_driver_sql("RELEASE SAVEPOINT swq_writer")
+
+
 class WriteBatch:
     """One transaction shared by the writers that followed one another into it."""
 

@@ -1,20 +1,43 @@
-"""The audit log: who did what, when, from where; written after the action succeeded."""
+"""The audit log: who did what, when, from where; written after the action succeeded, or by
+the action's own unit of work (`queue_server.api.acting`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, request
 
-from queue_server.db import schema as t
+from queue_server.db.audit_log import AuditEntry
 from queue_server.extension import swq
 
-DETAIL_LIMIT = 2000
-# Every officer action writes one: built once, run with the row as parameters.
-INSERT = sa.insert(t.audit_log)
+
+def entry(
+    office: str,
+    actor: str,
+    role: str,
+    action: str,
+    target: str = "",
+    detail: Mapping[str, Any] | None = None,
+    *,
+    counter: str = "",
+    ticket: str = "",
+    own_counter: str = "",
+) -> AuditEntry:
+    """This request's row, from its address."""
+    return AuditEntry(
+        office,
+        actor,
+        role,
+        action,
+        target,
+        detail,
+        request.remote_addr or "",
+        counter or "",
+        ticket or "",
+        own_counter,
+    )
 
 
 def record(
@@ -28,28 +51,17 @@ def record(
     counter: str = "",
     ticket: str = "",
 ) -> None:
-    """One row; `counter` and `ticket` (its number) are what people read and filter by."""
-    text = json.dumps(dict(detail or {}), ensure_ascii=False, default=str)[:DETAIL_LIMIT]
+    """One row in a write of its own."""
+    write(entry(office, actor, role, action, target, detail, counter=counter, ticket=ticket))
+
+
+def write(row: AuditEntry) -> None:
     try:
         with swq().db.writing() as conn:
-            conn.execute(
-                INSERT,
-                {
-                    "office": office,
-                    "at": swq().now(),
-                    "actor": actor[:200],
-                    "role": role[:16],
-                    "action": action[:64],
-                    "target": target[:200],
-                    "detail": text,
-                    "address": (request.remote_addr or "")[:64],
-                    "counter": (counter or "")[:32],
-                    "ticket": (ticket or "")[:16],
-                },
-            )
+            row.write(conn, swq().now())
     except sa.exc.SQLAlchemyError:
         # The action itself has committed: failing its answer now would make the officer
         # retry it (and call a second ticket). The server log keeps what the table missed.
         current_app.logger.exception(
-            "audit row not written: %s %s %s %s", office, actor, action, target
+            "audit row not written: %s %s %s %s", row.office, row.actor, row.action, row.target
         )
