@@ -12,6 +12,7 @@ from core.errors import NotFound
 from core.model import OfficeConfig
 from queue_server.db import schema as t
 from queue_server.db.engine import WRITE, is_sqlite, make_engine
+from queue_server.db.finished_days import FinishedDays
 from queue_server.db.rows import config_from_rows
 from queue_server.db.write_queue import Savepoint, WriteQueue
 
@@ -43,6 +44,7 @@ class Database:
         # (seconds at the tail under load). Threads of this process queue here instead, are
         # let in the moment the writer before them is done, and share its commit.
         self.write_queue = WriteQueue(self.engine) if self.sqlite else None
+        self.finished_days = FinishedDays()
 
     @contextmanager
     def writing(self) -> Iterator[sa.Connection]:
