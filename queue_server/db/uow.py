@@ -146,23 +146,27 @@ def _done_between_query(windows: int) -> sa.Select[Any]:
     )
 
 
+# Queues counted in one statement at most: SQLite refuses more than 500 parts to a UNION.
+WAITING_BEFORE_CHUNK = 100
+
+
 @lru_cache(maxsize=256)
-def _waiting_before_query(queues: tuple[tuple[str, str, bool], ...]) -> sa.Select[Any]:
-    """Waiting tickets per service of the (service, class) queues, those with a cutoff only
-    when queued before `cutoff{i}`."""
-    wanted = []
+def _waiting_before_query(queues: tuple[tuple[str, str, bool], ...]) -> sa.CompoundSelect:
+    """Per (service, class) queue, numbered in order, its waiting tickets, those with a cutoff
+    only when queued before `cutoff{i}`. A count of its own per queue is a seek in the queue
+    index; one count over every queue at once tested each waiting ticket against each queue."""
+    counts = []
     for i, (service, klass, has_cutoff) in enumerate(queues):
-        queue = sa.and_(
-            T.service == param(f"service{i}", service), T.priority == param(f"class{i}", klass)
-        )
+        where = [
+            T.office == param("office"),
+            T.status == t.WAITING,
+            T.service == param(f"service{i}", service),
+            T.priority == param(f"class{i}", klass),
+        ]
         if has_cutoff:
-            queue = sa.and_(queue, T.queued_at < param(f"cutoff{i}", type_=t.UTCDateTime()))
-        wanted.append(queue)
-    return (
-        sa.select(T.service, sa.func.count())
-        .where(T.office == param("office"), T.status == t.WAITING, sa.or_(*wanted))
-        .group_by(T.service)
-    )
+            where.append(T.queued_at < param(f"cutoff{i}", type_=t.UTCDateTime()))
+        counts.append(sa.select(sa.literal_column(str(i)), sa.func.count()).where(*where))
+    return sa.union_all(*counts)
 
 
 @lru_cache(maxsize=64)
@@ -315,14 +319,21 @@ class SqlTicketRepository:
     ) -> dict[str, int]:
         if not cutoffs:
             return {}
-        params: dict[str, Any] = {"office": office}
-        queues = []
-        for i, ((service, klass), cutoff) in enumerate(cutoffs.items()):
-            queues.append((service, klass, cutoff is not None))
-            if cutoff is not None:
-                params[f"cutoff{i}"] = cutoff
-        rows = self._conn.execute(_waiting_before_query(tuple(queues)), params)
-        return {service: int(n) for service, n in rows}
+        items = list(cutoffs.items())
+        counts: dict[str, int] = {}
+        for first in range(0, len(items), WAITING_BEFORE_CHUNK):
+            chunk = items[first : first + WAITING_BEFORE_CHUNK]
+            params: dict[str, Any] = {"office": office}
+            queues = []
+            for i, ((service, klass), cutoff) in enumerate(chunk):
+                queues.append((service, klass, cutoff is not None))
+                if cutoff is not None:
+                    params[f"cutoff{i}"] = cutoff
+            for i, n in self._conn.execute(_waiting_before_query(tuple(queues)), params):
+                if n:
+                    service = chunk[int(i)][0][0]
+                    counts[service] = counts.get(service, 0) + int(n)
+        return counts
 
     def issued_counts(
         self, office: str, start: datetime, end: datetime
