@@ -3,10 +3,15 @@
 It knows every visitor's service time (including who will not show up) and may call any waiting
 ticket, not only the head of a queue. It follows the weighted policy's rules with that knowledge:
 the long-wait guard first, then the least slack (`core.routing.slack_s`), where a case's credit
-comes from its true length. Booked visitors are not called before their slot. It is an offline
-heuristic, not a proof of the optimum: a policy may beat it on one measure, and where it misses a
-promise that says the promise is out of reach of these rules with this staffing, not of every
-schedule. Counters, pauses and no-show waits are the same as in `engine`.
+comes from its true length, except that a walk-in already past its target goes after every
+ticket still in time: calling it sooner no longer changes whether it made its target, and the
+guard still keeps it within about twice the target. The policy cannot do that, as it sees only
+queue heads: a late head would hold back the fresh tickets behind it, so it only counts a late
+ticket a few minutes less late (`core.routing.LATE_PENALTY_S`). Booked visitors are not called
+before their slot. It is an offline heuristic, not a proof of the optimum: a policy may beat it
+on one measure, and where it misses a promise that says the promise is out of reach of these
+rules with this staffing, not of every schedule. Counters, pauses and no-show waits are the same
+as in `engine`.
 
 Run with `head_start=False` it treats every priority class as normal (appointments keep their
 slot): the same rules without the priority head start. The suite runs both, so that where only
@@ -122,6 +127,7 @@ def _choose(
     head_start: bool,
 ) -> Visitor | None:
     normal = scenario.priority.normal
+    # (0 guard | 1 in time | 2 late, the order within, visitor): the smallest is called.
     best: tuple[int, float, int] | None = None
     chosen = None
     for visitor in waiting:
@@ -138,7 +144,9 @@ def _choose(
             if not head_start and klass != APPOINTMENT:
                 klass = normal
             kind = QueueKind(target, length, klass)
-            key = (1, slack_s(scenario.priority, kind, waited), visitor.index)
+            # An appointment is a promise to the minute: never put last.
+            late = klass != APPOINTMENT and waited > target
+            key = (2 if late else 1, slack_s(scenario.priority, kind, waited), visitor.index)
         if best is None or key < best:
             best, chosen = key, visitor
     return chosen
