@@ -22,6 +22,7 @@ from core.simulation.suite import (
     pension_day,
     priority_ratio,
     run_suite,
+    suite_days,
     suite_scenarios,
 )
 
@@ -130,7 +131,11 @@ def test_paused_counters_call_nobody_and_the_day_still_ends_with_everyone_served
     variant: object,
 ) -> None:
     scenario = variant(builtin_scenario())  # type: ignore[operator]
-    (weighted,) = [r for r in run_suite([scenario], ["weighted"], (1,)) if r.policy == "weighted"]
+    progress: list[tuple[int, int]] = []
+    rows = run_suite([scenario], ["weighted"], (1,), lambda *p: progress.append(p))
+    (weighted,) = [r for r in rows if r.policy == "weighted"]
+    # weighted, FIFO (for the p90 promise) and the reference with and without the head start.
+    assert progress[-1] == (4, 4) == (suite_days(1, ["weighted"], 1),) * 2
     day = weighted.days[0]
     assert day.unserved == 0
     # Less staff for a while: waits grow against the same day without pauses.
