@@ -79,8 +79,8 @@ class RoutingPolicy(Protocol):
     def ahead_shift_s(self, settings: PrioritySettings, mine: QueueKind, other: QueueKind) -> float:
         """A ticket of kind `other` queued before a `mine` ticket's place in time plus this many
         seconds is called before it (+inf: always, -inf: never). What "people ahead" and the wait
-        estimate count; it leaves out the guard, the interleave and work-profile preferences,
-        which rarely change the order."""
+        estimate count; it leaves out the guard, the interleave and the late penalty, which
+        rarely change the order."""
         ...
 
 
@@ -131,15 +131,19 @@ class StrictPriorityPolicy:
         return 0.0 if own == theirs else math.inf if theirs > own else -math.inf
 
 
-# The tuning below was measured with `swq simulate --suite` (README, "Routing"): it keeps every
-# normal ticket within twice its target and priority classes under half the normal mean wait on
-# each of the provincial day's 20 seeds, with the largest share of tickets within target we found
-# under those two (81%; the clairvoyant reference 83%).
-PRIORITY_TARGET_SHARE = 0.6
-PRIORITY_WAIT_WEIGHT = 2.5
+# The tuning below was measured with `swq simulate --suite` (README, "Simulator"): on each of the
+# provincial day's seeds 1-20 it keeps every normal ticket within twice its target and priority
+# classes under half the normal mean wait, with the largest share within target we found under
+# those two (83%, 90% or more on 5 days). A work-profile preference (a counter's own services due
+# a minute earlier) lowered the within-target share and raised p90, so there is none.
+PRIORITY_TARGET_SHARE = 0.5
+PRIORITY_WAIT_WEIGHT = 2.2
 SHORT_SERVICE_CREDIT = 3.0
 SHORT_SERVICE_CREDIT_CAP = 0.2
-PROFILE_CREDIT_S = 60.0
+# A walk-in already past its service's target counts this much less late: calling it sooner no
+# longer changes whether it made its target, while a ticket still in time can still make it. Not
+# more: the counter sees only queue heads, and a late head holds back the tickets behind it.
+LATE_PENALTY_S = 240.0
 
 
 def slack_s(settings: PrioritySettings, kind: QueueKind, waited_s: float) -> float:
@@ -150,8 +154,7 @@ def slack_s(settings: PrioritySettings, kind: QueueKind, waited_s: float) -> flo
     expected service time, up to 0.6 of the target. A priority ticket is due after
     `PRIORITY_TARGET_SHARE` of the target (plus that credit), or sooner: its wait also counts
     `PRIORITY_WAIT_WEIGHT` times against the normal aim, so the longer it waits the faster it
-    moves up, and the priority classes' mean wait stays under half the normal one on light and
-    busy days alike.
+    moves up.
     An appointment is due `appointment_window_s` after its slot's start.
     """
     if kind.klass == APPOINTMENT:
@@ -193,8 +196,8 @@ class WeightedPolicy:
        about twice the target;
     3. after `max_priority_in_row` priority calls in a row here, a waiting normal ticket is called;
     4. otherwise the ticket with the least time left until it is due (`slack_s`), where a
-       counter's own services count a little earlier (one minute per work-profile weight
-       above 1). A checked-in appointment is never called before its slot's start.
+       walk-in already past its target counts `LATE_PENALTY_S` less late. A checked-in
+       appointment is never called before its slot's start.
 
     Appointments count as priority calls for rule 3, so walk-ins keep their share of a counter.
     """
@@ -226,12 +229,16 @@ class WeightedPolicy:
 
     @staticmethod
     def slack_s(ctx: RoutingContext, head: QueueHead) -> float:
-        """Seconds until the ticket is due at this counter; negative once it is late."""
+        """Seconds until the ticket is due, `LATE_PENALTY_S` more once it is past its target;
+        negative once it is overdue."""
         kind = QueueKind(
             ctx.target_wait_s[head.service], ctx.service_s.get(head.service, 0), head.priority
         )
-        profile_credit = PROFILE_CREDIT_S * (ctx.profile.weight(head.service) - 1)
-        return slack_s(ctx.priority, kind, ctx.waited_s(head)) - profile_credit
+        waited = ctx.waited_s(head)
+        slack = slack_s(ctx.priority, kind, waited)
+        if head.priority != APPOINTMENT and waited > kind.target_s:
+            slack += LATE_PENALTY_S
+        return slack
 
     @classmethod
     def _latest(cls, ctx: RoutingContext, heads: Sequence[QueueHead]) -> QueueHead | None:

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from core.model import APPOINTMENT
 from core.simulation.clairvoyant import NAME as CLAIRVOYANT
-from core.simulation.clairvoyant import clairvoyant
+from core.simulation.clairvoyant import NAME_NO_HEAD_START, clairvoyant
 from core.simulation.engine import generate_visitors, simulate
 from core.simulation.report import PolicyResult, nearest_rank
 from core.simulation.scenario import CounterPause, Scenario, ServiceSpec
@@ -145,6 +145,9 @@ class Promises:
     p90_vs_fifo: int  # days whose p90 wait is no worse than FIFO's on the same visitors
     priority_half: int  # days each priority class's mean wait was at most half the normal one
     twice_target: int  # days no normal ticket waited past twice its target
+    # Per day: p90 no worse than FIFO's; priority <= half.
+    p90_days: tuple[bool, ...] = ()
+    half_days: tuple[bool, ...] = ()
 
     ORDER: ClassVar[tuple[str, ...]] = (
         "within_target",
@@ -195,15 +198,44 @@ def priority_ratio(result: PolicyResult, normal: str) -> float | None:
 def check_promises(
     days: Sequence[PolicyResult], fifo_days: Sequence[PolicyResult], normal: str
 ) -> Promises:
-    ratios = [priority_ratio(day, normal) for day in days]
+    half = [r is None or r <= 0.5 for r in (priority_ratio(day, normal) for day in days)]
+    p90 = [day.p90_wait_s <= fifo.p90_wait_s for day, fifo in zip(days, fifo_days, strict=True)]
     return Promises(
         days=len(days),
         within_target=sum(day.within_target >= 0.9 for day in days),
-        p90_vs_fifo=sum(
-            day.p90_wait_s <= fifo.p90_wait_s for day, fifo in zip(days, fifo_days, strict=True)
-        ),
-        priority_half=sum(r is None or r <= 0.5 for r in ratios),
+        p90_vs_fifo=sum(p90),
+        priority_half=sum(half),
         twice_target=sum(day.normal_past_twice_target == 0 for day in days),
+        p90_days=tuple(p90),
+        half_days=tuple(half),
+    )
+
+
+def head_start_conflict(rows: Sequence[SuiteRow]) -> str | None:
+    """On one scenario's rows: where p90 <= FIFO and priority <= half conflict, in plain words.
+
+    A day counts when some run on the table kept priority <= half, none kept it together with
+    p90 <= FIFO, and the reference without the priority head start kept p90 <= FIFO: each
+    promise alone was within reach, and the head start is what cost the p90. None when there
+    is no such day.
+    """
+    flat = next((row for row in rows if row.policy == NAME_NO_HEAD_START), None)
+    if flat is None:
+        return None
+    others = [row.promises for row in rows if row is not flat]
+    days = range(flat.promises.days)
+    both = [any(p.p90_days[n] and p.half_days[n] for p in others) for n in days]
+    conflict = [
+        n
+        for n in days
+        if flat.promises.p90_days[n] and any(p.half_days[n] for p in others) and not both[n]
+    ]
+    if not conflict:
+        return None
+    return (
+        f"{flat.scenario}: p90 <= FIFO and priority <= half conflict on {len(conflict)}/"
+        f"{len(days)} days: each was kept by some run, never both, and the reference without "
+        f"the priority head start kept p90 <= FIFO (both kept on {sum(both)}/{len(days)})"
     )
 
 
@@ -230,6 +262,18 @@ class SuiteRow:
 
 
 Progress = Callable[[int, int], None]
+# The clairvoyant reference's two runs, by name: with the priority head start and without.
+REFERENCES = {CLAIRVOYANT: True, NAME_NO_HEAD_START: False}
+
+
+def _runs(policies: Sequence[str]) -> list[str]:
+    """The policies to simulate: FIFO always, as the p90 promise is measured against it."""
+    return list(dict.fromkeys([*policies, "fifo"]))
+
+
+def suite_days(scenarios: int, policies: Sequence[str], seeds: int) -> int:
+    """How many days `run_suite` simulates: what its progress counts up to."""
+    return scenarios * seeds * (len(_runs(policies)) + len(REFERENCES))
 
 
 def run_suite(
@@ -238,17 +282,17 @@ def run_suite(
     seeds: Sequence[int],
     on_progress: Progress | None = None,
 ) -> list[SuiteRow]:
-    """Every policy and the clairvoyant reference on every scenario and seed, same visitors.
+    """Every policy and the clairvoyant reference, with and without the priority head start,
+    on every scenario and seed, same visitors.
 
-    `on_progress(done, total)` counts simulated days. FIFO is always run, as the p90 promise is
-    measured against it.
+    `on_progress(done, total)` counts simulated days. FIFO is always run (`_runs`).
     """
-    runs = list(dict.fromkeys([*policies, "fifo"]))
-    total = len(scenarios) * len(seeds) * (len(runs) + 1)
+    runs = _runs(policies)
+    total = suite_days(len(scenarios), policies, len(seeds))
     done = 0
     rows = []
     for scenario in scenarios:
-        by_policy: dict[str, list[PolicyResult]] = {p: [] for p in [*runs, CLAIRVOYANT]}
+        by_policy: dict[str, list[PolicyResult]] = {p: [] for p in [*runs, *REFERENCES]}
         for seed in seeds:
             visitors = generate_visitors(scenario, seed)
             for policy in runs:
@@ -256,12 +300,13 @@ def run_suite(
                 done += 1
                 if on_progress is not None:
                     on_progress(done, total)
-            by_policy[CLAIRVOYANT].append(clairvoyant(scenario, seed, visitors))
-            done += 1
-            if on_progress is not None:
-                on_progress(done, total)
+            for name, head_start in REFERENCES.items():
+                by_policy[name].append(clairvoyant(scenario, seed, visitors, head_start=head_start))
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, total)
         reference = fmean(d.within_target for d in by_policy[CLAIRVOYANT])
-        for policy in [*policies, CLAIRVOYANT]:
+        for policy in [*policies, *REFERENCES]:
             rows.append(_row(scenario, policy, by_policy[policy], by_policy["fifo"], reference))
     return rows
 
@@ -325,7 +370,8 @@ def format_suite(rows: Sequence[SuiteRow]) -> str:
     clairvoyant reference's. `appt. on time`: checked-in appointments called within the office's
     `appointment_window_s` of their slot (of their arrival, for one who came in the grace
     period); their waits are counted from the slot too. `broken`: promises missed on some day,
-    the first to go first, with the days they were kept.
+    the first to go first, with the days they were kept. Below the table, each scenario where
+    p90 <= FIFO and priority <= half conflict (`head_start_conflict`).
     """
     if not rows:
         return "(no results)"
@@ -338,7 +384,7 @@ def format_suite(rows: Sequence[SuiteRow]) -> str:
     best = {row.scenario: row.promises for row in rows if row.policy == CLAIRVOYANT}
     for row in rows:
         broken = row.promises.describe(
-            None if row.policy == CLAIRVOYANT else best.get(row.scenario)
+            None if row.policy in (CLAIRVOYANT, NAME_NO_HEAD_START) else best.get(row.scenario)
         )
         table.append(
             [
@@ -375,4 +421,8 @@ def format_suite(rows: Sequence[SuiteRow]) -> str:
     lines.append(
         f"means over {seeds} seeds; waits in minutes, per class mean/p90; est. MAE in minutes"
     )
+    for scenario in dict.fromkeys(row.scenario for row in rows):
+        note = head_start_conflict([row for row in rows if row.scenario == scenario])
+        if note is not None:
+            lines.append(note)
     return "\n".join(lines)

@@ -11,7 +11,13 @@ import click
 from core.errors import DomainError
 from core.routing import POLICIES
 from core.simulation import builtin_scenario, compare, format_table, load_scenario
-from core.simulation.suite import SUITE_SEEDS, format_suite, run_suite, suite_scenarios
+from core.simulation.suite import (
+    SUITE_SEEDS,
+    format_suite,
+    run_suite,
+    suite_days,
+    suite_scenarios,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,7 +126,7 @@ def run_suite_command(
         base = load_scenario(scenario_path) if scenario_path else builtin_scenario()
         scenarios = suite_scenarios(base)
         with click.progressbar(
-            length=len(scenarios) * seeds * (len(policies or POLICIES) + 2),
+            length=suite_days(len(scenarios), policies or tuple(POLICIES), seeds),
             label="simulated days",
             file=sys.stderr,
             hidden=not progress,

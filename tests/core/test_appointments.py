@@ -85,9 +85,9 @@ def test_a_late_arrival_past_the_grace_period_is_an_ordinary_walk_in(
     uow: MemoryUnitOfWork, issue: Issue
 ) -> None:
     early_walk_in = issue("A", at(5))
-    late, _ = check_in(uow, "b1", at(11), slot=at(0))
-    assert (late.priority, late.queued_at) == ("elderly", at(11))
-    assert call(uow, 11) is early_walk_in  # due at 5 + 24 min, the elderly one at 11 + 9.6
+    late, _ = check_in(uow, "b1", at(19), slot=at(0))
+    assert (late.priority, late.queued_at) == ("elderly", at(19))
+    assert call(uow, 19) is early_walk_in  # due at 5 + 24 min, the elderly one at 19 + 10.9
 
 
 def test_appointments_count_toward_a_counters_share_so_walk_ins_are_not_starved(

@@ -134,10 +134,10 @@ def test_people_ahead_counts_who_the_policy_calls_first(
     fifo = dataclasses.replace(config, policy="fifo")
     assert services.position(uow, fifo, monk).people_ahead == 1
     assert services.position(uow, fifo, normal).people_ahead == 0
-    # A priority ticket is due after 40% of the normal aim (15 min target + 9 min long-service
-    # credit): 9.6 min. The normal ticket, due at 24 min, goes before a monk issued at 16 min,
-    # not before one issued at 14.
-    early_monk = issue("A", at(14), priority="monk")
+    # A priority ticket is due after 1/2.2 of the normal aim (15 min target + 9 min long-service
+    # credit): 10.9 min. The normal ticket, due at 24 min, goes before a monk issued at 16 min,
+    # not before one issued at 12.
+    early_monk = issue("A", at(12), priority="monk")
     assert services.position(uow, config, early_monk).people_ahead == 1
     late_monk = issue("A", at(16), priority="monk")
     assert services.position(uow, config, late_monk).people_ahead == 3  # and both monks

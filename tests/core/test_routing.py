@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from core.errors import InvalidRequest
-from core.model import PrioritySettings, WorkProfile
+from core.model import APPOINTMENT, PrioritySettings, WorkProfile
 from core.routing import (
     POLICIES,
     FifoPolicy,
@@ -122,21 +122,21 @@ def test_priority_streak_counts_back_to_the_last_normal_call() -> None:
 
 
 def test_priority_is_a_head_start_not_absolute() -> None:
-    # A priority ticket just issued is due at 60% of the target (9 of 15 min): a normal ticket
-    # that has waited more than the 6 minutes' difference goes first, one that has waited less
+    # A priority ticket just issued is due at half the target (7.5 of 15 min): a normal ticket
+    # that has waited more than the 7.5 minutes' difference goes first, one that has waited less
     # does not.
     monk_now = head("A", 0, "monk")
-    assert weighted.choose(ctx([monk_now, head("A", 7)])) == head("A", 7)
-    assert weighted.choose(ctx([monk_now, head("A", 5)])) == monk_now
+    assert weighted.choose(ctx([monk_now, head("A", 8)])) == head("A", 8)
+    assert weighted.choose(ctx([monk_now, head("A", 7)])) == monk_now
 
 
 def test_a_priority_tickets_wait_counts_more_the_longer_it_waits() -> None:
-    # After 5 minutes a monk's head start alone would leave 9 - 5 = 4 minutes, but its wait also
-    # counts 2.5 times against the whole target: 15 - 12.5 = 2.5 minutes left. A normal ticket
-    # with 3 minutes left (12 waited) comes after it; one with 2 minutes left (13) before it.
-    monk = head("A", 5, "monk")
-    assert weighted.choose(ctx([monk, head("A", 12)])) == monk
-    assert weighted.choose(ctx([monk, head("A", 13)])) == head("A", 13)
+    # After 7 minutes a monk's head start alone would leave 7.5 - 7 = 0.5 minutes, but its wait
+    # also counts 2.2 times against the whole target: 15 - 15.4 = -0.4, so it goes before a
+    # normal ticket with 0.2 minutes left. After 6 minutes the head start decides (1.5 left
+    # against 15 - 13.2 = 1.8), and a normal ticket with 1 minute left goes first.
+    assert weighted.choose(ctx([head("A", 7, "monk"), head("A", 14.8)])) == head("A", 7, "monk")
+    assert weighted.choose(ctx([head("A", 6, "monk"), head("A", 14)])) == head("A", 14)
 
 
 def test_long_services_are_due_a_little_later() -> None:
@@ -148,27 +148,41 @@ def test_long_services_are_due_a_little_later() -> None:
     assert weighted.choose(ctx([quick, head("B", 12)], service_s=service_s)) == head("B", 12)
 
 
-def test_work_profile_prefers_own_services() -> None:
-    own, other = head("A", 3), head("B", 4)
-    assert weighted.choose(ctx([own, other], profile={"A": 3, "B": 1})) == own
+def test_a_ticket_past_its_target_counts_four_minutes_less_late() -> None:
+    # A has waited 17 of its 15 minutes: 2 minutes late, counted as 2 minutes left. B with 3
+    # minutes left comes after it, B with 1.5 minutes left before it.
+    late = head("A", 17)
+    assert weighted.choose(ctx([late, head("B", 12)])) == late
+    assert weighted.choose(ctx([late, head("B", 13.5)])) == head("B", 13.5)
 
 
-def test_work_profile_still_helps_with_other_services_that_wait_long() -> None:
-    own, other = head("A", 1), head("B", 10)
-    assert weighted.choose(ctx([own, other], profile={"A": 3, "B": 1})) == other
+def test_an_appointment_past_its_service_target_is_not_put_back() -> None:
+    # Checked in 16 minutes after its slot: 11 minutes past its 5-minute window, and past A's
+    # 15-minute target, but an appointment is a promise to the minute and keeps its place: it
+    # goes before a monk 8.1 minutes overdue (15 - 2.2 x 10.5), as it would not 4 minutes later.
+    booked = QueueHead("A", APPOINTMENT, "id-appt", "A900", at(60 - 16))
+    monk = head("A", 10.5, "monk")
+    assert weighted.choose(ctx([monk, booked])) == booked
+
+
+def test_work_profile_weights_do_not_reorder_the_calls() -> None:
+    # The suite measured a preference for a counter's own services lowering the within-target
+    # share and raising p90, so the weights only share a counter's time in the wait estimate.
+    heads = [head("A", 3), head("B", 4)]
+    for profile in ({"A": 3, "B": 1}, {"A": 1, "B": 3}):
+        assert weighted.choose(ctx(heads, profile=profile)) == head("B", 4)
 
 
 def test_long_wait_guard_puts_an_overdue_ticket_first() -> None:
-    # B has waited 28 of its 15 minutes, close to twice the target; A is counter 1's own
-    # service many times over, so without the guard its fresh monk would go first.
+    # B has waited 28 of its 15 minutes, close to twice the target; a monk who has waited 12
+    # minutes is overdue by more (15 - 2.2 x 12 = -11.4 against 15 - 28 + 4 = -9), so without
+    # the guard the monk would go first.
     overdue_normal = head("B", 28)
-    fresh_priority = head("A", 0.5, "monk")
-    heads = [fresh_priority, overdue_normal]
-    assert weighted.choose(ctx(heads, profile={"A": 30, "B": 1})) == overdue_normal
+    waiting_priority = head("A", 12, "monk")
+    heads = [waiting_priority, overdue_normal]
+    assert weighted.choose(ctx(heads)) == overdue_normal
     unguarded = PrioritySettings(long_wait_guard=False)
-    assert weighted.choose(ctx(heads, profile={"A": 30, "B": 1}, settings=unguarded)) == (
-        fresh_priority
-    )
+    assert weighted.choose(ctx(heads, settings=unguarded)) == waiting_priority
 
 
 def test_long_wait_guard_takes_the_most_overdue_relative_to_each_target() -> None:
@@ -181,17 +195,14 @@ def test_long_wait_guard_takes_the_most_overdue_relative_to_each_target() -> Non
 
 
 def test_long_wait_guard_counts_the_service_time_still_to_come() -> None:
-    # The guard acts when waiting one more service would pass (1 + 0.8) x 15 = 27 minutes.
-    late_b, fresh_a = head("B", 25), head("A", 0.5, "monk")
-    heads = [late_b, fresh_a]
-    profile = {"A": 30, "B": 1}
-    assert weighted.choose(ctx(heads, profile=profile, service_s={"B": 180})) == late_b
-    assert weighted.choose(ctx(heads, profile=profile, service_s={"B": 60})) == fresh_a
+    # The guard acts when waiting one more service would pass (1 + 0.8) x 15 = 27 minutes; the
+    # monk (12 minutes waited, 11.4 overdue) goes first otherwise.
+    late_b, monk = head("B", 25), head("A", 12, "monk")
+    heads = [late_b, monk]
+    assert weighted.choose(ctx(heads, service_s={"B": 180})) == late_b
+    assert weighted.choose(ctx(heads, service_s={"B": 60})) == monk
     at_twice = PrioritySettings(long_wait_guard_at=1.0)
-    assert (
-        weighted.choose(ctx(heads, profile=profile, settings=at_twice, service_s={"B": 180}))
-        == fresh_a
-    )
+    assert weighted.choose(ctx(heads, settings=at_twice, service_s={"B": 180})) == monk
 
 
 def test_guard_share_must_be_a_share() -> None:

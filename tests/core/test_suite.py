@@ -4,25 +4,31 @@ dozen days, 15-30 s; `swq simulate --suite` runs the full 20 seeds)."""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 
 import pytest
 
 from core.simulation import builtin_scenario
+from core.simulation.clairvoyant import NAME as CLAIRVOYANT
+from core.simulation.clairvoyant import NAME_NO_HEAD_START
 from core.simulation.suite import (
-    Promises,
     SuiteRow,
     format_suite,
+    head_start_conflict,
     long_case,
     lunch_pauses,
     officers_absent,
     pension_day,
     priority_ratio,
     run_suite,
+    suite_days,
     suite_scenarios,
 )
 
-SEEDS = (1, 2, 3)
+# Seed 1: the clairvoyant reference reaches 90% within target and the policy does not; seeds 4
+# and 15: both do (README, "Simulator").
+SEEDS = (1, 4, 15)
 
 
 @cache
@@ -31,14 +37,8 @@ def provincial_rows() -> dict[str, SuiteRow]:
     return {row.policy: row for row in rows}
 
 
-def test_the_default_policy_keeps_the_promises_staffing_allows_on_the_provincial_day() -> None:
-    rows = provincial_rows()
-    weighted, best = rows["weighted"], rows["clairvoyant"]
-    # Every promise the clairvoyant reference keeps on every day, the policy keeps too.
-    for name in Promises.ORDER:
-        if getattr(best.promises, name) == best.promises.days:
-            assert getattr(weighted.promises, name) == weighted.promises.days, name
-    # Priority classes at most half the normal mean wait, nobody normal past twice the target.
+def test_the_default_policy_keeps_priority_first_and_nobody_past_twice_the_target() -> None:
+    weighted = provincial_rows()["weighted"]
     days = len(SEEDS)
     assert weighted.promises.priority_half == weighted.promises.twice_target == days
     for day in weighted.days:
@@ -47,16 +47,58 @@ def test_the_default_policy_keeps_the_promises_staffing_allows_on_the_provincial
         assert day.normal_past_twice_target == 0
 
 
-def test_the_default_policy_reaches_what_the_clairvoyant_reference_reaches() -> None:
+def test_the_default_policy_reaches_90_percent_in_target_where_a_head_only_policy_can() -> None:
     rows = provincial_rows()
     weighted, fifo, best = rows["weighted"], rows["fifo"], rows["clairvoyant"]
-    # 90% within target is beyond this staffing: even the clairvoyant schedule stays below it,
-    # so that is the promise that breaks first, and the suite says so.
-    assert best.within_target < 0.9
-    assert weighted.promises.broken()[0] == "within_target"
-    assert weighted.share_of_clairvoyant is not None and weighted.share_of_clairvoyant >= 0.95
+    reached = {day.seed for day in weighted.days if day.within_target >= 0.9}
+    assert reached == {4, 15}
+    assert {day.seed for day in best.days if day.within_target >= 0.9} == {1, 4, 15}
+    # The reference puts late tickets last, which a policy that sees only queue heads cannot:
+    # on seed 1 that is the difference.
     assert weighted.within_target > fifo.within_target + 0.03
     assert weighted.mean_wait_s < fifo.mean_wait_s
+    assert weighted.share_of_clairvoyant is not None and weighted.share_of_clairvoyant >= 0.93
+
+
+def test_p90_no_worse_than_fifo_and_priority_first_do_not_conflict_for_the_reference() -> None:
+    rows = provincial_rows()
+    best, flat = rows[CLAIRVOYANT], rows[NAME_NO_HEAD_START]
+    # Both kept on the same day by the clairvoyant schedule, so the staffing allows them
+    # together; the policy keeps p90 <= FIFO on none of these days.
+    assert all(best.promises.p90_days) and all(best.promises.half_days)
+    assert rows["weighted"].promises.p90_vs_fifo == 0
+    # Without the head start the priority classes wait as long as everyone else.
+    assert flat.promises.priority_half == 0
+    assert head_start_conflict(list(rows.values())) is None
+
+
+def test_the_suite_says_where_the_head_start_costs_the_p90_promise() -> None:
+    rows = provincial_rows()
+    # As if on days 1 and 3 every run that kept priority <= half had missed p90 <= FIFO: there
+    # the reference without the head start keeps p90 <= FIFO, so the two promises conflict.
+    missed = (False, True, False)
+    changed = {
+        policy: dataclasses.replace(
+            row, promises=dataclasses.replace(row.promises, p90_days=missed)
+        )
+        for policy, row in rows.items()
+        if policy != NAME_NO_HEAD_START
+    }
+    flat = rows[NAME_NO_HEAD_START]
+    kept = dataclasses.replace(flat.promises, p90_days=(True, True, True))
+    changed[NAME_NO_HEAD_START] = dataclasses.replace(flat, promises=kept)
+    note = head_start_conflict(list(changed.values()))
+    assert note is not None and "conflict on 2/3 days" in note and "both kept on 1/3" in note
+    assert note in format_suite(list(changed.values()))
+    # A day on which no run kept priority <= half is no conflict: that promise was out of reach.
+    unreachable = {
+        policy: dataclasses.replace(
+            row, promises=dataclasses.replace(row.promises, half_days=(False, True, True))
+        )
+        for policy, row in changed.items()
+    }
+    note = head_start_conflict(list(unreachable.values()))
+    assert note is not None and "conflict on 1/3 days" in note
 
 
 def test_estimates_are_measured_and_within_their_stated_bounds() -> None:
@@ -89,7 +131,11 @@ def test_paused_counters_call_nobody_and_the_day_still_ends_with_everyone_served
     variant: object,
 ) -> None:
     scenario = variant(builtin_scenario())  # type: ignore[operator]
-    (weighted,) = [r for r in run_suite([scenario], ["weighted"], (1,)) if r.policy == "weighted"]
+    progress: list[tuple[int, int]] = []
+    rows = run_suite([scenario], ["weighted"], (1,), lambda *p: progress.append(p))
+    (weighted,) = [r for r in rows if r.policy == "weighted"]
+    # weighted, FIFO (for the p90 promise) and the reference with and without the head start.
+    assert progress[-1] == (4, 4) == (suite_days(1, ["weighted"], 1),) * 2
     day = weighted.days[0]
     assert day.unserved == 0
     # Less staff for a while: waits grow against the same day without pauses.
@@ -100,5 +146,7 @@ def test_the_table_names_every_measure() -> None:
     table = format_suite(list(provincial_rows().values()))
     for column in ("in target", "of best", "p90", "max", "est. MAE", "in range", "rank err"):
         assert column in table
-    # The promise that breaks first, with the reference's days beside it: staffing, not policy.
-    assert "clairvoyant" in table and ">=90% in target 0/3 (best 0/3)" in table
+    # The promise that breaks first, with the reference's days beside it: here the reference
+    # keeps both on every day, so the staffing allows them and the policy falls short.
+    assert "clairvoyant, no priority" in table
+    assert ">=90% in target 2/3 (best 3/3), p90 <= FIFO 0/3 (best 3/3)" in table

@@ -105,9 +105,9 @@ def test_sql_and_memory_positions_agree(database_url: str, office: Office) -> No
     assert (from_sql[-1].estimated_wait_s or 0) >= 46 * 60
     ahead = {ids[i]: from_sql[i].people_ahead for i in range(len(ids))}
     # A's aim is its 15 minutes plus 9 for a 5-minute service; a priority ticket is due after
-    # 40% of that (9.6 min). The monk is called before the normal A that came a minute earlier,
-    # and the elderly ticket of 09:13 (due 09:22.6) and the 09:20 appointment (due 09:25)
-    # before the normal one of 09:03 (due 09:27); the 10:00 appointment before nobody.
+    # 1/2.2 of that (10.9 min). The monk is called before the normal A that came a minute
+    # earlier, and the elderly ticket of 09:13 (due 09:23.9) and the 09:20 appointment (due
+    # 09:25) before the normal one of 09:03 (due 09:27); the 10:00 appointment before nobody.
     assert ahead[ids[1]] == 0
     assert ahead[ids[3]] == 3
     assert ahead[ids[5]] == 1
