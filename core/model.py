@@ -216,8 +216,7 @@ class Service:
 
 @dataclass(frozen=True)
 class WorkProfile:
-    """The services a counter serves, each with a positive weight: its share of the counter's
-    time in the wait estimate (the routing policy does not reorder calls by it)."""
+    """The services a counter serves, each with a positive weight (higher = preferred)."""
 
     weights: Mapping[str, int]
 

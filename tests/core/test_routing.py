@@ -165,12 +165,19 @@ def test_an_appointment_past_its_service_target_is_not_put_back() -> None:
     assert weighted.choose(ctx([monk, booked])) == booked
 
 
-def test_work_profile_weights_do_not_reorder_the_calls() -> None:
-    # The suite measured a preference for a counter's own services lowering the within-target
-    # share and raising p90, so the weights only share a counter's time in the wait estimate.
-    heads = [head("A", 3), head("B", 4)]
-    for profile in ({"A": 3, "B": 1}, {"A": 1, "B": 3}):
-        assert weighted.choose(ctx(heads, profile=profile)) == head("B", 4)
+def test_work_profile_prefers_own_services_while_nobody_is_due_soon() -> None:
+    # Both 15-minute services, nobody due within 10 minutes (A in 12, B in 11.5): the counter's
+    # own service comes first by half a minute per weight above 1.
+    heads = [head("A", 3), head("B", 3.5)]
+    assert weighted.choose(ctx(heads, profile={"A": 3, "B": 1})) == head("A", 3)
+    assert weighted.choose(ctx(heads, profile={"A": 1, "B": 3})) == head("B", 3.5)
+    assert weighted.choose(ctx(heads, profile={"A": 1, "B": 1})) == head("B", 3.5)
+
+
+def test_work_profile_helps_the_other_services_once_one_is_due_soon() -> None:
+    # B is due in 8 minutes: the ticket due first goes first, whatever the weights.
+    heads = [head("A", 6), head("B", 7)]
+    assert weighted.choose(ctx(heads, profile={"A": 3, "B": 1})) == head("B", 7)
 
 
 def test_long_wait_guard_puts_an_overdue_ticket_first() -> None:

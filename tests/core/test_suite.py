@@ -26,9 +26,9 @@ from core.simulation.suite import (
     suite_scenarios,
 )
 
-# Seed 1: the clairvoyant reference reaches 90% within target and the policy does not; seeds 4
+# Seed 1: the clairvoyant reference reaches 90% within target and the policy does not; seeds 6
 # and 15: both do (README, "Simulator").
-SEEDS = (1, 4, 15)
+SEEDS = (1, 6, 15)
 
 
 @cache
@@ -51,8 +51,8 @@ def test_the_default_policy_reaches_90_percent_in_target_where_a_head_only_polic
     rows = provincial_rows()
     weighted, fifo, best = rows["weighted"], rows["fifo"], rows["clairvoyant"]
     reached = {day.seed for day in weighted.days if day.within_target >= 0.9}
-    assert reached == {4, 15}
-    assert {day.seed for day in best.days if day.within_target >= 0.9} == {1, 4, 15}
+    assert reached == {6, 15}
+    assert {day.seed for day in best.days if day.within_target >= 0.9} == {1, 6, 15}
     # The reference puts late tickets last, which a policy that sees only queue heads cannot:
     # on seed 1 that is the difference.
     assert weighted.within_target > fifo.within_target + 0.03
