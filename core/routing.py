@@ -134,7 +134,7 @@ class StrictPriorityPolicy:
 # The tuning below was measured with `swq simulate --suite` (README, "Simulator"): on each of the
 # provincial day's seeds 1-20 it keeps every normal ticket within twice its target and priority
 # classes under half the normal mean wait, with the largest share within target we found under
-# those two (83%, 90% or more on 5 days). The work-profile preference costs little only because
+# those two (83%, 90% or more on 4 days). The work-profile preference costs little only because
 # it waits for a calm moment: always on (a counter's own services a minute earlier), it lowered
 # the within-target share and raised p90; as below, 0.2 points and one of those days.
 PRIORITY_TARGET_SHARE = 0.5
