@@ -32,8 +32,8 @@ class CommitFailed(sa.exc.OperationalError):
 
 class Savepoint:
     """A writer's own part of the shared transaction, as plain SQL: SQLAlchemy's `begin_nested`
-    compiles its SAVEPOINT and RELEASE statements anew every time (two compilations per write,
-    about a tenth of a write's CPU). One writer holds the batch at a time, so one name serves."""
+    compiles its SAVEPOINT and RELEASE statements anew every time (two compilations per write).
+    One writer holds the batch at a time, so one name serves."""
 
     def __init__(self, conn: sa.Connection) -> None:
         conn.exec_driver_sql("SAVEPOINT swq_writer")
