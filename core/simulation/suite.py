@@ -142,12 +142,11 @@ class Promises:
 
     days: int
     within_target: int  # days with at least 90% of tickets called within their target
-    p90_vs_fifo: int  # days whose p90 wait is no worse than FIFO's on the same visitors
-    priority_half: int  # days each priority class's mean wait was at most half the normal one
     twice_target: int  # days no normal ticket waited past twice its target
-    # Per day: p90 no worse than FIFO's; priority <= half.
-    p90_days: tuple[bool, ...] = ()
-    half_days: tuple[bool, ...] = ()
+    # Per day: p90 wait no worse than FIFO's on the same visitors; each priority class's mean
+    # wait at most half the normal one.
+    p90_days: tuple[bool, ...]
+    half_days: tuple[bool, ...]
 
     ORDER: ClassVar[tuple[str, ...]] = (
         "within_target",
@@ -161,6 +160,14 @@ class Promises:
         "priority_half": "priority <= half",
         "twice_target": "none past 2x target",
     }
+
+    @property
+    def p90_vs_fifo(self) -> int:
+        return sum(self.p90_days)
+
+    @property
+    def priority_half(self) -> int:
+        return sum(self.half_days)
 
     def broken(self) -> list[str]:
         """The promises missed on at least one day, the first to go first."""
@@ -203,8 +210,6 @@ def check_promises(
     return Promises(
         days=len(days),
         within_target=sum(day.within_target >= 0.9 for day in days),
-        p90_vs_fifo=sum(p90),
-        priority_half=sum(half),
         twice_target=sum(day.normal_past_twice_target == 0 for day in days),
         p90_days=tuple(p90),
         half_days=tuple(half),
