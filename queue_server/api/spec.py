@@ -90,12 +90,12 @@ class ApiSpec:
                 if op.query is not None:
                     kwargs["query"] = parse_query(op.query)
                 who = kwargs.get("who")
-                audit_here = audited and who is not None and who.role in AUDITED_ROLES
-                if audit_here and op.method != "GET":
-                    g.swq_audit = _audit_entry(op, who, kwargs)
+                entry = None
+                if audited and op.method != "GET" and who is not None and who.role in AUDITED_ROLES:
+                    entry = g.swq_audit = _audit_entry(op, who, kwargs)
                 response = view(**kwargs)
-                if audit_here and op.method != "GET" and not g.swq_audit.written:
-                    _audit_after(g.swq_audit, response)
+                if entry is not None and not entry.written:
+                    _audit_after(entry, response)
                 return response
 
             bp.add_url_rule(rule, view_func=wrapper, methods=[op.method])
