@@ -18,6 +18,7 @@ from types import TracebackType
 from core.errors import NotFound
 from core.events import Event, TicketCalled, TicketDone
 from core.model import Counter, OfficeConfig, Ticket, TicketStatus
+from core.ports import Arrivals
 from core.routing import QueueHead
 
 QueueKey = tuple[str, str, "str | None"]  # service, priority class, target counter
@@ -199,16 +200,15 @@ class MemoryTicketRepository:
             )
         return dict(counts)
 
-    def issued_counts(
-        self, office: str, start: datetime, end: datetime
-    ) -> dict[tuple[str, str], int]:
+    def arrivals(self, office: str, start: datetime, end: datetime, limit: int) -> Arrivals:
         log = self._store.issued[office]
+        first, last = bisect_left(log, (start, "", "")), bisect_left(log, (end, "", ""))
+        counted = log[max(first, last - limit) : last]
         counts: dict[tuple[str, str], int] = defaultdict(int)
-        for at, service, klass in log[bisect_left(log, (start, "", "")) :]:
-            if at >= end:
-                break
+        for _at, service, klass in counted:
             counts[(service, klass)] += 1
-        return dict(counts)
+        since = counted[0][0] if len(counted) == limit else start
+        return Arrivals(dict(counts), since)
 
     def last_number(self, office: str, service: str, day: date) -> int | None:
         key = (office, service, day)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
@@ -11,6 +12,14 @@ from core.events import Event
 from core.model import Counter, OfficeConfig, Ticket
 from core.notices import Delivery, Notice
 from core.routing import QueueHead
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """Tickets issued from `since` on, by (service, priority class)."""
+
+    counts: Mapping[tuple[str, str], int]
+    since: datetime
 
 
 class Clock(Protocol):
@@ -50,10 +59,9 @@ class TicketRepository(Protocol):
         its cutoff (None: all of them); queues not in `cutoffs` count nothing."""
         ...
 
-    def issued_counts(
-        self, office: str, start: datetime, end: datetime
-    ) -> dict[tuple[str, str], int]:
-        """Tickets issued in [start, end), by (service, priority class)."""
+    def arrivals(self, office: str, start: datetime, end: datetime, limit: int) -> Arrivals:
+        """The latest `limit` tickets issued in [start, end): `since` is `start`, or the oldest
+        counted ticket's issue time when there were more."""
         ...
 
     def last_number(self, office: str, service: str, day: date) -> int | None:

@@ -23,6 +23,7 @@ from core.codec import event_to_json
 from core.errors import NotFound
 from core.events import CounterEvent, Event, TicketEvent
 from core.model import Counter, OfficeConfig, Ticket
+from core.ports import Arrivals
 from core.routing import QueueHead
 from queue_server.db import schema as t
 from queue_server.db.audit_log import AuditEntry
@@ -82,17 +83,26 @@ WAITING_COUNTS = (
     .where(T.office == param("office"), T.status == t.WAITING)
     .group_by(T.service)
 )
-# Today's tickets only: the (office, day, number) index keeps this to one day's rows.
-ISSUED_COUNTS = (
-    sa.select(T.service, T.priority, sa.func.count())
+# Today's latest tickets, newest first down the (office, day, issued_at) index, then counted: a
+# busy day costs no more than `limit` rows.
+_LATEST_ISSUED = (
+    sa.select(T.service, T.priority, T.issued_at)
     .where(
         T.office == param("office"),
         T.day == param("day"),
         T.issued_at >= param("start", type_=t.UTCDateTime()),
         T.issued_at < param("end", type_=t.UTCDateTime()),
     )
-    .group_by(T.service, T.priority)
+    .order_by(T.issued_at.desc())
+    .limit(param("limit"))
+    .subquery()
 )
+ARRIVALS = sa.select(
+    _LATEST_ISSUED.c.service,
+    _LATEST_ISSUED.c.priority,
+    sa.func.count(),
+    sa.func.min(_LATEST_ISSUED.c.issued_at),
+).group_by(_LATEST_ISSUED.c.service, _LATEST_ISSUED.c.priority)
 NOTIFY = sa.select(sa.func.pg_notify(param("channel"), param("office")))
 
 
@@ -335,14 +345,15 @@ class SqlTicketRepository:
                     counts[service] = counts.get(service, 0) + int(n)
         return counts
 
-    def issued_counts(
-        self, office: str, start: datetime, end: datetime
-    ) -> dict[tuple[str, str], int]:
+    def arrivals(self, office: str, start: datetime, end: datetime, limit: int) -> Arrivals:
         today = self._uow.config(office).office.local_day(end)
         rows = self._conn.execute(
-            ISSUED_COUNTS, {"office": office, "day": today, "start": start, "end": end}
-        )
-        return {(service, klass): int(n) for service, klass, n in rows}
+            ARRIVALS, {"office": office, "day": today, "start": start, "end": end, "limit": limit}
+        ).all()
+        counts = {(service, klass): int(n) for service, klass, n, _oldest in rows}
+        if sum(counts.values()) < limit:
+            return Arrivals(counts, start)
+        return Arrivals(counts, min(oldest for *_, oldest in rows))
 
     def last_number(self, office: str, service: str, day: date) -> int | None:
         key = (office, service, day)

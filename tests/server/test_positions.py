@@ -112,3 +112,45 @@ def test_sql_and_memory_positions_agree(database_url: str, office: Office) -> No
     assert ahead[ids[3]] == 3
     assert ahead[ids[5]] == 1
     assert all(p.wait_range_s is not None for p in from_sql[1:])
+
+
+def test_a_rush_counts_only_the_latest_arrivals_alike_in_sql_and_memory(
+    database_url: str, office: Office
+) -> None:
+    """The arrival rates come from the window's latest tickets, so a busy day's estimate reads
+    no more rows than a quiet one's; both stores agree on which and from when."""
+    times = ["09:00", "09:05", "09:10", "09:15", "09:20"]
+    ids = []
+    with app_with_clock(database_url, office) as day:
+        for n, hhmm in enumerate(times):
+            day.clock.set(hhmm, DAY)
+            response = day.client.post(
+                "/api/v1/tickets",
+                json={"service": "AB"[n % 2], "priority": "normal"},
+                headers=office.auth("kiosk"),
+            )
+            assert response.status_code == 201, response.json
+            ids.append(response.json["id"])
+        day.clock.set("09:30", DAY)
+        end = day.clock.now
+        start = end - services.ARRIVAL_WINDOW
+        with SqlUnitOfWork(day.db, office.code, write=False) as sql:
+            config = sql.config(office.code)
+            counters = sql.counters.list(office.code)
+            tickets = [sql.tickets.get(i) for i in ids]
+            from_sql = [sql.tickets.arrivals(office.code, start, end, n) for n in (3, 10)]
+
+    store = MemoryStore()
+    store.install(config, counters)
+    for ticket in tickets:
+        store.issued[office.code].append((ticket.issued_at, ticket.service, ticket.priority))
+    memory = MemoryUnitOfWork(store)
+    from_memory = [memory.tickets.arrivals(office.code, start, end, n) for n in (3, 10)]
+
+    assert from_sql == from_memory
+    latest, everyone = from_sql
+    # The latest three: 09:10 A, 09:15 B, 09:20 A, counted from 09:10 on.
+    assert dict(latest.counts) == {("A", "normal"): 2, ("B", "normal"): 1}
+    assert latest.since == end.replace(minute=10)
+    assert dict(everyone.counts) == {("A", "normal"): 3, ("B", "normal"): 2}
+    assert everyone.since == start
