@@ -40,6 +40,11 @@ class Operation:
     headers: tuple[tuple[str, str], ...] = ()  # optional request headers: (name, description)
     alternatives: tuple[str, ...] = ()  # other content types a 200 may come in (Accept, ?format=)
 
+    @property
+    def path(self) -> str:
+        """The rule as the OpenAPI document writes it: `<ticket_id>` becomes `{ticket_id}`."""
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.rule)
+
 
 @dataclass
 class ApiSpec:
@@ -115,8 +120,7 @@ class ApiSpec:
         )
         paths: dict[str, dict[str, Any]] = {}
         for op in self.operations:
-            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule)
-            paths.setdefault(path, {})[op.method.lower()] = self._operation(op, path)
+            paths.setdefault(op.path, {})[op.method.lower()] = self._operation(op, op.path)
         return {
             "openapi": "3.1.0",
             "info": {"title": self.title, "version": self.version},
