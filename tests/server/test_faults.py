@@ -322,6 +322,9 @@ def open_stream(url: str, last_event_id: str | None, within_s: float) -> EventCl
         time.sleep(0.1)
 
 
+# Once, on PostgreSQL, the production database: the replay itself runs on both in test_live.py;
+# this one is about half a minute of real time away.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_display_cut_off_for_30_s_gets_exactly_the_missed_events_in_order(
     database_url: str, tmp_path: Path, servers: list[ServerProcess]
 ) -> None:
