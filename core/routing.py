@@ -1,9 +1,11 @@
 """ "Call next": which waiting ticket a counter gets. Pure, deterministic, O(number of queues).
 
-A queue is (service, priority class, target counter); only each queue's head is looked at. The
-policies share two rules: a ticket transferred to this very counter goes first, and a ticket
-queued in the future (a checked-in appointment before its slot) is not called yet; a queue is in
-slot order, so while its head waits for its slot, so does the rest.
+A queue is (service, priority class, target counter); a policy sees each queue's head and, in a
+walk-in queue whose head is already past its service's target, the oldest ticket behind it still
+within the target (`QueueHead.in_time`). The policies share two rules: a ticket transferred to
+this very counter goes first, and a ticket queued in the future (a checked-in appointment before
+its slot) is not called yet; a queue is in slot order, so while its head waits for its slot, so
+does the rest.
 """
 
 from __future__ import annotations
@@ -20,12 +22,19 @@ from core.model import APPOINTMENT, PrioritySettings, WorkProfile
 
 @dataclass(frozen=True)
 class QueueHead:
+    """The first waiting ticket of a queue, and in `in_time` its second candidate: in a walk-in
+    queue whose head was queued before the time `TicketRepository.heads` was given for its
+    service (now less the service's target), the oldest ticket queued at or after it. None when
+    the head itself is in time or nobody behind it is; appointment queues and tickets sent to a
+    counter have none, as their order is a promise (slots) or an officer's choice."""
+
     service: str
     priority: str
     ticket_id: str
     number: str
     queued_at: datetime
     target_counter: str | None = None
+    in_time: QueueHead | None = None
 
 
 @dataclass(frozen=True)
