@@ -289,7 +289,8 @@ class SqlTicketRepository:
         self._uow.require_office(office)
         config = self._uow.config(office)
         services = tuple(config.services)
-        since = {s: at for s, at in (in_time_since or {}).items() if s in config.services}
+        given = in_time_since or {}
+        since = {s: given[s] for s in services if s in given}
         query = _heads_query(services, config.priority.queue_classes, tuple(since))
         params: dict[str, Any] = {"office": office}
         params.update({f"since{services.index(s)}": at for s, at in since.items()})
