@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -177,15 +177,24 @@ def _first_query(in_time: int, where: str, alias: str) -> str:
     )
 
 
+# Parts of one heads statement at most: SQLite refuses more than 500 to a UNION, and a service
+# has up to two per priority class (its head, its first ticket in time). A larger office takes
+# one more statement per this many.
+HEADS_CHUNK_PARTS = 400
+
+
 @lru_cache(maxsize=64)
 def _heads_query(
-    services: tuple[str, ...], classes: tuple[str, ...], in_time: tuple[str, ...]
+    services: tuple[str, ...],
+    classes: tuple[str, ...],
+    in_time: tuple[str, ...],
+    transferred: bool,
 ) -> sa.TextClause:
     """One statement: an index seek (`ix_tickets_queue`) for the head of every (service, class)
     queue, then, for each walk-in queue of a service in `in_time`, one more for its oldest
-    ticket queued at or after `:since{i}` (column `in_time` 1), then the few tickets transferred
-    to a named counter. Both seeks per queue read the index in queue order from where they
-    start: O(queues), however long the queues."""
+    ticket queued at or after `:since{i}` (column `in_time` 1), then, if `transferred`, the few
+    tickets transferred to a named counter. Both seeks per queue read the index in queue order
+    from where they start: O(queues), however long the queues."""
     parts = []
     params: list[sa.BindParameter[Any]] = []
     for i, (service, klass) in enumerate((s, c) for s in services for c in classes):
@@ -202,10 +211,11 @@ def _heads_query(
         sa.bindparam(f"since{services.index(service)}", type_=t.UTCDateTime())
         for service in in_time
     ]
-    parts.append(
-        f"SELECT 0 AS in_time, {TICKET_COLUMNS} FROM tickets WHERE office = :office"
-        " AND status = 'waiting' AND target_counter IS NOT NULL"
-    )
+    if transferred:
+        parts.append(
+            f"SELECT 0 AS in_time, {TICKET_COLUMNS} FROM tickets WHERE office = :office"
+            " AND status = 'waiting' AND target_counter IS NOT NULL"
+        )
     return (
         sa.text(" UNION ALL ".join(parts))
         .bindparams(*params)
@@ -291,12 +301,9 @@ class SqlTicketRepository:
         services = tuple(config.services)
         given = in_time_since or {}
         since = {s: given[s] for s in services if s in given}
-        query = _heads_query(services, config.priority.queue_classes, tuple(since))
-        params: dict[str, Any] = {"office": office}
-        params.update({f"since{services.index(s)}": at for s, at in since.items()})
         heads: dict[tuple[str, str, str | None], QueueHead] = {}
         fresh: dict[tuple[str, str], QueueHead] = {}
-        for row in self._conn.execute(query, params).mappings():
+        for row in self._head_rows(office, services, config.priority.queue_classes, since):
             head = QueueHead(
                 row["service"],
                 row["priority"],
@@ -317,6 +324,23 @@ class SqlTicketRepository:
             ):
                 heads[key] = head
         return [_with_in_time(head, fresh, since) for head in heads.values()]
+
+    def _head_rows(
+        self,
+        office: str,
+        services: tuple[str, ...],
+        classes: tuple[str, ...],
+        since: Mapping[str, datetime],
+    ) -> Iterator[Any]:
+        """The rows of `_heads_query` for every service, in statements SQLite accepts."""
+        step = max(1, HEADS_CHUNK_PARTS // (2 * len(classes)))
+        for first in range(0, max(len(services), 1), step):
+            group = services[first : first + step]
+            in_time = tuple(s for s in group if s in since)
+            query = _heads_query(group, classes, in_time, first + step >= len(services))
+            params: dict[str, Any] = {"office": office}
+            params.update({f"since{group.index(s)}": since[s] for s in in_time})
+            yield from self._conn.execute(query, params).mappings()
 
     def at_counter(self, office: str, counter: str) -> Ticket | None:
         """As committed when the unit began, like every query here: one query for all counters,
