@@ -17,7 +17,7 @@ from types import TracebackType
 
 from core.errors import NotFound
 from core.events import Event, TicketCalled, TicketDone
-from core.model import Counter, OfficeConfig, Ticket, TicketStatus
+from core.model import APPOINTMENT, Counter, OfficeConfig, Ticket, TicketStatus
 from core.ports import Arrivals
 from core.routing import QueueHead
 
@@ -57,6 +57,11 @@ class SortedQueue:
 
     def count_before(self, key: SortKey) -> int:
         return bisect_left(self._items, key, lo=self._start) - self._start
+
+    def first_from(self, key: SortKey) -> SortKey | None:
+        """The first key at or after `key`."""
+        i = bisect_left(self._items, key, lo=self._start)
+        return self._items[i] if i < len(self._items) else None
 
 
 @dataclass
@@ -126,6 +131,13 @@ class MemoryStore:
             )
 
 
+def _head(
+    service: str, priority: str, key: SortKey, target: str | None, in_time: QueueHead | None
+) -> QueueHead:
+    queued_at, number, ticket_id = key
+    return QueueHead(service, priority, ticket_id, number, queued_at, target, in_time)
+
+
 class MemoryTicketRepository:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -153,13 +165,20 @@ class MemoryTicketRepository:
             self.snapshots[ticket_id] = copy.copy(ticket)
         return ticket
 
-    def heads(self, office: str) -> list[QueueHead]:
+    def heads(
+        self, office: str, in_time_since: Mapping[str, datetime] | None = None
+    ) -> list[QueueHead]:
         heads = []
         for (service, priority, target), queue in self._store.queues[office].items():
             key = queue.head()
-            if key is not None:
-                queued_at, number, ticket_id = key
-                heads.append(QueueHead(service, priority, ticket_id, number, queued_at, target))
+            if key is None:
+                continue
+            since = (in_time_since or {}).get(service)
+            fresh = None
+            if since is not None and target is None and priority != APPOINTMENT and key[0] < since:
+                fresh = queue.first_from((since, "", ""))
+            in_time = None if fresh is None else _head(service, priority, fresh, None, None)
+            heads.append(_head(service, priority, key, target, in_time))
         return heads
 
     def at_counter(self, office: str, counter: str) -> Ticket | None:
