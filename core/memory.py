@@ -11,15 +11,15 @@ import math
 from bisect import bisect_left, insort
 from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from types import TracebackType
 
 from core.errors import NotFound
 from core.events import Event, TicketCalled, TicketDone
-from core.model import APPOINTMENT, Counter, OfficeConfig, Ticket, TicketStatus
+from core.model import Counter, OfficeConfig, Ticket, TicketStatus
 from core.ports import Arrivals
-from core.routing import QueueHead
+from core.routing import QueueHead, may_look_behind
 
 QueueKey = tuple[str, str, "str | None"]  # service, priority class, target counter
 SortKey = tuple[datetime, str, str]  # Ticket.queue_key
@@ -173,12 +173,13 @@ class MemoryTicketRepository:
             key = queue.head()
             if key is None:
                 continue
+            head = _head(service, priority, key, target, None)
             since = (in_time_since or {}).get(service)
-            fresh = None
-            if since is not None and target is None and priority != APPOINTMENT and key[0] < since:
+            if since is not None and may_look_behind(head, since):
                 fresh = queue.first_from((since, "", ""))
-            in_time = None if fresh is None else _head(service, priority, fresh, None, None)
-            heads.append(_head(service, priority, key, target, in_time))
+                if fresh is not None:
+                    head = replace(head, in_time=_head(service, priority, fresh, None, None))
+            heads.append(head)
         return heads
 
     def at_counter(self, office: str, counter: str) -> Ticket | None:

@@ -100,6 +100,13 @@ def fifo_key(head: QueueHead) -> tuple[datetime, str, str]:
     return (head.queued_at, head.number, head.ticket_id)
 
 
+def may_look_behind(head: QueueHead, since: datetime) -> bool:
+    """Whether the stores give this head a second candidate (`QueueHead.in_time`): a walk-in
+    queue (not appointments, whose order is their slots, nor tickets sent to a counter) whose
+    head was queued before `since`, its service's now less its target."""
+    return head.priority != APPOINTMENT and head.target_counter is None and head.queued_at < since
+
+
 def with_in_time(heads: Sequence[QueueHead]) -> list[QueueHead]:
     """The heads and, behind a late one, the oldest ticket of its queue still in time."""
     return [c for h in heads for c in (h, h.in_time) if c is not None]

@@ -24,7 +24,7 @@ from core.errors import NotFound
 from core.events import CounterEvent, Event, TicketEvent
 from core.model import APPOINTMENT, Counter, OfficeConfig, Ticket
 from core.ports import Arrivals
-from core.routing import QueueHead
+from core.routing import QueueHead, may_look_behind
 from queue_server.db import schema as t
 from queue_server.db.audit_log import AuditEntry
 from queue_server.db.database import Database
@@ -247,7 +247,8 @@ def _with_in_time(
     """The head with its queue's first ticket still in time, when the head itself is late (the
     seek found the head again when it is not)."""
     first = fresh.get((head.service, head.priority))
-    if first is None or head.target_counter is not None or head.queued_at >= since[head.service]:
+    late_since = since.get(head.service)
+    if first is None or late_since is None or not may_look_behind(head, late_since):
         return head
     return replace(head, in_time=first)
 
