@@ -19,4 +19,6 @@ fi
 ruff check .
 ruff format --check .
 lint-imports
-pytest "$@"
+# One worker per core (SWQ_TEST_WORKERS, or `-n 0` among the arguments, to change it); a test
+# file's tests stay in one worker, so its browser and server processes are started once.
+pytest -n "${SWQ_TEST_WORKERS:-auto}" --dist loadfile "$@"

@@ -9,7 +9,6 @@ import contextlib
 import errno
 import http.client
 import json
-import os
 import shutil
 import socket
 import sqlite3
@@ -31,7 +30,8 @@ from core.sse import ServerSentEvent
 from queue_server.db import schema as t
 from queue_server.db.check import find_problems
 from queue_server.db.engine import make_engine
-from tests.server.conftest import Office, count_rows, fresh_database, load_test_office
+from tests.server.conftest import Office, count_rows, load_test_office
+from tests.server.pg_cluster import PrivateCluster, private_cluster
 from tests.server.processes import EventClient, ServerProcess
 from tests.server.test_concurrency import log_tails, read_database
 
@@ -62,25 +62,10 @@ def assert_acknowledged_present(url: str, acknowledged: dict[str, str]) -> None:
 
 # --- 1. PostgreSQL restarted mid-load ------------------------------------------------------
 
-PG_CLUSTER = ["pg_ctlcluster", "--skip-systemctl-redirect"]
 RESTART_KIOSKS = 4
 RESTART_TICKETS_PER_KIOSK = 15
 RESTART_AFTER_ANSWERS = 20  # restart once this many 201s were given: mid-load, not at the start
 KEY_DEADLINE_S = 40.0  # a kiosk gives up on one key after this long (the test then fails)
-
-
-def pg_version() -> str:
-    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
-    if len(versions) != 1 or shutil.which("pg_ctlcluster") is None:
-        pytest.skip("needs exactly one local PostgreSQL cluster managed by pg_ctlcluster")
-    return versions[0]
-
-
-def pg_online(version: str) -> bool:
-    status = subprocess.run(
-        [*PG_CLUSTER, version, "main", "status"], capture_output=True, timeout=30, check=False
-    )
-    return status.returncode == 0
 
 
 @dataclass
@@ -201,11 +186,16 @@ class Board:
             self._client.close()
 
 
+@pytest.fixture
+def restartable_pg() -> Iterator[PrivateCluster]:
+    with private_cluster() as cluster:
+        yield cluster
+
+
 def test_postgresql_restart_mid_load_loses_and_duplicates_nothing(
-    pg_url: str, tmp_path: Path, servers: list[ServerProcess]
+    restartable_pg: PrivateCluster, tmp_path: Path, servers: list[ServerProcess]
 ) -> None:
-    version = pg_version()
-    url = fresh_database("postgresql", tmp_path, pg_url, tmp_path)
+    url = restartable_pg.database_url()
     office = load_test_office(url)
     server = ServerProcess(
         url,
@@ -244,21 +234,14 @@ def test_postgresql_restart_mid_load_loses_and_duplicates_nothing(
             thread.start()
         for _ in range(RESTART_AFTER_ANSWERS):
             assert answered.acquire(timeout=30), failures
-        # This PostgreSQL serves every test session on the machine: the restart (fast shutdown,
-        # 2-4 s here) breaks their connections too. Keep it to this one short restart.
         started = time.monotonic()
-        subprocess.run(
-            [*PG_CLUSTER, version, "main", "restart"], check=True, capture_output=True, timeout=60
-        )
+        restartable_pg.restart()
         restarted_in_s = time.monotonic() - started
         for thread in kiosks:
             thread.join(timeout=KEY_DEADLINE_S + 20)
     except BaseException:
         board.close()
         raise
-    finally:
-        if not pg_online(version):
-            subprocess.run([*PG_CLUSTER, version, "main", "start"], timeout=60, check=False)
     assert not any(thread.is_alive() for thread in kiosks)
     assert not failures, "\n".join(failures) + "\n" + log_tails(servers)
     assert len(results) == RESTART_KIOSKS * RESTART_TICKETS_PER_KIOSK
