@@ -26,8 +26,8 @@ NORMAL = "normal"
 # `PrioritySettings.appointment_window_s` of it. Always known, never offered at the kiosk.
 APPOINTMENT = "appointment"
 DEFAULT_APPOINTMENT_WINDOW_S = 300
-# What kiosks, consoles and tickets call the usual priority classes; an office's own class is
-# shown by its code.
+# What kiosks, consoles and tickets call the usual priority classes; an office names its own
+# classes (`PrioritySettings.names`), and a class it left unnamed is shown by its code.
 PRIORITY_CLASS_NAMES: dict[str, tuple[str, str]] = {
     NORMAL: ("ทั่วไป", "General"),
     "elderly": ("ผู้สูงอายุ", "Elderly"),
@@ -36,11 +36,8 @@ PRIORITY_CLASS_NAMES: dict[str, tuple[str, str]] = {
     "monk": ("พระภิกษุสงฆ์", "Monk"),
     "appointment": ("ผู้นัดหมายล่วงหน้า", "Appointment"),
 }
-
-
-def priority_class_name(code: str) -> tuple[str, str]:
-    """(Thai, English) name of a priority class."""
-    return PRIORITY_CLASS_NAMES.get(code, (code, code))
+# A class's name is one line on a kiosk's choice card.
+CLASS_NAME_MAX = 60
 
 
 class TicketStatus(StrEnum):
@@ -263,6 +260,8 @@ class PrioritySettings:
     long_wait_guard: bool = True
     long_wait_guard_at: float = 0.8
     appointment_window_s: int = DEFAULT_APPOINTMENT_WINDOW_S
+    # (Thai, English) names of the office's classes, its own or a usual one renamed.
+    names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.classes or len(set(self.classes)) != len(self.classes):
@@ -297,8 +296,34 @@ class PrioritySettings:
                 f"weights for unknown priority classes: {sorted(unknown)}",
                 f"กำหนดน้ำหนักให้ประเภทที่ไม่มีอยู่: {sorted(unknown)}",
             )
+        unnamed = sorted(set(self.names) - set(self.classes))
+        if unnamed:
+            raise InvalidRequest(
+                f"names for unknown priority classes: {unnamed}",
+                f"ตั้งชื่อให้ประเภทที่ไม่มีอยู่: {unnamed}",
+            )
+        names = {
+            code: tuple(str(part).strip() for part in pair) for code, pair in self.names.items()
+        }
+        bad = sorted(
+            code
+            for code, pair in names.items()
+            if len(pair) != 2 or not all(0 < len(part) <= CLASS_NAME_MAX for part in pair)
+        )
+        if bad:
+            raise InvalidRequest(
+                f"a priority class's name needs both Thai and English, at most {CLASS_NAME_MAX}"
+                f" characters each: {bad}",
+                f"ชื่อประเภทผู้รับบริการต้องมีทั้งภาษาไทยและภาษาอังกฤษ ไม่เกิน {CLASS_NAME_MAX}"
+                f" ตัวอักษรต่อภาษา: {bad}",
+            )
         object.__setattr__(self, "classes", tuple(self.classes))
         object.__setattr__(self, "weights", MappingProxyType(dict(self.weights)))
+        object.__setattr__(self, "names", MappingProxyType(names))
+
+    def name(self, code: str) -> tuple[str, str]:
+        """(Thai, English) name of a class: the office's own, else the usual one, else its code."""
+        return self.names.get(code) or PRIORITY_CLASS_NAMES.get(code, (code, code))
 
     @property
     def normal(self) -> str:

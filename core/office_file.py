@@ -539,6 +539,8 @@ def _priority(table: TomlTable | None) -> PrioritySettings:
         return defaults
     weights_table = table.table("weights", required=False)
     weights = weights_table.numbers(int) if weights_table is not None else {}
+    names_table = table.table("names", required=False)
+    names = _class_names(names_table) if names_table is not None else {}
     values = dict(
         classes=tuple(table.get_str_list("classes", list(defaults.classes))),
         max_priority_in_row=table.get_int("max_priority_in_row", defaults.max_priority_in_row),
@@ -548,7 +550,23 @@ def _priority(table: TomlTable | None) -> PrioritySettings:
     )
     table.finish()
     with _at(table.path):
-        return PrioritySettings(weights=weights, **values)
+        return PrioritySettings(weights=weights, names=names, **values)
+
+
+def _class_names(table: TomlTable) -> dict[str, tuple[str, str]]:
+    """`code = ["ชื่อไทย", "English name"]` for each named class."""
+    names = {}
+    for code in table.data:
+        pair = table.get_str_list(code)
+        if len(pair) != 2:
+            raise table.fail(
+                code,
+                'must be ["Thai name", "English name"]',
+                'ต้องเป็น ["ชื่อภาษาไทย", "ชื่อภาษาอังกฤษ"]',
+            )
+        names[code] = (pair[0], pair[1])
+    table.finish()
+    return names
 
 
 def _kiosk(table: TomlTable | None) -> KioskSettings | None:
@@ -772,6 +790,7 @@ def _priority_section(priority: PrioritySettings) -> str:
             "long_wait_guard": priority.long_wait_guard,
             "long_wait_guard_at": priority.long_wait_guard_at,
             "appointment_window_s": priority.appointment_window_s,
+            "names": {code: list(pair) for code, pair in priority.names.items()} or None,
         },
     )
 

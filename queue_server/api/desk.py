@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Response, jsonify
 
 from core import services
-from core.model import OfficeConfig, TicketStatus, priority_class_name
+from core.model import OfficeConfig, TicketStatus
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for, own_counter
 from queue_server.api.acting import action_unit
@@ -118,7 +118,7 @@ def desk_document(office: str, code: str) -> Desk:
         current = None
         if ticket is not None:
             where = services.settled_position(ticket)
-            name_th, name_en = priority_class_name(ticket.priority)
+            name_th, name_en = config.priority.name(ticket.priority)
             current = DeskTicket(
                 **ticket_document(config, ticket, where),
                 waited_s=_seconds(ticket.issued_at, ticket.called_at or now),

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, jsonify, request
 
-from core.model import OfficeConfig, priority_class_name
+from core.model import OfficeConfig
 from core.office_file import stored_kiosk_settings
 from queue_server.api import bp, spec
 from queue_server.api.access import office_for
@@ -80,7 +80,7 @@ def office(query: OfficeQuery) -> Response:
     now = swq().now()
     classes = []
     for klass in config.priority.classes:
-        name_th, name_en = priority_class_name(klass)
+        name_th, name_en = config.priority.name(klass)
         classes.append(PriorityClassOut(code=klass, name_th=name_th, name_en=name_en))
     document = OfficeOut(
         code=code,

@@ -107,6 +107,7 @@ def priority_to_json(priority: PrioritySettings) -> dict[str, Any]:
         "long_wait_guard": priority.long_wait_guard,
         "long_wait_guard_at": priority.long_wait_guard_at,
         "appointment_window_s": priority.appointment_window_s,
+        "names": {code: list(pair) for code, pair in priority.names.items()},
     }
 
 
@@ -119,6 +120,8 @@ def priority_from_json(doc: Mapping[str, Any]) -> PrioritySettings:
         long_wait_guard_at=doc["long_wait_guard_at"],
         # Stored before appointments existed: the default window.
         appointment_window_s=doc.get("appointment_window_s", DEFAULT_APPOINTMENT_WINDOW_S),
+        # Stored before offices named their own classes: none named.
+        names={code: tuple(pair) for code, pair in doc.get("names", {}).items()},
     )
 
 

@@ -8,7 +8,7 @@ import re
 import sqlalchemy as sa
 from flask import Blueprint, g, request, url_for
 
-from core.model import Counter, PrioritySettings, WorkProfile, priority_class_name
+from core.model import Counter, PrioritySettings, WorkProfile
 from core.office_file import OfficeFile
 from queue_server.db import schema as t
 from queue_server.db.rows import priority_to_json
@@ -194,7 +194,7 @@ def remove_counter(counter_code: str) -> Page:
 
 def _priority_page() -> str:
     office = office_file()
-    names = {k: priority_class_name(k) for k in office.config.priority.classes}
+    names = {k: office.config.priority.name(k) for k in office.config.priority.classes}
     return render("admin_priority.html", office=office, names=names, draft=draft())
 
 
@@ -218,12 +218,18 @@ def _priority_from_form(window_s: int) -> PrioritySettings:
         weight = number(f"weight_{klass}", label, minimum=1, maximum=MAX_WEIGHT)
         if weight is not None:
             weights[klass] = weight
+    names = {}
+    for klass in classes:
+        pair = (request.form.get(f"name_th_{klass}", ""), request.form.get(f"name_en_{klass}", ""))
+        if any(part.strip() for part in pair):
+            names[klass] = pair
     guard_at = required_number(
         "long_wait_guard_pct", ("เกณฑ์รอนาน (%)", "Long-wait threshold (%)"), minimum=1, maximum=100
     )
     return PrioritySettings(
         classes=tuple(classes),
         weights=weights,
+        names=names,
         max_priority_in_row=required_number(
             "max_priority_in_row",
             ("จำนวนคิวพิเศษติดกันสูงสุด", "Priority tickets in a row"),

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from core.model import priority_class_name
 from queue_server.api.desk import desk_document
 from queue_server.api.present import office_config
 from queue_server.auth import Role
@@ -46,7 +45,7 @@ def _desk_context(office: str, code: str, counter_name: str) -> dict[str, Any]:
         "desk": desk,
         "counter_name": counter_name,
         "service_names": {s.code: pick(s.name_th, s.name_en) for s in desk.services},
-        "priority_names": {k: pick(*priority_class_name(k)) for k in config.priority.classes},
+        "priority_names": {k: pick(*config.priority.name(k)) for k in config.priority.classes},
         "undo_until": undo_until,
         "minutes": minutes,
     }

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 
 from core import services
-from core.model import OfficeConfig, priority_class_name
+from core.model import OfficeConfig
 from core.phone_settings import PhoneSettings
 from queue_server.api.errors import ApiError
 from queue_server.api.office import kiosk_layout
@@ -109,7 +109,7 @@ def _choices(config: OfficeConfig) -> dict[str, Any]:
         ).scalar_one()
     layout = kiosk_layout(config, stored)
     open_services = [config.services[c] for c in layout.services if config.services[c].open]
-    classes = [(k, *priority_class_name(k)) for k in config.priority.classes]
+    classes = [(k, *config.priority.name(k)) for k in config.priority.classes]
     return {"services": open_services, "classes": classes if layout.ask_priority else classes[:1]}
 
 

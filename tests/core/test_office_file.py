@@ -141,7 +141,8 @@ def test_the_extension_keys_load() -> None:
             .replace(
                 "max_priority_in_row = 2",
                 "weights = { elderly = 3, monk = 5 }\n"
-                "long_wait_guard = false\nlong_wait_guard_at = 0.5",
+                "long_wait_guard = false\nlong_wait_guard_at = 0.5\n"
+                'names = { monk = ["พระภิกษุสงฆ์และสามเณร", "Monks and novices"] }',
             )
         )
         + '\n[[officers]]\nusername = "boss"\nrole = "admin"\npassword_hash = "'
@@ -158,6 +159,8 @@ def test_the_extension_keys_load() -> None:
     assert dict(loaded.config.priority.weights) == {"elderly": 3, "monk": 5}
     assert loaded.config.priority.long_wait_guard is False
     assert loaded.config.priority.long_wait_guard_at == 0.5
+    assert loaded.config.priority.name("monk") == ("พระภิกษุสงฆ์และสามเณร", "Monks and novices")
+    assert loaded.config.priority.name("elderly") == ("ผู้สูงอายุ", "Elderly")
     assert loaded.officers[1] == OfficerSpec("boss", None, "admin", password_hash=HASH)
     assert loads_office(dumps_office(loaded)) == loaded
 
@@ -181,7 +184,9 @@ def test_awkward_text_survives_a_round_trip() -> None:
         Office("udn", awkward, "Udon", timezone="Asia/Bangkok"),
         {"dopa": agency, "dlt": office.config.agencies["dlt"]},
         dict(office.config.services),
-        priority=PrioritySettings(classes=("normal", awkward), weights={awkward: 4}),
+        priority=PrioritySettings(
+            classes=("normal", awkward), weights={awkward: 4}, names={awkward: (awkward, awkward)}
+        ),
     )
     officer = OfficerSpec("a.b_c-d", "1", password_hash=HASH)
     tricky = OfficeFile(config, office.counters, (officer,))
@@ -279,6 +284,12 @@ def priorities(draw: st.DrawFn) -> PrioritySettings:
         max_priority_in_row=draw(st.integers(0, 5)),
         long_wait_guard=draw(st.booleans()),
         long_wait_guard_at=draw(st.floats(0.0, 1.0, exclude_min=True)),
+        names=draw(
+            st.dictionaries(
+                st.sampled_from(classes),
+                st.tuples(_TEXT, _TEXT).filter(lambda pair: all(p.strip() for p in pair)),
+            )
+        ),
     )
 
 
@@ -413,6 +424,10 @@ def edited(old: str, new: str) -> str:
         ('"monk"]', '"monk", "normal"]', "priority"),
         ("max_priority_in_row = 2", "weights = { vip = 9 }", "priority"),
         ("max_priority_in_row = 2", "long_wait_guard_at = 1.5", "priority"),
+        ("max_priority_in_row = 2", 'names = { vip = ["วีไอพี", "VIP"] }', "priority"),
+        ("max_priority_in_row = 2", 'names = { monk = ["พระ"] }', "priority.names.monk"),
+        ("max_priority_in_row = 2", 'names = { monk = ["พระ", " "] }', "priority"),
+        ("max_priority_in_row = 2", "names = { monk = 3 }", "priority.names.monk"),
     ],
 )
 def test_a_bad_file_is_refused_by_key(old: str, new: str, key: str) -> None:
@@ -494,6 +509,7 @@ KEYS = sorted(
     | {"daily_quota", "open", "default_service_min", "number_width", "number_start", "number_end"}
     | {"username", "password", "password_hash", "counter", "role", "classes", "A", "B", "1"}
     | {"max_priority_in_row", "long_wait_guard", "long_wait_guard_at", "transfer_keeps_place"}
+    | {"names", "weights"}
 )
 SCALARS = (
     st.booleans()

@@ -277,6 +277,60 @@ def test_priority_settings_are_stored(admin: Admin, db: Db) -> None:
     assert db.admin_actions() == [("priority.edit", "udn")]
 
 
+def test_an_office_names_its_own_class_and_every_screen_uses_the_name(
+    admin: Admin, db: Db, client: FlaskClient, office: Office
+) -> None:
+    admin.ok(
+        "/admin/priority",
+        classes="normal\nelderly\nwelfare",
+        max_priority_in_row="2",
+        long_wait_guard="on",
+        long_wait_guard_pct="80",
+    )
+    page = admin.page("/admin/priority")
+    assert 'name="name_th_welfare"' in page and "(welfare)" in page  # unnamed: its code
+
+    before = db.snapshot()
+    half_named = admin.post(
+        "/admin/priority",
+        classes="normal\nelderly\nwelfare",
+        name_th_welfare="ผู้ถือบัตรสวัสดิการแห่งรัฐ",
+        max_priority_in_row="2",
+        long_wait_guard="on",
+        long_wait_guard_pct="80",
+    )
+    assert half_named.status_code == 422
+    assert "ทั้งภาษาไทยและภาษาอังกฤษ" in half_named.get_data(as_text=True)
+    assert db.snapshot() == before
+
+    admin.ok(
+        "/admin/priority",
+        classes="normal\nelderly\nwelfare",
+        name_th_welfare="ผู้ถือบัตรสวัสดิการแห่งรัฐ",
+        name_en_welfare="State welfare card holder",
+        max_priority_in_row="2",
+        long_wait_guard="on",
+        long_wait_guard_pct="80",
+    )
+    welfare = ("ผู้ถือบัตรสวัสดิการแห่งรัฐ", "State welfare card holder")
+    assert db.office_file().config.priority.name("welfare") == welfare
+    assert "names" in dumps_office(db.office_file())
+    # The kiosk's choices come from the office document.
+    document = client.get("/api/v1/office", headers=office.auth("kiosk")).get_json()
+    classes = {c["code"]: (c["name_th"], c["name_en"]) for c in document["priority_classes"]}
+    assert classes == {
+        "normal": ("ทั่วไป", "General"),
+        "elderly": ("ผู้สูงอายุ", "Elderly"),
+        "welfare": welfare,
+    }
+    # The officer's console names the class of the ticket at the counter.
+    issue(client, office, "A", priority="welfare")
+    called = client.post("/api/v1/counters/1/next", headers=office.auth("officer1"))
+    assert called.status_code == 200, called.get_data(as_text=True)
+    desk = client.get("/api/v1/counters/1", headers=office.auth("officer1")).get_json()
+    assert (desk["ticket"]["priority_name_th"], desk["ticket"]["priority_name_en"]) == welfare
+
+
 def test_priority_class_with_queued_tickets_cannot_be_removed(
     admin: Admin, db: Db, client: FlaskClient, office: Office
 ) -> None:
