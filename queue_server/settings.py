@@ -88,7 +88,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_ADDRESS_MAX_FAILURES": 30,
     "LOGIN_ACCOUNT_DELAY_S": 10,
     "LOGIN_PAUSE_S": 900,
-    # Browsers stay signed in this long after their last page (an officer's working day).
+    # Browsers stay signed in this long after their last page load (an officer's working day).
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
     # Reverse proxies in front of the server whose X-Forwarded-For/-Proto are believed (nginx in
     # deploy/nginx/swq.conf: 1). 0 believes no forwarded header: a client could forge its address.

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, g, redirect, request, session, url_for
 
 from queue_server.auth import Role
 from queue_server.db import schema as t
@@ -238,3 +238,19 @@ def init_sessions(app: Flask) -> None:
             "https://"
         )
     app.config["SESSION_COOKIE_NAME"] = "swq_session"
+    # Flask sends a signed-in browser its whole session again with every answer. A console's
+    # fragment or API call sent before the officer chose another counter, answered after, then
+    # put the old session back. Only a page load slides the cookie's expiry forward.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    app.after_request(_slide_on_page_load)
+
+
+def _slide_on_page_load(response: Response) -> Response:
+    page_load = (
+        request.method == "GET"
+        and response.mimetype == "text/html"
+        and "HX-Request" not in request.headers  # a part of a page, redrawn by htmx
+    )
+    if page_load and session.permanent:
+        session.modified = True
+    return response

@@ -80,6 +80,33 @@ def test_admin_helping_out_picks_a_counter(
     assert client.post("/api/v1/counters/2/next", headers={"X-CSRF-Token": csrf}).status_code == 204
 
 
+def test_a_part_of_the_page_answered_after_a_counter_change_keeps_the_change(
+    client: FlaskClient, office: Office, database_url: str
+) -> None:
+    add_user(database_url, office.code, "head", "pass-word-9", role="admin")
+    csrf = sign_in(client, "head", "pass-word-9")
+    client.post("/console/counter", data={"counter": "1", "csrf_token": csrf})
+    page = client.get("/console")
+    assert "ช่องบริการ 1" in page.get_data(as_text=True)
+    assert page.headers.get("Set-Cookie", "").startswith("swq_session=")  # a page load slides it
+    at_counter_1 = client.get_cookie("swq_session")
+    assert at_counter_1 is not None
+
+    client.post("/console/counter", data={"counter": "2", "csrf_token": csrf})
+    # The console's redraw and an API call, both sent while the browser was at counter 1 and
+    # answered after the change: neither answer may carry that older session back.
+    at_counter_2 = client.get_cookie("swq_session")
+    assert at_counter_2 is not None
+    client.set_cookie("swq_session", at_counter_1.value)
+    redraw = client.get("/console/desk", headers={"HX-Request": "true"})
+    call = client.post("/api/v1/counters/1/next", headers={"X-CSRF-Token": csrf})
+    assert redraw.status_code == 200 and call.status_code == 204
+    assert "Set-Cookie" not in redraw.headers and "Set-Cookie" not in call.headers
+    client.set_cookie("swq_session", at_counter_2.value)  # what the browser kept
+
+    assert "ช่องบริการ 2" in client.get("/console").get_data(as_text=True)
+
+
 def test_changed_password_signs_out_old_sessions(
     client: FlaskClient, office: Office, database_url: str
 ) -> None:
