@@ -11,7 +11,7 @@ import math
 from bisect import bisect_left, insort
 from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import TracebackType
 
@@ -19,7 +19,7 @@ from core.errors import NotFound
 from core.events import Event, TicketCalled, TicketDone
 from core.model import Counter, OfficeConfig, Ticket, TicketStatus
 from core.ports import Arrivals
-from core.routing import QueueHead, may_look_behind
+from core.routing import QueueHead
 
 QueueKey = tuple[str, str, "str | None"]  # service, priority class, target counter
 SortKey = tuple[datetime, str, str]  # Ticket.queue_key
@@ -57,11 +57,6 @@ class SortedQueue:
 
     def count_before(self, key: SortKey) -> int:
         return bisect_left(self._items, key, lo=self._start) - self._start
-
-    def first_from(self, key: SortKey) -> SortKey | None:
-        """The first key at or after `key`."""
-        i = bisect_left(self._items, key, lo=self._start)
-        return self._items[i] if i < len(self._items) else None
 
 
 @dataclass
@@ -131,13 +126,6 @@ class MemoryStore:
             )
 
 
-def _head(
-    service: str, priority: str, key: SortKey, target: str | None, in_time: QueueHead | None
-) -> QueueHead:
-    queued_at, number, ticket_id = key
-    return QueueHead(service, priority, ticket_id, number, queued_at, target, in_time)
-
-
 class MemoryTicketRepository:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -165,21 +153,13 @@ class MemoryTicketRepository:
             self.snapshots[ticket_id] = copy.copy(ticket)
         return ticket
 
-    def heads(
-        self, office: str, in_time_since: Mapping[str, datetime] | None = None
-    ) -> list[QueueHead]:
+    def heads(self, office: str) -> list[QueueHead]:
         heads = []
         for (service, priority, target), queue in self._store.queues[office].items():
             key = queue.head()
-            if key is None:
-                continue
-            head = _head(service, priority, key, target, None)
-            since = (in_time_since or {}).get(service)
-            if since is not None and may_look_behind(head, since):
-                fresh = queue.first_from((since, "", ""))
-                if fresh is not None:
-                    head = replace(head, in_time=_head(service, priority, fresh, None, None))
-            heads.append(head)
+            if key is not None:
+                queued_at, number, ticket_id = key
+                heads.append(QueueHead(service, priority, ticket_id, number, queued_at, target))
         return heads
 
     def at_counter(self, office: str, counter: str) -> Ticket | None:

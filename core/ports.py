@@ -33,15 +33,8 @@ class TicketRepository(Protocol):
         """The ticket, tracked for this unit of work; raises NotFound."""
         ...
 
-    def heads(
-        self, office: str, in_time_since: Mapping[str, datetime] | None = None
-    ) -> Sequence[QueueHead]:
-        """The first waiting ticket of every non-empty (service, class, target counter) queue.
-
-        With `in_time_since` (a time per service: now less its target), a walk-in queue whose
-        head was queued before its service's time also gives its oldest ticket queued at or
-        after it (`QueueHead.in_time`), found in the queue's order like the head: O(queues).
-        """
+    def heads(self, office: str) -> Sequence[QueueHead]:
+        """The first waiting ticket of every non-empty (service, class, target counter) queue."""
         ...
 
     def at_counter(self, office: str, counter: str) -> Ticket | None:

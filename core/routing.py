@@ -1,11 +1,9 @@
 """ "Call next": which waiting ticket a counter gets. Pure, deterministic, O(number of queues).
 
-A queue is (service, priority class, target counter); a policy sees each queue's head and, in a
-walk-in queue whose head is already past its service's target, the oldest ticket behind it still
-within the target (`QueueHead.in_time`). The policies share two rules: a ticket transferred to
-this very counter goes first, and a ticket queued in the future (a checked-in appointment before
-its slot) is not called yet; a queue is in slot order, so while its head waits for its slot, so
-does the rest.
+A queue is (service, priority class, target counter); only each queue's head is looked at. The
+policies share two rules: a ticket transferred to this very counter goes first, and a ticket
+queued in the future (a checked-in appointment before its slot) is not called yet; a queue is in
+slot order, so while its head waits for its slot, so does the rest.
 """
 
 from __future__ import annotations
@@ -22,19 +20,12 @@ from core.model import APPOINTMENT, PrioritySettings, WorkProfile
 
 @dataclass(frozen=True)
 class QueueHead:
-    """The first waiting ticket of a queue, and in `in_time` its second candidate: in a walk-in
-    queue whose head was queued before the time `TicketRepository.heads` was given for its
-    service (now less the service's target), the oldest ticket queued at or after it. None when
-    the head itself is in time or nobody behind it is; appointment queues and tickets sent to a
-    counter have none, as their order is a promise (slots) or an officer's choice."""
-
     service: str
     priority: str
     ticket_id: str
     number: str
     queued_at: datetime
     target_counter: str | None = None
-    in_time: QueueHead | None = None
 
 
 @dataclass(frozen=True)
@@ -89,27 +80,12 @@ class RoutingPolicy(Protocol):
         """A ticket of kind `other` queued before a `mine` ticket's place in time plus this many
         seconds is called before it (+inf: always, -inf: never). What "people ahead" and the wait
         estimate count; it leaves out the guard, the interleave and the late penalty, which
-        rarely change the order. So it leaves out that a ticket in time may pass a late one of
-        its queue: where the service's target is at least `LATE_PENALTY_S`, a ticket never
-        passes one of its queue already late when it was issued, only one due less than the
-        penalty before it that went late since, which the estimate cannot foresee."""
+        rarely change the order."""
         ...
 
 
 def fifo_key(head: QueueHead) -> tuple[datetime, str, str]:
     return (head.queued_at, head.number, head.ticket_id)
-
-
-def may_look_behind(head: QueueHead, since: datetime) -> bool:
-    """Whether the stores give this head a second candidate (`QueueHead.in_time`): a walk-in
-    queue (not appointments, whose order is their slots, nor tickets sent to a counter) whose
-    head was queued before `since`, its service's now less its target."""
-    return head.priority != APPOINTMENT and head.target_counter is None and head.queued_at < since
-
-
-def with_in_time(heads: Sequence[QueueHead]) -> list[QueueHead]:
-    """The heads and, behind a late one, the oldest ticket of its queue still in time."""
-    return [c for h in heads for c in (h, h.in_time) if c is not None]
 
 
 def priority_streak(recent_classes: Sequence[str], settings: PrioritySettings) -> int:
@@ -158,7 +134,7 @@ class StrictPriorityPolicy:
 # The tuning below was measured with `swq simulate --suite` (README, "Simulator"): on each of the
 # provincial day's seeds 1-20 it keeps every normal ticket within twice its target and priority
 # classes under half the normal mean wait, with the largest share within target we found under
-# those two (89%, 90% or more on 9 days). The work-profile preference costs little only because
+# those two (83%, 90% or more on 4 days). The work-profile preference costs little only because
 # it waits for a calm moment: always on (a counter's own services a minute earlier), it lowered
 # the within-target share and raised p90; as below, 0.2 points and one of those days.
 PRIORITY_TARGET_SHARE = 0.5
@@ -166,15 +142,9 @@ PRIORITY_WAIT_WEIGHT = 2.2
 SHORT_SERVICE_CREDIT = 3.0
 SHORT_SERVICE_CREDIT_CAP = 0.2
 # A walk-in already past its service's target counts this much less late: calling it sooner no
-# longer changes whether it made its target, while a ticket still in time can still make it, and
-# the counter sees the first ticket in time behind a late head (`QueueHead.in_time`). Measured on
-# the provincial day, seeds 1-20 / 21-40 (days with 90% in target, the reference 13/11; mean
-# estimate error in minutes): 4 minutes 5/8, 1.64/1.74; 7.5 minutes 7/9, 1.86/1.90; 9 minutes
-# 9/11, 1.97/1.98; 10 minutes 10/11, 2.03/2.04; 15 minutes 11/11, 2.26/2.21; put last, as the
-# reference does, 11/11, 2.31/2.25 and a normal ticket past twice its target on a day the
-# reference kept. A ticket that slips past its target may now wait this much longer, which the
-# printed estimate cannot foresee: above 9 minutes it errs by more than the 2 minutes we allow.
-LATE_PENALTY_S = 540.0
+# longer changes whether it made its target, while a ticket still in time can still make it. Not
+# more: the counter sees only queue heads, and a late head holds back the tickets behind it.
+LATE_PENALTY_S = 240.0
 # While no ticket this counter may call is due within this many seconds, its own services (those
 # it weighs most) come first by this much per weight above 1: it helps the others when they need
 # it, not before.
@@ -232,14 +202,10 @@ class WeightedPolicy:
        about twice the target;
     3. after `max_priority_in_row` priority calls in a row here, a waiting normal ticket is called;
     4. otherwise the ticket with the least time left until it is due (`slack_s`), where a
-       walk-in already past its target counts `LATE_PENALTY_S` less late and, behind such a
-       late head, the first ticket of its queue still in time is a candidate too; while none is
-       due within `CALM_HORIZON_S`, a counter's own services count `PROFILE_CREDIT_S` earlier
-       per work-profile weight above 1. A checked-in appointment is never called before its
-       slot's start.
-
-    Only rule 4 looks behind a head: the guard (2) sees every queue's head, its oldest ticket,
-    so a ticket passed under rule 4 is still called before it waits about twice its target.
+       walk-in already past its target counts `LATE_PENALTY_S` less late; while none is due
+       within `CALM_HORIZON_S`, a counter's own services count `PROFILE_CREDIT_S` earlier per
+       work-profile weight above 1. A checked-in appointment is never called before its slot's
+       start.
 
     Appointments count as priority calls for rule 3, so walk-ins keep their share of a counter.
     """
@@ -262,12 +228,11 @@ class WeightedPolicy:
             streak = priority_streak(ctx.recent_classes, ctx.priority)
             if streak >= ctx.priority.max_priority_in_row:
                 eligible = normal
-        candidates = with_in_time(eligible)
-        slack = {h.ticket_id: self.slack_s(ctx, h) for h in candidates}
+        slack = {h.ticket_id: self.slack_s(ctx, h) for h in eligible}
         if min(slack.values()) > CALM_HORIZON_S:
-            for h in candidates:
+            for h in eligible:
                 slack[h.ticket_id] -= PROFILE_CREDIT_S * (ctx.profile.weight(h.service) - 1)
-        return min(candidates, key=lambda h: (slack[h.ticket_id], fifo_key(h)))
+        return min(eligible, key=lambda h: (slack[h.ticket_id], fifo_key(h)))
 
     def ahead_shift_s(self, settings: PrioritySettings, mine: QueueKind, other: QueueKind) -> float:
         """Compared at the moment each is due: a priority ticket's wait counts more the longer

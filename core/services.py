@@ -378,15 +378,10 @@ def routing_context(
 ) -> RoutingContext:
     """What the routing policy sees when `desk` asks for its next ticket."""
     office = config.office.code
-    # A walk-in queued before now less its service's target is late: behind a late head the
-    # policy may call the first ticket still in time.
-    in_time_since = {
-        code: now - timedelta(seconds=s.target_wait_s) for code, s in config.services.items()
-    }
     return RoutingContext(
         counter=desk.code,
         profile=desk.profile,
-        heads=uow.tickets.heads(office, in_time_since),
+        heads=uow.tickets.heads(office),
         priority=config.priority,
         target_wait_s={code: s.target_wait_s for code, s in config.services.items()},
         recent_classes=uow.tickets.recent_classes(

@@ -5,10 +5,9 @@ ticket, not only the head of a queue. It follows the weighted policy's rules wit
 the long-wait guard first, then the least slack (`core.routing.slack_s`), where a case's credit
 comes from its true length, except that a walk-in already past its target goes after every
 ticket still in time: calling it sooner no longer changes whether it made its target, and the
-guard still keeps it within about twice the target. The policy sees each queue's head and, behind
-a late one, the first ticket still in time, and counts a late ticket only
-`core.routing.LATE_PENALTY_S` less late: put last, a ticket that slipped past its target waited
-until the guard, and the printed waits erred more (issue 19). Booked visitors are not called
+guard still keeps it within about twice the target. The policy cannot do that, as it sees only
+queue heads: a late head would hold back the fresh tickets behind it, so it only counts a late
+ticket a few minutes less late (`core.routing.LATE_PENALTY_S`). Booked visitors are not called
 before their slot. It is an offline heuristic, not a proof of the optimum: a policy may beat it
 on one measure, and where it misses a promise that says the promise is out of reach of these
 rules with this staffing, not of every schedule. Counters, pauses and no-show waits are the same

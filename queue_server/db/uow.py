@@ -11,7 +11,7 @@ import copy
 import json
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from types import TracebackType
@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from core.codec import event_to_json
 from core.errors import NotFound
 from core.events import CounterEvent, Event, TicketEvent
-from core.model import APPOINTMENT, Counter, OfficeConfig, Ticket
+from core.model import Counter, OfficeConfig, Ticket
 from core.ports import Arrivals
-from core.routing import QueueHead, may_look_behind
+from core.routing import QueueHead
 from queue_server.db import schema as t
 from queue_server.db.audit_log import AuditEntry
 from queue_server.db.database import Database
@@ -179,58 +179,35 @@ def _waiting_before_query(queues: tuple[tuple[str, str, bool], ...]) -> sa.Compo
     return sa.union_all(*counts)
 
 
-def _first_query(in_time: int, where: str, alias: str) -> str:
-    """The first ticket in queue order matching `where`, tagged with `in_time`."""
-    return (
-        f"SELECT * FROM (SELECT {in_time} AS in_time, {TICKET_COLUMNS} FROM tickets"
-        f" WHERE {where} ORDER BY queued_at, number, id LIMIT 1) AS {alias}"
-    )
-
-
-# Parts of one heads statement at most: SQLite refuses more than 500 to a UNION, and a service
-# has up to two per priority class (its head, its first ticket in time). A larger office takes
-# one more statement per this many.
+# Parts of one heads statement at most: SQLite refuses more than 500 to a UNION. A larger office
+# (60 services of 8 classes) takes one more statement per this many queues.
 HEADS_CHUNK_PARTS = 400
 
 
 @lru_cache(maxsize=64)
 def _heads_query(
-    services: tuple[str, ...],
-    classes: tuple[str, ...],
-    in_time: tuple[str, ...],
-    transferred: bool,
+    services: tuple[str, ...], classes: tuple[str, ...], transferred: bool
 ) -> sa.TextClause:
-    """One statement: an index seek (`ix_tickets_queue`) for the head of every (service, class)
-    queue, then, for each walk-in queue of a service in `in_time`, one more for its oldest
-    ticket queued at or after `:since{i}` (column `in_time` 1), then, if `transferred`, the few
-    tickets transferred to a named counter. Both seeks per queue read the index in queue order
-    from where they start: O(queues), however long the queues."""
+    """One statement: an index seek for the head of every (service, class) queue, then, if
+    `transferred`, the few tickets transferred to a named counter."""
     parts = []
     params: list[sa.BindParameter[Any]] = []
     for i, (service, klass) in enumerate((s, c) for s in services for c in classes):
-        where = (
-            "office = :office AND status = 'waiting'"
-            f" AND service = :s{i} AND priority = :p{i} AND target_counter IS NULL"
+        parts.append(
+            f"SELECT * FROM (SELECT {TICKET_COLUMNS} FROM tickets WHERE office = :office"
+            f" AND status = 'waiting' AND service = :s{i} AND priority = :p{i}"
+            " AND target_counter IS NULL ORDER BY queued_at, number, id LIMIT 1) AS q" + str(i)
         )
-        parts.append(_first_query(0, where, f"q{i}"))
         params += [sa.bindparam(f"s{i}", service), sa.bindparam(f"p{i}", klass)]
-        if service in in_time and klass != APPOINTMENT:
-            since = f"queued_at >= :since{services.index(service)}"
-            parts.append(_first_query(1, f"{where} AND {since}", f"r{i}"))
-    params += [
-        sa.bindparam(f"since{services.index(service)}", type_=t.UTCDateTime())
-        for service in in_time
-    ]
     if transferred:
         parts.append(
-            f"SELECT 0 AS in_time, {TICKET_COLUMNS} FROM tickets WHERE office = :office"
-            " AND status = 'waiting' AND target_counter IS NOT NULL"
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE office = :office AND status = 'waiting'"
+            " AND target_counter IS NOT NULL"
         )
     return (
         sa.text(" UNION ALL ".join(parts))
         .bindparams(*params)
         .columns(
-            sa.column("in_time"),
             sa.column("id"),
             sa.column("service"),
             sa.column("priority"),
@@ -239,18 +216,6 @@ def _heads_query(
             sa.column("queued_at", t.UTCDateTime()),
         )
     )
-
-
-def _with_in_time(
-    head: QueueHead, fresh: Mapping[tuple[str, str], QueueHead], since: Mapping[str, datetime]
-) -> QueueHead:
-    """The head with its queue's first ticket still in time, when the head itself is late (the
-    seek found the head again when it is not)."""
-    first = fresh.get((head.service, head.priority))
-    late_since = since.get(head.service)
-    if first is None or late_since is None or not may_look_behind(head, late_since):
-        return head
-    return replace(head, in_time=first)
 
 
 @dataclass(frozen=True)
@@ -304,17 +269,11 @@ class SqlTicketRepository:
             raise NotFound("no such ticket here; reload the page", "ไม่พบบัตรคิวนี้ กรุณาโหลดหน้าใหม่")
         return self._track(row)
 
-    def heads(
-        self, office: str, in_time_since: Mapping[str, datetime] | None = None
-    ) -> list[QueueHead]:
+    def heads(self, office: str) -> list[QueueHead]:
         self._uow.require_office(office)
         config = self._uow.config(office)
-        services = tuple(config.services)
-        given = in_time_since or {}
-        since = {s: given[s] for s in services if s in given}
         heads: dict[tuple[str, str, str | None], QueueHead] = {}
-        fresh: dict[tuple[str, str], QueueHead] = {}
-        for row in self._head_rows(office, services, config.priority.queue_classes, since):
+        for row in self._head_rows(office, tuple(config.services), config.priority.queue_classes):
             head = QueueHead(
                 row["service"],
                 row["priority"],
@@ -323,9 +282,6 @@ class SqlTicketRepository:
                 row["queued_at"],
                 row["target_counter"],
             )
-            if row["in_time"]:
-                fresh[(head.service, head.priority)] = head
-                continue
             key = (head.service, head.priority, head.target_counter)
             current = heads.get(key)
             if current is None or (head.queued_at, head.number, head.ticket_id) < (
@@ -334,24 +290,18 @@ class SqlTicketRepository:
                 current.ticket_id,
             ):
                 heads[key] = head
-        return [_with_in_time(head, fresh, since) for head in heads.values()]
+        return list(heads.values())
 
     def _head_rows(
-        self,
-        office: str,
-        services: tuple[str, ...],
-        classes: tuple[str, ...],
-        since: Mapping[str, datetime],
+        self, office: str, services: tuple[str, ...], classes: tuple[str, ...]
     ) -> Iterator[Any]:
         """The rows of `_heads_query` for every service, in statements SQLite accepts."""
-        step = max(1, HEADS_CHUNK_PARTS // (2 * len(classes)))
+        step = max(1, HEADS_CHUNK_PARTS // len(classes))
         for first in range(0, max(len(services), 1), step):
-            group = services[first : first + step]
-            in_time = tuple(s for s in group if s in since)
-            query = _heads_query(group, classes, in_time, first + step >= len(services))
-            params: dict[str, Any] = {"office": office}
-            params.update({f"since{group.index(s)}": since[s] for s in in_time})
-            yield from self._conn.execute(query, params).mappings()
+            query = _heads_query(
+                services[first : first + step], classes, first + step >= len(services)
+            )
+            yield from self._conn.execute(query, {"office": office}).mappings()
 
     def at_counter(self, office: str, counter: str) -> Ticket | None:
         """As committed when the unit began, like every query here: one query for all counters,

@@ -108,19 +108,14 @@ class OfficeDay(RuleBasedStateMachine):
             return
         assert called.id in waiting_before
         place, sent_to = waiting_before[called.id]
-        # FIFO within a queue, but for the first ticket still in time behind late ones: nobody of
-        # the same queue who came earlier still waits, unless they are late and it is not.
-        target_s = self.uow.config("udn").service(called.service).target_wait_s
-        since = self.now - timedelta(seconds=target_s)
-        walk_in = sent_to is None and called.priority != APPOINTMENT
+        # FIFO within a queue: nobody of the same queue who came earlier still waits.
         for other in self.tickets.values():
             if other.status is TicketStatus.WAITING and (
                 other.service,
                 other.priority,
                 other.target_counter,
             ) == (called.service, called.priority, sent_to):
-                passed = walk_in and other.queued_at < since <= called.queued_at
-                assert other.queue_key > place or passed
+                assert other.queue_key > place
 
     @rule(counter=st.sampled_from(COUNTERS), data=st.data())
     def officer_acts(self, counter: str, data: st.DataObject) -> None:
@@ -214,22 +209,10 @@ class OfficeDay(RuleBasedStateMachine):
         for t in self.tickets.values():
             if t.status is TicketStatus.WAITING:
                 queues[(t.service, t.priority, t.target_counter)].append(t)
-        # Behind a walk-in head queued before `since` (A's target ago; any time would do), the
-        # first ticket queued from then on.
-        since = self.now - timedelta(minutes=15)
-        expected = {}
-        for key, queue in queues.items():
-            head = min(queue, key=lambda t: t.queue_key)
-            fresh = [t for t in queue if t.queued_at >= since]
-            behind = key[1] != APPOINTMENT and key[2] is None and head.queued_at < since
-            first = min(fresh, key=lambda t: t.queue_key).id if behind and fresh else None
-            expected[key] = (head.id, first)
+        expected = {key: min(q, key=lambda t: t.queue_key).id for key, q in queues.items()}
         heads = {
-            (h.service, h.priority, h.target_counter): (
-                h.ticket_id,
-                None if h.in_time is None else h.in_time.ticket_id,
-            )
-            for h in self.uow.tickets.heads("udn", dict.fromkeys(SERVICES, since))
+            (h.service, h.priority, h.target_counter): h.ticket_id
+            for h in self.uow.tickets.heads("udn")
         }
         assert heads == expected
 
@@ -445,8 +428,8 @@ def test_nobody_starves_under_any_setting_an_admin_can_choose(
         assert overtaken <= guard_steps + 1
     if chosen.max_priority_in_row == 0 and not chosen.long_wait_guard:
         # No priority call while a normal ticket waits: only normal tickets that came within
-        # the late penalty pass a normal one (one that is late against one that is not, whether
-        # behind it in its queue or in another), the arrivals of a few steps at most.
+        # the late penalty's 4 minutes pass a normal one (one that is late against one that is
+        # not), the arrivals of 5 steps at most.
         normal = [t for t in tickets if t.priority == chosen.normal]
         penalty_steps = math.ceil(LATE_PENALTY_S / STEP.total_seconds())
         assert overtaken_by_later_arrivals(normal) <= MAX_ARRIVALS_PER_STEP * (penalty_steps + 1)

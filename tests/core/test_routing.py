@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -149,48 +148,12 @@ def test_long_services_are_due_a_little_later() -> None:
     assert weighted.choose(ctx([quick, head("B", 12)], service_s=service_s)) == head("B", 12)
 
 
-def test_a_ticket_past_its_target_counts_nine_minutes_less_late() -> None:
-    # A has waited 17 of its 15 minutes: 2 minutes late, counted as 7 minutes left. B with 8
-    # minutes left comes after it, B with 6 minutes left before it.
+def test_a_ticket_past_its_target_counts_four_minutes_less_late() -> None:
+    # A has waited 17 of its 15 minutes: 2 minutes late, counted as 2 minutes left. B with 3
+    # minutes left comes after it, B with 1.5 minutes left before it.
     late = head("A", 17)
-    assert weighted.choose(ctx([late, head("B", 7)])) == late
-    assert weighted.choose(ctx([late, head("B", 9)])) == head("B", 9)
-
-
-def behind(late: QueueHead, fresh: QueueHead) -> QueueHead:
-    """`late` as the store gives it when `fresh` is the first of its queue still in time."""
-    return replace(late, in_time=fresh)
-
-
-def test_behind_a_late_head_the_first_ticket_still_in_time_is_called() -> None:
-    # A's head has waited 20 of its 15 minutes: 5 late, counted as 4 minutes left. Behind it an
-    # A ticket with 1 minute left goes first, before B with 3 minutes left; without it B would.
-    late, fresh, b = head("A", 20), head("A", 14), head("B", 12)
-    assert weighted.choose(ctx([behind(late, fresh), b])) == fresh
-    assert weighted.choose(ctx([late, b])) == b
-
-
-def test_a_head_later_than_the_penalty_goes_before_the_ticket_in_time_behind_it() -> None:
-    # 11 minutes late counts as 2 minutes late: before the A ticket behind it with 1 minute left.
-    late = behind(head("A", 26), head("A", 14))
     assert weighted.choose(ctx([late, head("B", 12)])) == late
-
-
-def test_the_guard_sees_the_head_before_the_ticket_in_time_behind_it() -> None:
-    # A's head has waited 22 minutes; with 10-minute cases it would pass 27 before a counter
-    # frees up, so the guard calls it though the ticket behind it is due in 6 seconds.
-    fresh = head("A", 14.9)
-    late = behind(head("A", 22), fresh)
-    heads = [late, head("B", 3)]
-    assert weighted.choose(ctx(heads, service_s={"A": 600})) == late
-    unguarded = PrioritySettings(long_wait_guard=False)
-    assert weighted.choose(ctx(heads, settings=unguarded, service_s={"A": 600})) == fresh
-
-
-def test_only_the_weighted_policy_looks_behind_a_head() -> None:
-    late = behind(head("A", 20), head("A", 14))
-    for policy in (FifoPolicy(), StrictPriorityPolicy()):
-        assert policy.choose(ctx([late, head("B", 17)])) == late
+    assert weighted.choose(ctx([late, head("B", 13.5)])) == head("B", 13.5)
 
 
 def test_an_appointment_past_its_service_target_is_not_put_back() -> None:

@@ -53,9 +53,8 @@ def test_the_default_policy_reaches_90_percent_in_target_where_a_head_only_polic
     reached = {day.seed for day in weighted.days if day.within_target >= 0.9}
     assert reached == {6, 15}
     assert {day.seed for day in best.days if day.within_target >= 0.9} == {1, 6, 15}
-    # The reference puts late tickets last; the policy counts them only `LATE_PENALTY_S` less
-    # late, as putting them last made the printed waits err more: on seed 1 that is the
-    # difference.
+    # The reference puts late tickets last, which a policy that sees only queue heads cannot:
+    # on seed 1 that is the difference.
     assert weighted.within_target > fifo.within_target + 0.03
     assert weighted.mean_wait_s < fifo.mean_wait_s
     assert weighted.share_of_clairvoyant is not None and weighted.share_of_clairvoyant >= 0.93
