@@ -31,17 +31,22 @@ PG_SERVER = os.environ.get("SWQ_TEST_PG", "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "swq_test"
 
 
-def own_pg_database(name: str) -> Iterator[str]:
-    """A database of its own on the local PostgreSQL, with the current schema; dropped at the
-    end, so test runs side by side never see each other's tables."""
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+def new_pg_database(server: str, name: str) -> str:
+    """Database `name` on the PostgreSQL at `server`, made anew with the current schema."""
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name}")
-    url = f"{PG_SERVER}/{name}".replace("postgresql://", "postgresql+psycopg://")
+    url = f"{server}/{name}".replace("postgresql://", "postgresql+psycopg://")
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    yield url
+    return url
+
+
+def own_pg_database(name: str) -> Iterator[str]:
+    """A database of its own on the local PostgreSQL, with the current schema; dropped at the
+    end, so test runs side by side never see each other's tables."""
+    yield new_pg_database(PG_SERVER, name)
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

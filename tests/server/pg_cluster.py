@@ -12,11 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from queue_server.db.engine import make_engine
-from queue_server.db.migrate import upgrade
+from tests.server.conftest import new_pg_database
 from tests.server.processes import free_port
 
 PG_ROOT = Path("/usr/lib/postgresql")
@@ -66,14 +64,7 @@ class PrivateCluster:
 
     def database_url(self, name: str = "swq") -> str:
         """A new database in this cluster with the current schema."""
-        server = f"postgresql://postgres@127.0.0.1:{self.port}"
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
-        url = f"{server}/{name}".replace("postgresql://", "postgresql+psycopg://")
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        return url
+        return new_pg_database(f"postgresql://postgres@127.0.0.1:{self.port}", name)
 
 
 @contextmanager

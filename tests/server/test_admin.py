@@ -280,39 +280,24 @@ def test_priority_settings_are_stored(admin: Admin, db: Db) -> None:
 def test_an_office_names_its_own_class_and_every_screen_uses_the_name(
     admin: Admin, db: Db, client: FlaskClient, office: Office
 ) -> None:
-    admin.ok(
-        "/admin/priority",
-        classes="normal\nelderly\nwelfare",
-        max_priority_in_row="2",
-        long_wait_guard="on",
-        long_wait_guard_pct="80",
-    )
+    form = {
+        "classes": "normal\nelderly\nwelfare",
+        "max_priority_in_row": "2",
+        "long_wait_guard": "on",
+        "long_wait_guard_pct": "80",
+    }
+    admin.ok("/admin/priority", **form)
     page = admin.page("/admin/priority")
     assert 'name="name_th_welfare"' in page and "(welfare)" in page  # unnamed: its code
 
     before = db.snapshot()
-    half_named = admin.post(
-        "/admin/priority",
-        classes="normal\nelderly\nwelfare",
-        name_th_welfare="ผู้ถือบัตรสวัสดิการแห่งรัฐ",
-        max_priority_in_row="2",
-        long_wait_guard="on",
-        long_wait_guard_pct="80",
-    )
+    half_named = admin.post("/admin/priority", **form, name_th_welfare="ผู้ถือบัตรสวัสดิการแห่งรัฐ")
     assert half_named.status_code == 422
     assert "ทั้งภาษาไทยและภาษาอังกฤษ" in half_named.get_data(as_text=True)
     assert db.snapshot() == before
 
-    admin.ok(
-        "/admin/priority",
-        classes="normal\nelderly\nwelfare",
-        name_th_welfare="ผู้ถือบัตรสวัสดิการแห่งรัฐ",
-        name_en_welfare="State welfare card holder",
-        max_priority_in_row="2",
-        long_wait_guard="on",
-        long_wait_guard_pct="80",
-    )
     welfare = ("ผู้ถือบัตรสวัสดิการแห่งรัฐ", "State welfare card holder")
+    admin.ok("/admin/priority", **form, name_th_welfare=welfare[0], name_en_welfare=welfare[1])
     assert db.office_file().config.priority.name("welfare") == welfare
     assert "names" in dumps_office(db.office_file())
     # The kiosk's choices come from the office document.
