@@ -81,8 +81,9 @@ def test_a_server_restart_mid_stream_misses_no_call(hall: Hall) -> None:
     for service in "ABA":
         hall.issue(service)
     listener = ModelListener()
-    # A slow first retry, so the calls below happen while the board is surely disconnected.
-    feed = BoardFeed(hall.url, listener, backoff=Backoff(first_s=4.0, jitter=0.0))
+    # A slow first retry, so the calls below happen while the board is surely disconnected: a
+    # server restart and three calls took over 4 s with the suite's other worker busy.
+    feed = BoardFeed(hall.url, listener, backoff=Backoff(first_s=12.0, cap_s=12.0, jitter=0.0))
     feed.start()
     try:
         assert listener.wait(lambda s: s.connected == [True])
