@@ -97,17 +97,21 @@ class MemoryStore:
         for counter in counters:
             self.counters[(counter.office, counter.code)] = counter
 
-    def reindex(self, ticket: Ticket) -> None:
+    def unindex(self, ticket: Ticket) -> None:
+        """Take the ticket out of its queue and off its counter, as it was last indexed."""
         old = self.queued.pop(ticket.id, None)
         if old is not None:
             self.queues[ticket.office][old[0]].remove(old[1])
+        held = self.counter_of.pop(ticket.id, None)
+        if held is not None:
+            del self.at_counter[held]
+
+    def reindex(self, ticket: Ticket) -> None:
+        self.unindex(ticket)
         if ticket.status is TicketStatus.WAITING:
             qkey: QueueKey = (ticket.service, ticket.priority, ticket.target_counter)
             self.queues[ticket.office].setdefault(qkey, SortedQueue()).insert(ticket.queue_key)
             self.queued[ticket.id] = (qkey, ticket.queue_key)
-        held = self.counter_of.pop(ticket.id, None)
-        if held is not None:
-            del self.at_counter[held]
         if ticket.status.at_counter and ticket.counter is not None:
             desk = (ticket.office, ticket.counter)
             self.at_counter[desk] = ticket.id

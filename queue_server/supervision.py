@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from core.model import CounterState, OfficeConfig, TicketStatus
 from queue_server.db import schema as t
 from queue_server.db.database import Database
-from queue_server.db.uow import SqlUnitOfWork, last_event_id
+from queue_server.db.office_mirror import last_event_id
+from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
 
 # A pause longer than this is worth a look (a lunch break is shorter than an hour).

@@ -30,7 +30,8 @@ from queue_server.api.models import (
 from queue_server.api.present import ticket_document, ticket_response
 from queue_server.auth import Principal, Role
 from queue_server.db import schema as t
-from queue_server.db.uow import SqlUnitOfWork, last_event_id
+from queue_server.db.office_mirror import last_event_id
+from queue_server.db.uow import SqlUnitOfWork
 from queue_server.extension import swq
 
 WAITING_SHOWN = 30

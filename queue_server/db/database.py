@@ -13,12 +13,22 @@ from core.model import OfficeConfig
 from queue_server.db import schema as t
 from queue_server.db.engine import WRITE, is_sqlite, make_engine
 from queue_server.db.finished_days import FinishedDays
+from queue_server.db.office_mirror import OfficeMirrors
 from queue_server.db.rows import config_from_rows
 from queue_server.db.write_queue import Savepoint, WriteQueue
 
 # Asked by every unit of work: built once (see the hot-path statements in uow.py).
 VERSION = sa.select(t.offices.c.version).where(t.offices.c.code == sa.bindparam("office"))
 VERSION_FOR_UPDATE = VERSION.with_for_update()
+# A SQLite writer holds the whole database, so the office's latest event is read in the same
+# statement (the copy of the office checks itself against it); a PostgreSQL writer reads it
+# only once its lock is granted.
+VERSION_AND_LAST_EVENT = sa.select(
+    t.offices.c.version,
+    sa.select(sa.func.max(t.events.c.id))
+    .where(t.events.c.office == sa.bindparam("office"))
+    .scalar_subquery(),
+).where(t.offices.c.code == sa.bindparam("office"))
 
 
 def read_config(conn: sa.Connection, office: str) -> OfficeConfig:
@@ -45,6 +55,8 @@ class Database:
         # let in the moment the writer before them is done, and share its commit.
         self.write_queue = WriteQueue(self.engine) if self.sqlite else None
         self.finished_days = FinishedDays()
+        # What a new ticket's wait estimate reads, per office, in this process.
+        self.mirrors = OfficeMirrors()
 
     @contextmanager
     def writing(self) -> Iterator[sa.Connection]:
@@ -104,6 +116,13 @@ class Database:
         if version is None:
             raise NotFound(f"no office {office!r}", f"ไม่พบสำนักงาน {office!r}")
         return version
+
+    def version_and_last_event(self, conn: sa.Connection, office: str) -> tuple[int, int]:
+        """SQLite, in a write: the office's version and its latest event id (0 before any)."""
+        row = conn.execute(VERSION_AND_LAST_EVENT, {"office": office}).one_or_none()
+        if row is None:
+            raise NotFound(f"no office {office!r}", f"ไม่พบสำนักงาน {office!r}")
+        return row[0], row[1] or 0
 
     def cached_config(self, office: str) -> OfficeConfig | None:
         """The configuration last read, for what may lag a change by one request (time zone)."""

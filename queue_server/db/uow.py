@@ -25,11 +25,19 @@ from core.events import CounterEvent, Event, TicketEvent
 from core.model import Counter, OfficeConfig, Ticket
 from core.ports import Arrivals
 from core.routing import QueueHead
+from core.services import ARRIVAL_WINDOW
 from queue_server.db import schema as t
 from queue_server.db.audit_log import AuditEntry
 from queue_server.db.database import Database
 from queue_server.db.engine import WRITE
 from queue_server.db.notices import write_notices
+from queue_server.db.office_mirror import (
+    COUNTERS_IN_ORDER,
+    MirrorCounterRepository,
+    MirrorTicketRepository,
+    OfficeMirror,
+    service_time_sample,
+)
 from queue_server.db.rate_limits import Limit, take
 from queue_server.db.rows import counter_from_row, counter_to_row, ticket_from_row, ticket_to_row
 from queue_server.db.write_queue import CommitFailed, Savepoint, WriteBatch
@@ -52,7 +60,6 @@ INSERT_TICKETS = sa.insert(t.tickets)
 # Run with a whole row as parameters: every column named in it is set ("b_id" names the row).
 UPDATE_TICKET = sa.update(t.tickets).where(T.id == param("b_id"))
 GET_COUNTER = sa.select(t.counters).where(C.office == param("office"), C.code == param("code"))
-LIST_COUNTERS = sa.select(t.counters).where(C.office == param("office")).order_by(C.position)
 INSERT_COUNTER = sa.insert(t.counters)
 UPDATE_COUNTER = sa.update(t.counters).where(
     C.office == param("b_office"), C.code == param("b_code")
@@ -402,7 +409,7 @@ class SqlTicketRepository:
                 RECENT_DONE_OF_SERVICE, {"office": office, "service": service, "limit": limit}
             )
             self._service_times[key] = [
-                (counter or "", float(json.loads(data)["service_s"])) for counter, data in rows
+                service_time_sample(counter, data) for counter, data in rows
             ][::-1]
         return self._service_times[key]
 
@@ -421,9 +428,7 @@ class SqlTicketRepository:
                 for i, (start, end) in enumerate(windows):
                     params[f"start{i}"], params[f"end{i}"] = start, end
                 rows = self._conn.execute(_done_between_query(len(windows)), params)
-                return [
-                    (counter or "", float(json.loads(data)["service_s"])) for counter, data in rows
-                ][::-1]
+                return [service_time_sample(counter, data) for counter, data in rows][::-1]
 
             over = max(end for _, end in windows) < datetime.now(UTC)
             self._history[key] = self._uow.db.finished_days.get(key, read) if over else read()
@@ -467,7 +472,7 @@ class SqlCounterRepository:
 
     def list(self, office: str) -> list[Counter]:
         self._uow.require_office(office)
-        rows = self._uow.connection.execute(LIST_COUNTERS, {"office": office}).mappings()
+        rows = self._uow.connection.execute(COUNTERS_IN_ORDER, {"office": office}).mappings()
         return [*(self._track(row) for row in rows), *self.added.values()]
 
 
@@ -497,6 +502,7 @@ class SqlUnitOfWork:
         self._batch: WriteBatch | None = None  # SQLite: the shared transaction, in our turn
         self._savepoint: Savepoint | None = None
         self._version: int | None = None
+        self._last_event: int | None = None  # the office's latest, when read with the version
         self._committed = False
         self._reset()
 
@@ -527,11 +533,14 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         self._reset()
         self._committed = False
+        self._last_event = None
         if self.write and self.db.write_queue is not None:
             self._batch = self.db.write_queue.join()
             try:
                 self._savepoint = Savepoint(self._batch.conn)
-                self._version = self.db.version(self._batch.conn, self.office)
+                self._version, self._last_event = self.db.version_and_last_event(
+                    self._batch.conn, self.office
+                )
             except BaseException:
                 self._end_turn(failed=True)
                 raise
@@ -610,6 +619,10 @@ class SqlUnitOfWork:
         conn = self.connection
         if self.limit is not None:
             take(conn, self.limit[0], now=self.limit[1])
+        mirror = self._synced_mirror(conn)
+        before = mirror.event_id if mirror is not None else 0
+        issued = next(iter(self.tickets.added.values()), None)
+        changes = self._changes()
         self._write_tickets(conn)
         self._write_counters(conn)
         self._write_numbers(conn)
@@ -631,7 +644,8 @@ class SqlUnitOfWork:
             write_notices(self, self.config(self.office), self._pending)
         if self.audit is not None and not self.audit.written and self._pending:
             self._write_audit(conn)
-        wrote_events = self._write_events(conn)
+        last_event = self._write_events(conn)
+        after = last_event if last_event is not None else before
         if self._batch is not None:
             assert self._savepoint is not None
             try:
@@ -639,17 +653,65 @@ class SqlUnitOfWork:
             except BaseException:
                 self._batch.broken = True
                 raise
-            self._end_turn(failed=False)  # the shared connection is no longer ours
+            # In this unit's turn, so that the copy takes the batch's changes in their order.
+            if mirror is not None:
+                with mirror.lock:
+                    mirror.apply(before, after, *changes, self._pending)
+            try:
+                self._end_turn(failed=False)  # the shared connection is no longer ours
+            except CommitFailed:
+                self.db.mirrors.drop(self.office)
+                raise
         else:
             conn.commit()
+            if mirror is not None:
+                with mirror.lock:
+                    mirror.apply(before, after, *changes, self._pending)
             # Later reads begin a plain transaction, one snapshot throughout.
             conn.execution_options(**{WRITE: False})
             if not self.db.sqlite:
                 conn.execution_options(isolation_level="REPEATABLE READ")
         self._committed = True
         self._reset()
-        if wrote_events:
+        if issued is not None:
+            fresh = mirror is not None and mirror.event_id == after
+            self._read_estimates_from(mirror if fresh else None, issued)
+        if last_event is not None:
             self.db.committed(self.office)
+
+    def _synced_mirror(self, conn: sa.Connection) -> OfficeMirror | None:
+        """This process's copy of the office, if it has one, brought up to the office's latest
+        event before this unit adds its own (in the office's lock: nobody else writes now)."""
+        mirror = self.db.mirrors.get(self.office)
+        if mirror is None:
+            return None
+        with mirror.lock:
+            if mirror.version == self._version and mirror.catch_up(conn, self._last_event):
+                return mirror
+        self.db.mirrors.drop(self.office)
+        return None
+
+    def _changes(self) -> tuple[list[Ticket], list[Ticket], list[Counter]]:
+        """What this unit writes: new tickets, changed tickets, new and changed counters."""
+        tickets, counters = self.tickets, self.counters
+        changed = [x for i, x in tickets.seen.items() if x != tickets.snapshots[i]]
+        desks = [x for c, x in counters.seen.items() if x != counters.snapshots[c]]
+        return list(tickets.added.values()), changed, [*counters.added.values(), *desks]
+
+    def _read_estimates_from(self, mirror: OfficeMirror | None, issued: Ticket) -> None:
+        """After issuing: the new ticket's estimate reads the office's copy, made or brought up
+        to date now if this commit did not leave it so."""
+        if mirror is None or mirror.day != issued.day:
+            assert self._version is not None
+            mirror = self.db.mirrors.synced(
+                self.connection,
+                self.office,
+                self._version,
+                issued.day,
+                issued.issued_at - ARRIVAL_WINDOW,
+            )
+        self.tickets = MirrorTicketRepository(mirror, self.tickets)
+        self.counters = MirrorCounterRepository(mirror)
 
     def _write_audit(self, conn: sa.Connection) -> None:
         """About the ticket of the last ticket event, at the action's own time."""
@@ -699,9 +761,10 @@ class SqlUnitOfWork:
                     INSERT_NUMBER, {"office": office, "service": service, "day": day, "last": last}
                 )
 
-    def _write_events(self, conn: sa.Connection) -> bool:
+    def _write_events(self, conn: sa.Connection) -> int | None:
+        """The id of the last event written, None when there were none."""
         if not self._pending:
-            return False
+            return None
         tz = self.config(self.office).office.tz
         rows = []
         for event in self._pending:
@@ -720,10 +783,10 @@ class SqlUnitOfWork:
             )
         # One statement per event keeps ids in the order the events happened.
         for row in rows:
-            conn.execute(INSERT_EVENT, row)
+            last = conn.execute(INSERT_EVENT, row).inserted_primary_key[0]
         if not self.db.sqlite:
             conn.execute(NOTIFY, {"channel": NOTIFY_CHANNEL, "office": self.office})
-        return True
+        return int(last)
 
 
 NOTIFY_CHANNEL = "swq_events"
@@ -748,8 +811,3 @@ def events_after(
         .limit(limit)
     )
     return [(int(i), kind, data) for i, kind, data in rows]
-
-
-def last_event_id(conn: sa.Connection, office: str) -> int:
-    c = t.events.c
-    return int(conn.execute(sa.select(sa.func.max(c.id)).where(c.office == office)).scalar() or 0)

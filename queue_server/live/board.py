@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from core.codec import iso
 from queue_server.db import schema as t
 from queue_server.db.database import Database
-from queue_server.db.uow import SqlUnitOfWork, last_event_id
+from queue_server.db.office_mirror import last_event_id
+from queue_server.db.uow import SqlUnitOfWork
 
 CALL_TYPES = ("ticket.called", "ticket.recalled")
 

@@ -29,7 +29,8 @@ import sqlalchemy as sa
 
 from core.sse import encode_comment, encode_data, encode_event, encode_retry
 from queue_server.db.database import Database
-from queue_server.db.uow import NOTIFY_CHANNEL, events_after, last_event_id
+from queue_server.db.office_mirror import last_event_id
+from queue_server.db.uow import NOTIFY_CHANNEL, events_after
 from queue_server.live.budget import Reader, StreamBudget
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,202 @@
+"""A server process's copy of an office (`queue_server/db/office_mirror.py`) answers a new
+ticket's estimate as the database would, however the office changed: by this process or by
+another one (a second app on the same database), ticket by ticket and counter by counter."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from core import services
+from core.services import ARRIVAL_WINDOW
+from queue_server.app import create_app
+from queue_server.db.office_mirror import OfficeMirror
+from queue_server.db.uow import SqlUnitOfWork
+from tests.server.conftest import Office
+from tests.server.test_reports import Clock
+
+CLASSES = ["normal", "normal", "normal", "elderly", "monk", "pregnant"]
+COUNTERS = ["1", "2", "3"]
+
+
+@contextmanager
+def two_processes(database_url: str, clock: Clock) -> Iterator[list[Flask]]:
+    """Two apps on one database, each with its own copies, as two server processes have."""
+    apps = [
+        create_app({"DATABASE_URL": database_url, "TESTING": True, "CLOCK": clock})
+        for _ in range(2)
+    ]
+    try:
+        yield apps
+    finally:
+        for app in apps:
+            ext = app.extensions["swq"]
+            ext.hub.stop()
+            ext.hub.join()
+            ext.db.dispose()
+
+
+def position_from_sql(app: Flask, office: str, ticket_id: str, now: datetime) -> Any:
+    with SqlUnitOfWork(app.extensions["swq"].db, office, write=False) as uow:
+        return services.position(uow, uow.config(office), uow.tickets.get(ticket_id), now)
+
+
+def mirror_state(mirror: OfficeMirror, since: datetime) -> tuple[Any, ...]:
+    store = mirror.store
+    issued = [entry for entry in store.issued[mirror.office] if entry[0] >= since]
+    return (
+        mirror.event_id,
+        sorted((i, key) for i, (_, key) in store.queued.items()),
+        sorted(store.at_counter.items()),
+        sorted(store.counters.items()),
+        issued,
+        {s: list(store.service_times[(mirror.office, s)]) for s in sorted(mirror.timed)},
+    )
+
+
+def mirror_matches_database(app: Flask, office: str) -> bool:
+    """Whether the app's copy is the database's as of now; False when it has none or is behind
+    (another app wrote since it last wrote): it catches up at its next write."""
+    db = app.extensions["swq"].db
+    mirror = db.mirrors.get(office)
+    if mirror is None:
+        return False
+    with SqlUnitOfWork(db, office, write=False) as uow:
+        conn = uow.connection
+        fresh = OfficeMirror.read(conn, office, mirror.version, mirror.day, mirror.issued_since)
+        if fresh.event_id != mirror.event_id:
+            return False
+        for service in mirror.timed:
+            fresh.set_times(service, uow.tickets.recent_service_times(office, service, 50))
+    assert mirror_state(mirror, mirror.issued_since) == mirror_state(fresh, mirror.issued_since)
+    return True
+
+
+class Officers:
+    """Random officers' and kiosks' actions through the API of either app."""
+
+    def __init__(self, clients: list[FlaskClient], office: Office, rng: random.Random) -> None:
+        self.clients, self.office, self.rng = clients, office, rng
+        self.waiting: list[str] = []
+        self.at: dict[str, str] = {}  # counter -> ticket id
+        self.paused: set[str] = set()
+
+    def step(self, client: FlaskClient) -> dict[str, Any] | None:
+        """One action; the new ticket when it was an issue."""
+        rng, counter = self.rng, self.rng.choice(COUNTERS)
+        officer = self.office.auth(f"officer{counter}")
+        roll = rng.random()
+        if roll < 0.4:
+            body = {"service": rng.choice("ABBC"), "priority": rng.choice(CLASSES)}
+            answer = client.post("/api/v1/tickets", json=body, headers=self.office.auth("kiosk"))
+            if body["service"] == "C" and answer.status_code != 201:
+                return None  # C's daily quota is three
+            assert answer.status_code == 201, answer.json
+            self.waiting.append(answer.json["id"])
+            return dict(answer.json)
+        if counter in self.paused:
+            self._ok(client.post(f"/api/v1/counters/{counter}/resume", headers=officer))
+            self.paused.discard(counter)
+        elif counter not in self.at:
+            if roll > 0.95:
+                body = {"reason": "พักเที่ยง"}
+                self._ok(
+                    client.post(f"/api/v1/counters/{counter}/pause", json=body, headers=officer)
+                )
+                self.paused.add(counter)
+                return None
+            answer = client.post(f"/api/v1/counters/{counter}/next", headers=officer)
+            assert answer.status_code in (200, 204), answer.json
+            if answer.status_code == 200:
+                self.at[counter] = answer.json["id"]
+                self.waiting.remove(answer.json["id"])
+        else:
+            ticket = self.at.pop(counter)
+            action, body = rng.choice(
+                [("done", {}), ("done", {}), ("no-show", {}), ("transfer", {"service": "B"})]
+            )
+            self._ok(client.post(f"/api/v1/tickets/{ticket}/{action}", json=body, headers=officer))
+            if action == "transfer":
+                self.waiting.append(ticket)
+        return None
+
+    def cancel_one(self, client: FlaskClient) -> None:
+        if self.waiting:
+            ticket = self.waiting.pop(self.rng.randrange(len(self.waiting)))
+            auth = self.office.auth("kiosk")
+            self._ok(client.post(f"/api/v1/tickets/{ticket}/cancel", json={}, headers=auth))
+
+    @staticmethod
+    def _ok(answer: Any) -> None:
+        assert answer.status_code == 200, answer.json
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_the_copy_answers_estimates_as_the_database_does(
+    database_url: str, office: Office, seed: int
+) -> None:
+    clock = Clock()
+    clock.set("08:30")
+    with two_processes(database_url, clock) as apps:
+        clients = [app.test_client() for app in apps]
+        people = Officers(clients, office, random.Random(seed))
+        issued = compared = 0
+        for step in range(160):
+            clock.now += timedelta(seconds=people.rng.randrange(10, 120))
+            # Most requests reach the first process; the second one's changes are news to it.
+            which = 0 if people.rng.random() < 0.7 else 1
+            if step % 25 == 24:
+                people.cancel_one(clients[which])
+            ticket = people.step(clients[which])
+            if ticket is not None:
+                issued += 1
+                expected = position_from_sql(apps[which], office.code, ticket["id"], clock.now)
+                assert (ticket["people_ahead"], ticket["estimated_wait_s"]) == (
+                    expected.people_ahead,
+                    expected.estimated_wait_s,
+                ), f"step {step}"
+            compared += mirror_matches_database(apps[which], office.code)
+        assert issued > 50 and compared > 100
+        for app in apps:
+            assert app.extensions["swq"].db.mirrors.get(office.code) is not None
+
+
+def test_a_new_configuration_or_day_reads_the_copy_again(database_url: str, office: Office) -> None:
+    clock = Clock()
+    clock.set("08:30")
+    with two_processes(database_url, clock) as apps:
+        client = apps[0].test_client()
+        kiosk = office.auth("kiosk")
+        first = client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk).json
+        db = apps[0].extensions["swq"].db
+        mirror = db.mirrors.get(office.code)
+        assert mirror is not None and first["people_ahead"] == 0
+        # An admin closes counter 3 in the other process: a new configuration version.
+        admin = apps[1].test_client()
+        closed = admin.post(
+            "/api/v1/counters/3/pause", json={"reason": "x"}, headers=office.auth("officer3")
+        )
+        assert closed.status_code == 200
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE offices SET version = version + 1")
+        clock.now += timedelta(minutes=1)
+        second = client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk).json
+        again = db.mirrors.get(office.code)
+        assert again is not mirror and again.version == mirror.version + 1
+        assert second["people_ahead"] == 1
+        assert again.store.counters[(office.code, "3")].state.value == "paused"
+        # The next morning: yesterday's arrivals are not today's.
+        clock.now += timedelta(days=1)
+        third = client.post("/api/v1/tickets", json={"service": "B"}, headers=kiosk).json
+        today = db.mirrors.get(office.code)
+        assert today.day == again.day + timedelta(days=1)
+        assert today.issued_since == clock.now - ARRIVAL_WINDOW
+        expected = position_from_sql(apps[0], office.code, third["id"], clock.now)
+        assert third["estimated_wait_s"] == expected.estimated_wait_s
