@@ -10,8 +10,11 @@ events name. Every change an estimate reads comes with an event (a ticket's move
 opening, pause or closing); a change of the office's configuration changes its version, and the
 copy is then built again. So is a copy that fell far behind or into another day.
 
-The copy answers only the estimate's questions (`MirrorTicketRepository`); everything else a
-unit of work asks still goes to the database.
+A new ticket's estimate reads the copy (`MirrorTicketRepository`), and so does a writer, in
+the office's lock once the copy is brought up to date: a ticket it will change (a copy of it),
+the queues' heads, the ticket at a counter, a counter's latest calls. Counters themselves are
+still read from the database: a pause waiting for the counter's ticket changes one without an
+event, which another process's copy would miss.
 """
 
 from __future__ import annotations
@@ -20,15 +23,15 @@ import copy
 import json
 import threading
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from core.errors import NotFound
-from core.events import Event, TicketDone
-from core.memory import SERVICE_TIMES_KEPT, MemoryStore, MemoryTicketRepository
+from core.events import Event, TicketCalled, TicketDone
+from core.memory import RECENT_CALLS_KEPT, SERVICE_TIMES_KEPT, MemoryStore, MemoryTicketRepository
 from core.model import Counter, Ticket
 from core.ports import Arrivals, TicketRepository
 from core.routing import QueueHead
@@ -89,6 +92,8 @@ class OfficeMirror:
     timed: set[str] = field(default_factory=set)
     # Today's arrivals by ticket id, as `store.issued` holds them.
     arrivals: dict[str, tuple[datetime, str, str]] = field(default_factory=dict)
+    # Counters whose latest calls were read; the others are read when first asked for.
+    calls_read: set[str] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @classmethod
@@ -146,6 +151,10 @@ class OfficeMirror:
         if service in self.timed:
             self.store.service_times[(self.office, service)].append(sample)
 
+    def _called(self, counter: str, klass: str) -> None:
+        if counter in self.calls_read:
+            self.store.recent_calls[(self.office, counter)].append(klass)
+
     def catch_up(self, conn: sa.Connection, latest: int | None = None) -> bool:
         """Read again what other writers changed since `event_id`, up to the office's `latest`
         event (read now if not given); False when too much did (the copy is then to be read
@@ -171,6 +180,8 @@ class OfficeMirror:
         for row in rows:
             if row.type == TicketDone.type and row.service:
                 self._timed(row.service, service_time_sample(row.counter, row.data))
+            elif row.type == TicketCalled.type and row.counter:
+                self._called(row.counter, json.loads(row.data)["priority"])
         self.event_id = latest
         return True
 
@@ -193,6 +204,8 @@ class OfficeMirror:
         for event in events:
             if isinstance(event, TicketDone):
                 self._timed(event.service, (event.counter or "", float(event.service_s)))
+            elif isinstance(event, TicketCalled):
+                self._called(event.counter, event.priority)
         self.event_id = after
 
     def set_times(self, service: str, samples: Sequence[tuple[str, float]]) -> None:
@@ -203,6 +216,47 @@ class OfficeMirror:
                 kept.clear()
                 kept.extend(samples)
                 self.timed.add(service)
+
+    def set_calls(self, counter: str, classes: Sequence[str]) -> None:
+        """The counter's latest calls' classes, oldest first, read once (in the office's lock):
+        from then on its calls add to them."""
+        with self.lock:
+            if counter not in self.calls_read:
+                kept = self.store.recent_calls[(self.office, counter)]
+                kept.clear()
+                kept.extend(classes)
+                self.calls_read.add(counter)
+
+    def recent_classes(self, counter: str, limit: int) -> list[str] | None:
+        """The classes of the counter's latest `limit` calls, oldest first; None when the copy
+        does not know them (not read yet, or more than it keeps)."""
+        with self.lock:
+            if counter not in self.calls_read or limit > RECENT_CALLS_KEPT:
+                return None
+            return list(self.store.recent_calls[(self.office, counter)])[-limit:] if limit else []
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        """A waiting or called ticket as committed, a copy the caller may change; None for the
+        others."""
+        with self.lock:
+            ticket = self.store.tickets.get(ticket_id)
+            return None if ticket is None else copy.copy(ticket)
+
+    def at_counter(self, counter: str) -> str | None:
+        """The id of the ticket at the counter."""
+        with self.lock:
+            return self.store.at_counter.get((self.office, counter))
+
+    def heads(self, services: Collection[str], classes: Collection[str]) -> list[QueueHead]:
+        """As the database's: the head of each queue of the configuration's services and
+        classes, and of each queue of tickets transferred to a named counter."""
+        with self.lock:
+            return [
+                head
+                for head in MemoryTicketRepository(self.store).heads(self.office)
+                if head.target_counter is not None
+                or (head.service in services and head.priority in classes)
+            ]
 
 
 def last_event_id(conn: sa.Connection, office: str) -> int:

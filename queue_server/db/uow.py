@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from core.codec import event_to_json
 from core.errors import NotFound
 from core.events import CounterEvent, Event, TicketEvent
+from core.memory import RECENT_CALLS_KEPT
 from core.model import Counter, OfficeConfig, Ticket
 from core.ports import Arrivals
 from core.routing import QueueHead
@@ -256,10 +257,12 @@ class SqlTicketRepository:
         ticket_id = row["id"]
         if ticket_id in self.seen:
             return self.seen[ticket_id]
-        ticket = ticket_from_row(row)
-        self.seen[ticket_id] = ticket
+        return self._keep(ticket_from_row(row))
+
+    def _keep(self, ticket: Ticket) -> Ticket:
+        self.seen[ticket.id] = ticket
         if self._uow.may_change:
-            self.snapshots[ticket_id] = copy.copy(ticket)
+            self.snapshots[ticket.id] = copy.copy(ticket)
         return ticket
 
     def get(self, ticket_id: str) -> Ticket:
@@ -267,6 +270,11 @@ class SqlTicketRepository:
             return self.added[ticket_id]
         if ticket_id in self.seen:
             return self.seen[ticket_id]
+        mirror = self._uow.locked_mirror
+        if mirror is not None:
+            ticket = mirror.ticket(ticket_id)
+            if ticket is not None:
+                return self._keep(ticket)
         row = (
             self._conn.execute(GET_TICKET, {"ticket_id": ticket_id, "office": self._uow.office})
             .mappings()
@@ -279,6 +287,9 @@ class SqlTicketRepository:
     def heads(self, office: str) -> list[QueueHead]:
         self._uow.require_office(office)
         config = self._uow.config(office)
+        mirror = self._uow.locked_mirror
+        if mirror is not None:
+            return mirror.heads(config.services, config.priority.queue_classes)
         heads: dict[tuple[str, str, str | None], QueueHead] = {}
         for row in self._head_rows(office, tuple(config.services), config.priority.queue_classes):
             head = QueueHead(
@@ -314,6 +325,10 @@ class SqlTicketRepository:
         """As committed when the unit began, like every query here: one query for all counters,
         since estimates ask about each counter in turn."""
         self._uow.require_office(office)
+        mirror = self._uow.locked_mirror
+        if mirror is not None:
+            ticket_id = mirror.at_counter(counter)
+            return None if ticket_id is None else self.get(ticket_id)
         if self._at_counters is None:
             rows = self._conn.execute(AT_COUNTERS, {"office": office}).mappings()
             self._at_counters = {row["counter"]: self._track(row) for row in rows}
@@ -393,6 +408,17 @@ class SqlTicketRepository:
     def recent_classes(self, office: str, counter: str, limit: int) -> list[str]:
         if limit <= 0:
             return []
+        mirror = self._uow.locked_mirror
+        if mirror is not None:
+            known = mirror.recent_classes(counter, limit)
+            if known is None and limit <= RECENT_CALLS_KEPT:
+                mirror.set_calls(counter, self._recent_classes(office, counter, RECENT_CALLS_KEPT))
+                known = mirror.recent_classes(counter, limit)
+            if known is not None:
+                return known
+        return self._recent_classes(office, counter, limit)
+
+    def _recent_classes(self, office: str, counter: str, limit: int) -> list[str]:
         rows = self._conn.execute(
             RECENT_AT_COUNTER,
             {"office": office, "type": "ticket.called", "counter": counter, "limit": limit},
@@ -503,6 +529,7 @@ class SqlUnitOfWork:
         self._savepoint: Savepoint | None = None
         self._version: int | None = None
         self._last_event: int | None = None  # the office's latest, when read with the version
+        self._mirror: OfficeMirror | None = None  # brought up to date in the office's lock
         self._committed = False
         self._reset()
 
@@ -519,6 +546,12 @@ class SqlUnitOfWork:
         if self._conn is None:
             raise RuntimeError("unit of work used outside `with`")
         return self._conn
+
+    @property
+    def locked_mirror(self) -> OfficeMirror | None:
+        """The office's copy while this unit holds the office's lock and may still write; the
+        copy then agrees with the tables (`office_mirror`)."""
+        return self._mirror if self.may_change else None
 
     @property
     def may_change(self) -> bool:
@@ -541,6 +574,7 @@ class SqlUnitOfWork:
                 self._version, self._last_event = self.db.version_and_last_event(
                     self._batch.conn, self.office
                 )
+                self._mirror = self._synced_mirror(self._batch.conn)
             except BaseException:
                 self._end_turn(failed=True)
                 raise
@@ -555,6 +589,8 @@ class SqlUnitOfWork:
                 conn.execution_options(isolation_level="REPEATABLE READ")
             conn.begin()
             self._version = self.db.version(conn, self.office, lock=self.write)
+            if self.write:
+                self._mirror = self._synced_mirror(conn)
         except BaseException:
             conn.close()
             raise
@@ -597,6 +633,7 @@ class SqlUnitOfWork:
             self._conn.close()  # rolls back whatever was not committed
             self._conn = None
         self._committed = False
+        self._mirror = None
         self.claim = None
         self.also = []
         self._reset()
@@ -619,7 +656,7 @@ class SqlUnitOfWork:
         conn = self.connection
         if self.limit is not None:
             take(conn, self.limit[0], now=self.limit[1])
-        mirror = self._synced_mirror(conn)
+        mirror, self._mirror = self._mirror, None
         before = mirror.event_id if mirror is not None else 0
         issued = next(iter(self.tickets.added.values()), None)
         changes = self._changes()
@@ -681,7 +718,7 @@ class SqlUnitOfWork:
 
     def _synced_mirror(self, conn: sa.Connection) -> OfficeMirror | None:
         """This process's copy of the office, if it has one, brought up to the office's latest
-        event before this unit adds its own (in the office's lock: nobody else writes now)."""
+        event as this unit starts (in the office's lock: nobody else writes until it is done)."""
         mirror = self.db.mirrors.get(self.office)
         if mirror is None:
             return None
