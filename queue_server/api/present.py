@@ -50,9 +50,11 @@ def ticket_response(
     """The ticket with where it stands now (a waiting ticket needs a fresh look at its queue)."""
     config = swq().db.cached_config(office)
     if config is None or ticket.status is TicketStatus.WAITING:
+        now = swq().now()
         with SqlUnitOfWork(swq().db, office, write=False) as uow:
             config = uow.config(office)
-            where = services.position(uow, config, ticket, swq().now())
+            uow.estimate_from_copy(now)
+            where = services.position(uow, config, ticket, now)
     else:
         where = services.settled_position(ticket)
     response = jsonify(ticket_document(config, ticket, where, with_key=with_key))

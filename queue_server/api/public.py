@@ -76,10 +76,12 @@ def _document() -> dict[str, Any]:
 )
 def list_services(query: OfficeQuery) -> Response:
     office = office_for()
+    now = swq().now()
     with SqlUnitOfWork(swq().db, office, write=False) as uow:
         config = uow.config(office)
+        uow.estimate_from_copy(now)
         waiting = uow.tickets.waiting_counts(office)
-        positions = services.newcomer_positions(uow, config, swq().now())
+        positions = services.newcomer_positions(uow, config, now)
     docs = []
     for code, svc in config.services.items():
         agency = config.agencies.get(svc.agency)

@@ -1,20 +1,21 @@
 """Each server process's copy of what a wait estimate reads about an office: its waiting tickets
 and those at counters, its counters, today's latest arrivals and each service's latest service
-times. A new ticket's estimate is then worked out in memory, where it took six statements and a
-transaction of its own (half of a ticket's cost, `bench/ticket_cost.py`).
+times. An estimate is then worked out in memory, where it took six statements (half of a new
+ticket's cost, `bench/ticket_cost.py`).
 
 The copy follows the database by two paths. This process's own commits apply what they wrote.
-Inside every write, before that, the office's latest event id is compared with the copy's: what
-others wrote since (another worker, a command-line tool) is read again from the tickets their
-events name. Every change an estimate reads comes with an event (a ticket's move, a counter's
-opening, pause or closing); a change of the office's configuration changes its version, and the
-copy is then built again. So is a copy that fell far behind or into another day.
+Inside every write, first, the office's latest event id is compared with the copy's: what others
+wrote since (another worker, a command-line tool) is read again from the tickets their events
+name. A read brings it up to date the same way, to its own transaction's view. Every change an
+estimate reads comes with an event (a ticket's move, a counter's opening, pause or closing); a
+change of the office's configuration changes its version, and the copy is then built again. So
+is a copy that fell far behind or into another day.
 
-A new ticket's estimate reads the copy (`MirrorTicketRepository`), and so does a writer, in
-the office's lock once the copy is brought up to date: a ticket it will change (a copy of it),
-the queues' heads, the ticket at a counter, a counter's latest calls. Counters themselves are
-still read from the database: a pause waiting for the counter's ticket changes one without an
-event, which another process's copy would miss.
+Estimates read the copy (`MirrorTicketRepository`: a new ticket's, a kiosk's service list, a
+waiting ticket's page), and so does a writer, in the office's lock once the copy is brought up
+to date: a ticket it will change (a copy of it), the queues' heads, the ticket at a counter, a
+counter's latest calls. A writer still reads counters from the database: a pause waiting for the
+counter's ticket changes one without an event, which another process's copy would miss.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bisect import bisect_left, insort
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -208,14 +210,19 @@ class OfficeMirror:
                 self._called(event.counter, event.priority)
         self.event_id = after
 
-    def set_times(self, service: str, samples: Sequence[tuple[str, float]]) -> None:
-        """The service's latest times, read once: from then on its finished tickets add to them."""
+    def set_times(self, service: str, samples: Sequence[tuple[str, float]], as_of: int) -> bool:
+        """The service's latest times as of event `as_of`, read once: from then on its finished
+        tickets add to them. Refused (False) unless the copy too stands at `as_of`: a reader's
+        view may be older or newer than the copy, and a time it lacks would never be added."""
         with self.lock:
+            if self.event_id != as_of:
+                return False
             if service not in self.timed:
                 kept = self.store.service_times[(self.office, service)]
                 kept.clear()
                 kept.extend(samples)
                 self.timed.add(service)
+            return True
 
     def set_calls(self, counter: str, classes: Sequence[str]) -> None:
         """The counter's latest calls' classes, oldest first, read once (in the office's lock):
@@ -298,13 +305,21 @@ class OfficeMirrors:
         return mirror
 
 
+class DatabaseTickets(TicketRepository, Protocol):
+    """The unit of work's own repository, asked what the copy does not hold."""
+
+    def last_event_id(self) -> int:
+        """The office's latest event as the unit's transaction sees it."""
+        ...
+
+
 class MirrorTicketRepository(MemoryTicketRepository):
     """The estimate's questions answered from an office's copy; the rest asked of `database`
     (a repository of the same unit of work). Each answer holds the copy's lock while it reads,
     so it is of one moment; an estimate's several answers may straddle another thread's commit,
     which moves a wait by one ticket at most."""
 
-    def __init__(self, mirror: OfficeMirror, database: TicketRepository) -> None:
+    def __init__(self, mirror: OfficeMirror, database: DatabaseTickets) -> None:
         super().__init__(mirror.store)
         self._mirror = mirror
         self._database = database
@@ -356,8 +371,10 @@ class MirrorTicketRepository(MemoryTicketRepository):
         self, office: str, service: str, limit: int
     ) -> list[tuple[str, float]]:
         if service not in self._mirror.timed:
+            as_of = self._database.last_event_id()
             samples = self._database.recent_service_times(office, service, SERVICE_TIMES_KEPT)
-            self._mirror.set_times(service, samples)
+            if not self._mirror.set_times(service, samples, as_of):
+                return list(samples)[-limit:] if limit > 0 else []
         with self._mirror.lock:
             return super().recent_service_times(office, service, limit)
 

@@ -37,6 +37,7 @@ from queue_server.db.office_mirror import (
     MirrorCounterRepository,
     MirrorTicketRepository,
     OfficeMirror,
+    last_event_id,
     service_time_sample,
 )
 from queue_server.db.rate_limits import Limit, take
@@ -425,6 +426,9 @@ class SqlTicketRepository:
         ).scalars()
         return [json.loads(data)["priority"] for data in rows][::-1]
 
+    def last_event_id(self) -> int:
+        return last_event_id(self._conn, self._uow.office)
+
     def recent_service_times(
         self, office: str, service: str, limit: int
     ) -> list[tuple[str, float]]:
@@ -712,7 +716,8 @@ class SqlUnitOfWork:
         self._reset()
         if issued is not None:
             fresh = mirror is not None and mirror.event_id == after
-            self._read_estimates_from(mirror if fresh else None, issued)
+            since = issued.issued_at - ARRIVAL_WINDOW
+            self._estimate_from(mirror if fresh else None, issued.day, since)
         if last_event is not None:
             self.db.committed(self.office)
 
@@ -735,18 +740,20 @@ class SqlUnitOfWork:
         desks = [x for c, x in counters.seen.items() if x != counters.snapshots[c]]
         return list(tickets.added.values()), changed, [*counters.added.values(), *desks]
 
-    def _read_estimates_from(self, mirror: OfficeMirror | None, issued: Ticket) -> None:
-        """After issuing: the new ticket's estimate reads the office's copy, made or brought up
-        to date now if this commit did not leave it so."""
-        if mirror is None or mirror.day != issued.day:
+    def estimate_from_copy(self, now: datetime) -> None:
+        """Let the estimates this read makes (a kiosk's services, a waiting ticket's status)
+        read the office's copy, brought up to this transaction's view of the office first."""
+        if self.may_change:
+            raise RuntimeError("a writer reads the copy in its lock already")
+        day = self.config(self.office).office.local_day(now)
+        self._estimate_from(None, day, now - ARRIVAL_WINDOW)
+
+    def _estimate_from(self, mirror: OfficeMirror | None, day: date, since: datetime) -> None:
+        """Estimates read `mirror` (as this commit left it) or else the office's copy made or
+        brought up to date now, for `day`, with arrivals known from `since`."""
+        if mirror is None or mirror.day != day:
             assert self._version is not None
-            mirror = self.db.mirrors.synced(
-                self.connection,
-                self.office,
-                self._version,
-                issued.day,
-                issued.issued_at - ARRIVAL_WINDOW,
-            )
+            mirror = self.db.mirrors.synced(self.connection, self.office, self._version, day, since)
         self.tickets = MirrorTicketRepository(mirror, self.tickets)
         self.counters = MirrorCounterRepository(mirror)
 

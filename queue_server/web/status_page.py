@@ -44,7 +44,9 @@ def public_status_document(ticket_id: str, key: str) -> dict[str, Any]:
         if not hmac.compare_digest(ticket.status_key.encode(), key.encode()):
             raise _not_found(ticket_id)
         config = uow.config(office)
-        where = services.position(uow, config, ticket, swq().now())
+        now = swq().now()
+        uow.estimate_from_copy(now)
+        where = services.position(uow, config, ticket, now)
         counter = uow.counters.get(office, ticket.counter) if ticket.counter else None
     service = config.service(ticket.service)
     tz = config.office.tz

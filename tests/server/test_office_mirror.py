@@ -74,9 +74,31 @@ def mirror_matches_database(app: Flask, office: str) -> bool:
         if fresh.event_id != mirror.event_id:
             return False
         for service in mirror.timed:
-            fresh.set_times(service, uow.tickets.recent_service_times(office, service, 50))
+            samples = uow.tickets.recent_service_times(office, service, 50)
+            assert fresh.set_times(service, samples, fresh.event_id)
     assert mirror_state(mirror, mirror.issued_since) == mirror_state(fresh, mirror.issued_since)
     return True
+
+
+def reads_agree(app: Flask, office: Office, waiting: list[str], now: datetime) -> None:
+    """What a kiosk's service list and a waiting ticket's page show (read from the copy) is
+    what the tables give."""
+    client = app.test_client()
+    listed = client.get("/api/v1/services", headers=office.auth("kiosk")).json
+    with SqlUnitOfWork(app.extensions["swq"].db, office.code, write=False) as uow:
+        config = uow.config(office.code)
+        counts = uow.tickets.waiting_counts(office.code)
+        newcomers = services.newcomer_positions(uow, config, now)
+    assert [(s["code"], s["waiting"], s["estimated_wait_s"]) for s in listed] == [
+        (code, counts.get(code, 0), newcomers[code].estimated_wait_s) for code in config.services
+    ]
+    for ticket_id in waiting[-2:]:
+        shown = client.get(f"/api/v1/tickets/{ticket_id}", headers=office.auth("kiosk")).json
+        expected = position_from_sql(app, office.code, ticket_id, now)
+        assert (shown["people_ahead"], shown["estimated_wait_s"]) == (
+            expected.people_ahead,
+            expected.estimated_wait_s,
+        )
 
 
 def choice_from_sql(app: Flask, office: str, counter: str, now: datetime) -> str | None:
@@ -185,6 +207,7 @@ def test_the_copy_answers_estimates_as_the_database_does(
                     expected.estimated_wait_s,
                 ), f"step {step}"
             compared += mirror_matches_database(apps[which], office.code)
+            reads_agree(apps[which], office, people.waiting, clock.now)
         assert issued > 40 and compared > 100 and people.calls > 30
         for app in apps:
             assert app.extensions["swq"].db.mirrors.get(office.code) is not None
