@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import threading
 from bisect import bisect_left, insort
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -40,6 +41,7 @@ from core.routing import QueueHead
 from queue_server.db import schema as t
 from queue_server.db.rows import counter_from_row, ticket_from_row
 
+log = logging.getLogger(__name__)
 param = sa.bindparam
 T = t.tickets.c
 E = t.events.c
@@ -290,19 +292,56 @@ class OfficeMirrors:
         with self._lock:
             self._mirrors[mirror.office] = mirror
 
+    def caught_up(
+        self, conn: sa.Connection, office: str, version: int, latest: int | None = None
+    ) -> OfficeMirror | None:
+        """The office's copy brought up to its `latest` event (else to `conn`'s view); None,
+        and the copy dropped, when there is none of this configuration or it cannot catch up.
+        A fault of the copy's own is logged, never the request's error: the tables answer."""
+        mirror = self.get(office)
+        if mirror is None:
+            return None
+        try:
+            with mirror.lock:
+                if mirror.version == version and mirror.catch_up(conn, latest):
+                    return mirror
+        except sa.exc.SQLAlchemyError:
+            raise
+        except Exception:
+            log.exception("office %s: its copy could not catch up; it is read again", office)
+        self.drop(office)
+        return None
+
     def synced(
         self, conn: sa.Connection, office: str, version: int, day: date, since: datetime
     ) -> OfficeMirror:
         """The office's copy brought up to `conn`'s view of it (made or read again whole if
         need be)."""
-        mirror = self.get(office)
-        if mirror is not None:
-            with mirror.lock:
-                if mirror.version == version and mirror.day == day and mirror.catch_up(conn):
-                    return mirror
+        mirror = self.caught_up(conn, office, version)
+        if mirror is not None and mirror.day == day:
+            return mirror
         mirror = OfficeMirror.read(conn, office, version, day, since)
         self.keep(mirror)
         return mirror
+
+    def apply(
+        self,
+        mirror: OfficeMirror,
+        before: int,
+        after: int,
+        changes: tuple[list[Ticket], list[Ticket], list[Counter]],
+        events: Sequence[Event],
+    ) -> None:
+        """`OfficeMirror.apply` for a change already committed: a copy that cannot take it is
+        dropped (and read again when next needed), never an error for the change."""
+        try:
+            with mirror.lock:
+                mirror.apply(before, after, *changes, events)
+        except Exception:
+            log.exception(
+                "office %s: its copy could not take a change; it is read again", mirror.office
+            )
+            self.drop(mirror.office)
 
 
 class DatabaseTickets(TicketRepository, Protocol):

@@ -696,8 +696,7 @@ class SqlUnitOfWork:
                 raise
             # In this unit's turn, so that the copy takes the batch's changes in their order.
             if mirror is not None:
-                with mirror.lock:
-                    mirror.apply(before, after, *changes, self._pending)
+                self.db.mirrors.apply(mirror, before, after, changes, self._pending)
             try:
                 self._end_turn(failed=False)  # the shared connection is no longer ours
             except CommitFailed:
@@ -706,32 +705,25 @@ class SqlUnitOfWork:
         else:
             conn.commit()
             if mirror is not None:
-                with mirror.lock:
-                    mirror.apply(before, after, *changes, self._pending)
+                self.db.mirrors.apply(mirror, before, after, changes, self._pending)
             # Later reads begin a plain transaction, one snapshot throughout.
             conn.execution_options(**{WRITE: False})
             if not self.db.sqlite:
                 conn.execution_options(isolation_level="REPEATABLE READ")
         self._committed = True
         self._reset()
+        if last_event is not None:
+            self.db.committed(self.office)
         if issued is not None:
             fresh = mirror is not None and mirror.event_id == after
             since = issued.issued_at - ARRIVAL_WINDOW
             self._estimate_from(mirror if fresh else None, issued.day, since)
-        if last_event is not None:
-            self.db.committed(self.office)
 
     def _synced_mirror(self, conn: sa.Connection) -> OfficeMirror | None:
         """This process's copy of the office, if it has one, brought up to the office's latest
         event as this unit starts (in the office's lock: nobody else writes until it is done)."""
-        mirror = self.db.mirrors.get(self.office)
-        if mirror is None:
-            return None
-        with mirror.lock:
-            if mirror.version == self._version and mirror.catch_up(conn, self._last_event):
-                return mirror
-        self.db.mirrors.drop(self.office)
-        return None
+        assert self._version is not None
+        return self.db.mirrors.caught_up(conn, self.office, self._version, self._last_event)
 
     def _changes(self) -> tuple[list[Ticket], list[Ticket], list[Counter]]:
         """What this unit writes: new tickets, changed tickets, new and changed counters."""

@@ -17,7 +17,7 @@ from core import services
 from core.routing import get_policy
 from core.services import ARRIVAL_WINDOW
 from queue_server.app import create_app
-from queue_server.db.office_mirror import OfficeMirror
+from queue_server.db.office_mirror import OfficeMirror, last_event_id
 from queue_server.db.uow import SqlUnitOfWork
 from tests.server.conftest import Office
 from tests.server.test_reports import Clock
@@ -245,3 +245,39 @@ def test_a_new_configuration_or_day_reads_the_copy_again(database_url: str, offi
         assert today.issued_since == clock.now - ARRIVAL_WINDOW
         expected = position_from_sql(apps[0], office.code, third["id"], clock.now)
         assert third["estimated_wait_s"] == expected.estimated_wait_s
+
+
+def test_a_copy_that_fails_is_read_again_and_no_request_fails(
+    database_url: str, office: Office, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    clock = Clock()
+    clock.set("08:30")
+    with two_processes(database_url, clock) as apps:
+        client, kiosk = apps[0].test_client(), office.auth("kiosk")
+        db = apps[0].extensions["swq"].db
+        assert (
+            client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk).status_code == 201
+        )
+
+        def broken(*_args: object) -> None:
+            raise KeyError("a fault of the copy's own")
+
+        for method in ("apply", "catch_up"):
+            monkeypatch.setattr(OfficeMirror, method, broken)
+            clock.now += timedelta(minutes=1)
+            answer = client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk)
+            monkeypatch.undo()
+            assert answer.status_code == 201, answer.json
+            expected = position_from_sql(apps[0], office.code, answer.json["id"], clock.now)
+            assert answer.json["estimated_wait_s"] == expected.estimated_wait_s
+        assert "could not take a change" in caplog.text
+        assert "could not catch up" in caplog.text
+        clock.now += timedelta(minutes=1)
+        last = client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk).json
+        assert last["people_ahead"] == 3
+        assert db.mirrors.get(office.code).event_id == last_event_of(db, office.code)
+
+
+def last_event_of(db: Any, office: str) -> int:
+    with db.engine.connect() as conn:
+        return last_event_id(conn, office)
