@@ -136,20 +136,22 @@ class OfficeMirror:
         database's count does (a transfer moves it)."""
         if ticket.day != self.day or ticket.issued_at < self.issued_since:
             return
-        log = self.store.issued[self.office]
+        issued = self.store.issued[self.office]
         entry = (ticket.issued_at, ticket.service, ticket.priority)
         old = self.arrivals.get(ticket.id)
         if old == entry:
             return
         if old is not None:
-            del log[bisect_left(log, old)]
-        insort(log, entry)
+            del issued[bisect_left(issued, old)]
+        insort(issued, entry)
         self.arrivals[ticket.id] = entry
-        if len(log) > ISSUED_KEPT:
-            keep = bisect_left(log, (log[len(log) // 2][0], "", ""))
-            self.issued_since = log[keep][0]
-            del log[:keep]
-            self.arrivals = {i: e for i, e in self.arrivals.items() if e[0] >= self.issued_since}
+        if len(issued) > ISSUED_KEPT:
+            keep = bisect_left(issued, (issued[len(issued) // 2][0], "", ""))
+            if keep:
+                self.issued_since = issued[keep][0]
+                del issued[:keep]
+                since = self.issued_since
+                self.arrivals = {i: e for i, e in self.arrivals.items() if e[0] >= since}
 
     def _timed(self, service: str, sample: tuple[str, float]) -> None:
         if service in self.timed:

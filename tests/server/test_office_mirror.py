@@ -17,6 +17,7 @@ from core import services
 from core.routing import get_policy
 from core.services import ARRIVAL_WINDOW
 from queue_server.app import create_app
+from queue_server.db import office_mirror
 from queue_server.db.office_mirror import OfficeMirror, last_event_id
 from queue_server.db.uow import SqlUnitOfWork
 from tests.server.conftest import Office
@@ -281,3 +282,23 @@ def test_a_copy_that_fails_is_read_again_and_no_request_fails(
 def last_event_of(db: Any, office: str) -> int:
     with db.engine.connect() as conn:
         return last_event_id(conn, office)
+
+
+def test_a_long_day_keeps_the_latest_arrivals_and_asks_the_tables_for_older_ones(
+    database_url: str, office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(office_mirror, "ISSUED_KEPT", 6)
+    clock = Clock()
+    clock.set("08:00")
+    with two_processes(database_url, clock) as apps:
+        client, kiosk = apps[0].test_client(), office.auth("kiosk")
+        for n in range(14):
+            clock.now += timedelta(minutes=2)
+            body = {"service": "AB"[n % 2], "priority": CLASSES[n % len(CLASSES)]}
+            answer = client.post("/api/v1/tickets", json=body, headers=kiosk)
+            expected = position_from_sql(apps[0], office.code, answer.json["id"], clock.now)
+            assert answer.json["estimated_wait_s"] == expected.estimated_wait_s
+        mirror = apps[0].extensions["swq"].db.mirrors.get(office.code)
+        kept = mirror.store.issued[office.code]
+        assert len(kept) <= 6 and len(mirror.arrivals) == len(kept)
+        assert mirror.issued_since == kept[0][0] > clock.now - ARRIVAL_WINDOW
