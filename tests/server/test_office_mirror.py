@@ -1,6 +1,7 @@
-"""A server process's copy of an office (`queue_server/db/office_mirror.py`) answers a new
-ticket's estimate as the database would, however the office changed: by this process or by
-another one (a second app on the same database), ticket by ticket and counter by counter."""
+"""A server process's copy of an office (`queue_server/db/office_mirror.py`) answers estimates,
+service lists and "call next" as the tables would, however the office changed: by this process
+or by another one (a second app on the same database), ticket by ticket and counter by counter;
+and a fault of the copy never fails a request."""
 
 from __future__ import annotations
 
