@@ -55,7 +55,7 @@ class Database:
         # let in the moment the writer before them is done, and share its commit.
         self.write_queue = WriteQueue(self.engine) if self.sqlite else None
         self.finished_days = FinishedDays()
-        # What a new ticket's wait estimate reads, per office, in this process.
+        # Each office's copy of what estimates and writers read (`office_mirror`), in this process.
         self.mirrors = OfficeMirrors()
 
     @contextmanager
