@@ -13,7 +13,7 @@ from core.model import OfficeConfig
 from queue_server.db import schema as t
 from queue_server.db.engine import WRITE, is_sqlite, make_engine
 from queue_server.db.finished_days import FinishedDays
-from queue_server.db.office_mirror import OfficeMirrors
+from queue_server.db.office_mirror import LATEST_EVENT, OfficeMirrors
 from queue_server.db.rows import config_from_rows
 from queue_server.db.write_queue import Savepoint, WriteQueue
 
@@ -23,12 +23,9 @@ VERSION_FOR_UPDATE = VERSION.with_for_update()
 # A SQLite writer holds the whole database, so the office's latest event is read in the same
 # statement (the copy of the office checks itself against it); a PostgreSQL writer reads it
 # only once its lock is granted.
-VERSION_AND_LAST_EVENT = sa.select(
-    t.offices.c.version,
-    sa.select(sa.func.max(t.events.c.id))
-    .where(t.events.c.office == sa.bindparam("office"))
-    .scalar_subquery(),
-).where(t.offices.c.code == sa.bindparam("office"))
+VERSION_AND_LAST_EVENT = sa.select(t.offices.c.version, LATEST_EVENT.scalar_subquery()).where(
+    t.offices.c.code == sa.bindparam("office")
+)
 
 
 def read_config(conn: sa.Connection, office: str) -> OfficeConfig:

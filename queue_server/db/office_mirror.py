@@ -25,7 +25,7 @@ import json
 import logging
 import threading
 from bisect import bisect_left, insort
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -72,6 +72,16 @@ TICKETS_BY_ID = sa.select(t.tickets).where(
 CATCH_UP_MAX = 500
 # Today's arrivals kept; past this the oldest half goes (an estimate counts the latest 200).
 ISSUED_KEPT = 4000
+
+
+@dataclass(frozen=True)
+class Written:
+    """What one unit of work writes: its new tickets and counters, and those it changed."""
+
+    added: list[Ticket]
+    changed: list[Ticket]
+    new_counters: list[Counter]
+    changed_counters: list[Counter]
 
 
 def service_time_sample(counter: str | None, data: str) -> tuple[str, float]:
@@ -191,21 +201,13 @@ class OfficeMirror:
         self.event_id = latest
         return True
 
-    def apply(
-        self,
-        before: int,
-        after: int,
-        added: Iterable[Ticket],
-        changed: Iterable[Ticket],
-        counters: Iterable[Counter],
-        events: Sequence[Event],
-    ) -> None:
+    def apply(self, before: int, after: int, written: Written, events: Sequence[Event]) -> None:
         """What one unit of work committed, its events numbered up to `after`; nothing when
         the copy is no longer at `before` (another writer read it in since)."""
         if self.event_id != before:
             return
-        self._put([copy.copy(ticket) for ticket in (*added, *changed)])
-        for counter in counters:
+        self._put([copy.copy(ticket) for ticket in (*written.added, *written.changed)])
+        for counter in (*written.new_counters, *written.changed_counters):
             self.store.counters[(self.office, counter.code)] = copy.copy(counter)
         for event in events:
             if isinstance(event, TicketDone):
@@ -331,14 +333,14 @@ class OfficeMirrors:
         mirror: OfficeMirror,
         before: int,
         after: int,
-        changes: tuple[list[Ticket], list[Ticket], list[Counter]],
+        written: Written,
         events: Sequence[Event],
     ) -> None:
         """`OfficeMirror.apply` for a change already committed: a copy that cannot take it is
         dropped (and read again when next needed), never an error for the change."""
         try:
             with mirror.lock:
-                mirror.apply(before, after, *changes, events)
+                mirror.apply(before, after, written, events)
         except Exception:
             log.exception(
                 "office %s: its copy could not take a change; it is read again", mirror.office

@@ -37,6 +37,7 @@ from queue_server.db.office_mirror import (
     MirrorCounterRepository,
     MirrorTicketRepository,
     OfficeMirror,
+    Written,
     last_event_id,
     service_time_sample,
 )
@@ -663,9 +664,9 @@ class SqlUnitOfWork:
         mirror, self._mirror = self._mirror, None
         before = mirror.event_id if mirror is not None else 0
         issued = next(iter(self.tickets.added.values()), None)
-        changes = self._changes()
-        self._write_tickets(conn)
-        self._write_counters(conn)
+        written = self._written()
+        self._write_tickets(conn, written)
+        self._write_counters(conn, written)
         self._write_numbers(conn)
         if self.claim is not None:
             conn.execute(
@@ -696,7 +697,7 @@ class SqlUnitOfWork:
                 raise
             # In this unit's turn, so that the copy takes the batch's changes in their order.
             if mirror is not None:
-                self.db.mirrors.apply(mirror, before, after, changes, self._pending)
+                self.db.mirrors.apply(mirror, before, after, written, self._pending)
             try:
                 self._end_turn(failed=False)  # the shared connection is no longer ours
             except CommitFailed:
@@ -705,7 +706,7 @@ class SqlUnitOfWork:
         else:
             conn.commit()
             if mirror is not None:
-                self.db.mirrors.apply(mirror, before, after, changes, self._pending)
+                self.db.mirrors.apply(mirror, before, after, written, self._pending)
             # Later reads begin a plain transaction, one snapshot throughout.
             conn.execution_options(**{WRITE: False})
             if not self.db.sqlite:
@@ -725,12 +726,15 @@ class SqlUnitOfWork:
         assert self._version is not None
         return self.db.mirrors.caught_up(conn, self.office, self._version, self._last_event)
 
-    def _changes(self) -> tuple[list[Ticket], list[Ticket], list[Counter]]:
-        """What this unit writes: new tickets, changed tickets, new and changed counters."""
+    def _written(self) -> Written:
+        """What this unit writes: what it added, and what it read and changed."""
         tickets, counters = self.tickets, self.counters
-        changed = [x for i, x in tickets.seen.items() if x != tickets.snapshots[i]]
-        desks = [x for c, x in counters.seen.items() if x != counters.snapshots[c]]
-        return list(tickets.added.values()), changed, [*counters.added.values(), *desks]
+        return Written(
+            list(tickets.added.values()),
+            [x for i, x in tickets.seen.items() if x != tickets.snapshots[i]],
+            list(counters.added.values()),
+            [x for c, x in counters.seen.items() if x != counters.snapshots[c]],
+        )
 
     def estimate_from_copy(self, now: datetime) -> None:
         """Let the estimates this read makes (a kiosk's services, a waiting ticket's status)
@@ -766,28 +770,23 @@ class SqlUnitOfWork:
             self._conn.rollback()
         self._reset()
 
-    def _write_tickets(self, conn: sa.Connection) -> None:
-        repo = self.tickets
-        if repo.added:
+    def _write_tickets(self, conn: sa.Connection, written: Written) -> None:
+        if written.added:
             rows = [
-                {**ticket_to_row(ticket), "issued_by": self.issued_by}
-                for ticket in repo.added.values()
+                {**ticket_to_row(ticket), "issued_by": self.issued_by} for ticket in written.added
             ]
             conn.execute(INSERT_TICKETS, rows)
-        for ticket_id, ticket in repo.seen.items():
-            if ticket != repo.snapshots[ticket_id]:
-                conn.execute(UPDATE_TICKET, {**ticket_to_row(ticket), "b_id": ticket_id})
+        for ticket in written.changed:
+            conn.execute(UPDATE_TICKET, {**ticket_to_row(ticket), "b_id": ticket.id})
 
-    def _write_counters(self, conn: sa.Connection) -> None:
-        repo = self.counters
-        position = len(repo.seen)
-        for counter in repo.added.values():
+    def _write_counters(self, conn: sa.Connection, written: Written) -> None:
+        position = len(self.counters.seen)
+        for counter in written.new_counters:
             conn.execute(INSERT_COUNTER, {**counter_to_row(counter), "position": position})
             position += 1
-        for code, counter in repo.seen.items():
-            if counter != repo.snapshots[code]:
-                row = {**counter_to_row(counter), "b_office": self.office, "b_code": code}
-                conn.execute(UPDATE_COUNTER, row)
+        for counter in written.changed_counters:
+            row = {**counter_to_row(counter), "b_office": self.office, "b_code": counter.code}
+            conn.execute(UPDATE_COUNTER, row)
 
     def _write_numbers(self, conn: sa.Connection) -> None:
         for (office, service, day), last in self.tickets.numbers.items():
