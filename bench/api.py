@@ -47,7 +47,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,8 +77,9 @@ PG_DATABASE = "swq_bench"
 
 # Every counter serves every service (with different weights), so no officer ever idles while
 # tickets wait; six-digit numbers, because a fast run issues far more than 999 of a service a day.
-def office_toml(officers: int) -> str:
-    """The bench office, with counters "1" to `officers`, one per officer client."""
+def office_toml(officers: int, services: Sequence[str] = SERVICES) -> str:
+    """The bench office, with counters "1" to `officers`, one per officer client, each serving
+    all of `services`."""
     return (
         """
 [office]
@@ -101,13 +102,13 @@ name_en = "Revenue Department"
             f"""
 [[services]]
 code = "{code}"
-agency = "{"dopa" if code in "AB" else "rd"}"
+agency = "{"dopa" if i < len(services) / 2 else "rd"}"
 name_th = "บริการ {code}"
 name_en = "Service {code}"
 target_wait_min = 15
 number_width = 6
 """
-            for code in SERVICES
+            for i, code in enumerate(services)
         )
         + "".join(
             f"""
@@ -115,7 +116,7 @@ number_width = 6
 code = "{n}"
 name_th = "ช่องบริการ {n}"
 name_en = "Counter {n}"
-services = {{ {", ".join(f"{c} = {1 + (n + i) % 3}" for i, c in enumerate(SERVICES))} }}
+services = {{ {", ".join(f"{c} = {1 + (n + i) % 3}" for i, c in enumerate(services))} }}
 """
             for n in range(1, officers + 1)
         )
@@ -183,7 +184,9 @@ def officer_tokens(
     ]
 
 
-def load_bench_office(url: str, kiosks: int, officers: int, offices: int = 1) -> Tokens:
+def load_bench_office(
+    url: str, kiosks: int, officers: int, offices: int = 1, services: Sequence[str] = SERVICES
+) -> Tokens:
     """Store `offices` bench offices and a token per kiosk and per officer, dealt round the
     offices: kiosk i and officer i belong to office i % offices, each officer at a counter of
     its own there."""
@@ -195,7 +198,7 @@ def load_bench_office(url: str, kiosks: int, officers: int, offices: int = 1) ->
     with engine.begin() as conn:
         codes = []
         for n in range(offices):
-            text = office_toml(per_office)
+            text = office_toml(per_office, services)
             if offices > 1:
                 text = text.replace('code = "bench"', f'code = "bench{n + 1}"', 1)
             office = loads_office(text, "bench office")

@@ -2,7 +2,7 @@
 through the Flask app (no sockets, no load generator), on a fresh SQLite database with the bench
 office of `bench/api.py`.
 
-    python bench/ticket_cost.py [--waiting 200] [--ops 100] [--rounds 5]
+    python bench/ticket_cost.py [--waiting 200] [--ops 100] [--rounds 5] [--services 4]
 
 Per operation (issue; next + done): process CPU (the least of `--rounds` rounds: the machine's
 other work only ever adds), SQL statements and commits. Then the floors the operations stand
@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from string import ascii_uppercase
 
 import sqlalchemy as sa
 
@@ -34,6 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.api import SERVICES, Config, fresh_database, load_bench_office
 from queue_server.app import create_app
 from queue_server.extension import swq
+
+# Service codes are one or two capital letters: A-Z, then AA, AB, ...
+SERVICE_CODES = [*ascii_uppercase, *(a + b for a in ascii_uppercase for b in ascii_uppercase)]
 
 
 @dataclass
@@ -60,12 +64,21 @@ def main() -> None:
     parser.add_argument("--waiting", type=int, default=200, help="tickets waiting throughout")
     parser.add_argument("--ops", type=int, default=100, help="operations per round")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--services",
+        type=int,
+        default=len(SERVICES),
+        choices=range(1, len(SERVICE_CODES) + 1),
+        metavar="N",
+        help="services in the bench office, every counter serving all (a real catalogue: 60)",
+    )
     args = parser.parse_args()
     # A kiosk's stuck-button guard has no place here.
     os.environ["SWQ_KIOSK_RATE_LIMIT"] = "1000000"
     folder = Path(tempfile.mkdtemp(prefix="swq-cost-"))
     url = fresh_database(Config("sqlite", 1), folder, "", "cost")
-    tokens = load_bench_office(url, kiosks=1, officers=8)
+    services = SERVICE_CODES[: args.services]
+    tokens = load_bench_office(url, kiosks=1, officers=8, services=services)
     app = create_app({"DATABASE_URL": url})
     client = app.test_client()
     counts = Counts()
@@ -86,7 +99,7 @@ def main() -> None:
 
     def issue(n: int) -> None:
         for _ in range(n):
-            service = SERVICES[issued[0] % len(SERVICES)]
+            service = services[issued[0] % len(services)]
             issued[0] += 1
             answer = client.post("/api/v1/tickets", json={"service": service}, headers=kiosk)
             assert answer.status_code == 201, answer.text
@@ -131,7 +144,10 @@ def main() -> None:
             lambda n: [driver.execute("SELECT 1").fetchone() for _ in range(n)], 2000, 3
         )
     print(f"command: {shlex.join(['python', *sys.argv])}")
-    print(f"{args.waiting} waiting; least of {args.rounds} rounds of {args.ops} operations\n")
+    print(
+        f"{len(services)} services, {args.waiting} waiting; least of {args.rounds} rounds of"
+        f" {args.ops} operations\n"
+    )
     print(f"{'operation':<12} {'CPU ms':>7} {'statements':>10} {'commits':>7} {'design floor':>12}")
     for name, cpu, statements, commits in rows:
         floor = request_ms * (2 if name.startswith("next") else 1) + statements * core_ms

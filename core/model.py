@@ -406,6 +406,10 @@ class OfficeConfig:
     # How long after a no-show its officer may undo it (the citizen turned up after all).
     no_show_grace_s: int = DEFAULT_NO_SHOW_GRACE_S
     pause_reasons: tuple[PauseReason, ...] = DEFAULT_PAUSE_REASONS
+    # What is worked out from the rest on first use (each queue's place against the others, for
+    # every estimate): a configuration never changes once built, a new version is a new object,
+    # and `dataclasses.replace` starts an empty memo.
+    memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def pause_reason(self, code: str) -> PauseReason:
         for reason in self.pause_reasons:

@@ -71,16 +71,12 @@ def position(
     if ticket.status is not TicketStatus.WAITING:
         return settled_position(ticket)
     office = ticket.office
-    shifts = _shifts(config, ticket)
-    own = {klass: shift for (service, klass), shift in shifts.items() if service == ticket.service}
-    ahead = uow.tickets.people_ahead(ticket, own)
-    cutoffs: dict[tuple[str, str], datetime | None] = {}
-    for (service, klass), shift in shifts.items():
-        if service == ticket.service or shift == -math.inf:
-            continue
-        cutoffs[(service, klass)] = (
-            None if shift == math.inf else ticket.queued_at + timedelta(seconds=shift)
-        )
+    shifts = _shifts(config, ticket.service, ticket.priority)
+    ahead = uow.tickets.people_ahead(ticket, shifts.own)
+    queued_at = ticket.queued_at
+    cutoffs = {
+        kind: None if later is None else queued_at + later for kind, later in shifts.others.items()
+    }
     due_first = uow.tickets.waiting_before(office, cutoffs)
     recent = uow.tickets.arrivals(
         office, ticket.issued_at - ARRIVAL_WINDOW, ticket.issued_at, ARRIVAL_SAMPLE
@@ -92,9 +88,10 @@ def position(
     wait = where.estimated_wait_s
     if wait:
         later: dict[str, float] = defaultdict(float)
-        for kind, shift in shifts.items():
-            if shift > 0 and kind in arrived:
-                later[kind[0]] += JUMP_SHARE * arrived[kind] / window_s * min(wait, shift)
+        for kind, count in arrived.items():
+            shift = shifts.every.get(kind, 0.0)
+            if shift > 0:
+                later[kind[0]] += JUMP_SHARE * count / window_s * min(wait, shift)
         demand = {s: due_first.get(s, 0) + later[s] for s in {*due_first, *later}}
         own_ahead = ahead + later[ticket.service]
         where = _queue_position(uow, config, ticket.service, own_ahead, demand, loads, ticket.day)
@@ -111,18 +108,46 @@ def position(
 JUMP_SHARE = 0.5
 
 
-def _shifts(config: OfficeConfig, ticket: Ticket) -> dict[tuple[str, str], float]:
-    """For every (service, class) queue, how much later than this ticket's place in time a ticket
+@dataclass(frozen=True)
+class Shifts:
+    """For every (service, class) queue, how much later than a ticket's place in time a ticket
     there may have queued and still be called first (`RoutingPolicy.ahead_shift_s`)."""
+
+    every: Mapping[tuple[str, str], float]
+    # By class, the queues of the ticket's own service (for "people ahead").
+    own: Mapping[str, float]
+    # The other services' queues that may go first at all, with how much later (None: however
+    # much later): for the work due first.
+    others: Mapping[tuple[str, str], timedelta | None]
+
+
+def _shifts(config: OfficeConfig, service: str, klass: str) -> Shifts:
+    """The shifts of a `klass` ticket of `service`; worked out once per configuration, as with
+    a catalogue of 60 services they are several hundred per ticket."""
+    key = ("shifts", service, klass)
+    known = config.memo.get(key)
+    if isinstance(known, Shifts):
+        return known
     policy = get_policy(config.policy)
-    mine = queue_kind(config, ticket.service, ticket.priority)
-    return {
-        (service, klass): policy.ahead_shift_s(
-            config.priority, mine, queue_kind(config, service, klass)
+    mine = queue_kind(config, service, klass)
+    every = {
+        (other, theirs): policy.ahead_shift_s(
+            config.priority, mine, queue_kind(config, other, theirs)
         )
-        for service in config.services
-        for klass in config.priority.queue_classes
+        for other in config.services
+        for theirs in config.priority.queue_classes
     }
+    shifts = Shifts(
+        every,
+        own={k: shift for (s, k), shift in every.items() if s == service},
+        others={
+            kind: None if shift == math.inf else timedelta(seconds=shift)
+            for kind, shift in every.items()
+            if kind[0] != service and shift != -math.inf
+        },
+    )
+    config.memo[key] = shifts
+    return shifts
 
 
 def queue_kind(config: OfficeConfig, service: str, klass: str) -> QueueKind:
@@ -133,12 +158,7 @@ def queue_kind(config: OfficeConfig, service: str, klass: str) -> QueueKind:
 def ahead_shifts(config: OfficeConfig, service: str, klass: str) -> dict[str, float]:
     """Who of its own service goes before a `klass` ticket of `service` under the office's policy
     (see `RoutingPolicy.ahead_shift_s`): what makes "people ahead" class-aware."""
-    policy = get_policy(config.policy)
-    mine = queue_kind(config, service, klass)
-    return {
-        other: policy.ahead_shift_s(config.priority, mine, queue_kind(config, service, other))
-        for other in config.priority.queue_classes
-    }
+    return dict(_shifts(config, service, klass).own)
 
 
 def settled_position(ticket: Ticket) -> Position:
