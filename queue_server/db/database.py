@@ -15,7 +15,7 @@ from queue_server.db.engine import WRITE, is_sqlite, make_engine
 from queue_server.db.finished_days import FinishedDays
 from queue_server.db.office_mirror import LATEST_EVENT, OfficeMirrors
 from queue_server.db.rows import config_from_rows
-from queue_server.db.write_queue import Savepoint, WriteQueue
+from queue_server.db.write_queue import WriteQueue
 
 # Asked by every unit of work: built once (see the hot-path statements in uow.py).
 VERSION = sa.select(t.offices.c.version).where(t.offices.c.code == sa.bindparam("office"))
@@ -69,7 +69,7 @@ class Database:
             return
         batch = self.write_queue.join()
         try:
-            savepoint = Savepoint(batch.conn)
+            savepoint = self.write_queue.savepoint(batch)
             try:
                 yield batch.conn
             except BaseException:

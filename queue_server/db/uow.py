@@ -575,7 +575,7 @@ class SqlUnitOfWork:
         if self.write and self.db.write_queue is not None:
             self._batch = self.db.write_queue.join()
             try:
-                self._savepoint = Savepoint(self._batch.conn)
+                self._savepoint = self.db.write_queue.savepoint(self._batch)
                 self._version, self._last_event = self.db.version_and_last_event(
                     self._batch.conn, self.office
                 )
@@ -765,7 +765,13 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         if self._savepoint is not None:
             self._savepoint.rollback()
-            self._savepoint = Savepoint(self.connection)
+            self._savepoint = Savepoint(self.connection, whole=self._savepoint.whole)
+            if self._savepoint.whole:
+                # A transaction begun anew: others may have written in between.
+                self._version, self._last_event = self.db.version_and_last_event(
+                    self.connection, self.office
+                )
+                self._mirror = self._synced_mirror(self.connection)
         elif self._conn is not None:
             self._conn.rollback()
         self._reset()

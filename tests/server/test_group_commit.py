@@ -9,10 +9,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from core import lifecycle, services
 from queue_server.db import rate_limits
 from queue_server.db import schema as t
 from queue_server.db.database import Database
 from queue_server.db.engine import make_engine
+from queue_server.db.uow import SqlUnitOfWork
+from tests.server.conftest import load_test_office
+from tests.server.test_reports import DAY, app_with_clock
 
 WRITERS = 24
 WINDOW_S = 3600.0
@@ -75,3 +79,38 @@ def test_queued_writers_share_one_commit_and_each_is_answered_after_it(
     assert 1 <= len(commits) <= 2, len(commits)
     db.dispose()
     observer.dispose()
+
+
+def test_a_lone_writer_needs_no_savepoint_and_undoes_its_part_holding_the_lock(
+    sqlite_url: str,
+) -> None:
+    office = load_test_office(sqlite_url)
+    with app_with_clock(sqlite_url, office) as day:
+        day.clock.set("09:00", DAY)
+        statements: list[str] = []
+        sa.event.listen(day.db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+        def issue(db: Database, key: str) -> str:
+            ticket, _ = services.issue_ticket(
+                SqlUnitOfWork(db, office.code), office=office.code, service="A",
+                now=day.clock.now, ticket_id=key, status_key=key,
+            )  # fmt: skip
+            return ticket.number
+
+        assert issue(day.db, "first") == "A001"
+        # Nobody queued behind it: the writer's part is the whole transaction.
+        assert statements and not any("SAVEPOINT" in s for s in statements)
+        with SqlUnitOfWork(day.db, office.code) as unit:
+            counter = unit.counters.get(office.code, "1")
+            lifecycle.pause_after_ticket(counter, "lunch")
+            unit.rollback()
+            # Undone by beginning anew at once: the write lock is held again, so nobody else
+            # wrote in between.
+            assert unit.connection.connection.driver_connection.in_transaction
+            assert not unit.counters.get(office.code, "1").pause_pending
+            lifecycle.pause_after_ticket(unit.counters.get(office.code, "2"), "lunch")
+            unit.commit()
+        with SqlUnitOfWork(day.db, office.code, write=False) as unit:
+            assert not unit.counters.get(office.code, "1").pause_pending
+            assert unit.counters.get(office.code, "2").pause_pending
+        assert issue(day.db, "second") == "A002"
