@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from core.model import Counter, CounterState
+from core.model import Counter, CounterState, WorkProfile
 
 # A counter's own pace counts as this many samples at the service's mean pace, so that one
 # slow case does not halve its estimated speed.
@@ -74,7 +75,11 @@ def estimate_wait_s(
         return None
     work = ahead * mean_s
     tickets = ahead
-    weights, our_weights = _weights(service, loads)
+    open_profiles = [
+        load.counter.profile for load in loads if load.counter.state is CounterState.OPEN
+    ]
+    weights = _weights(tuple(open_profiles))
+    our_weights = _weights(tuple(p for p in open_profiles if p.serves(service)))
     for other, count in due_first.items():
         if other == service or count <= 0:
             continue
@@ -90,19 +95,14 @@ def estimate_wait_s(
     return max(0, math.ceil((work + residual) / capacity))
 
 
-def _weights(service: str, loads: Sequence[CounterLoad]) -> tuple[dict[str, int], dict[str, int]]:
-    """Per service, the work-profile weight the open counters give it together: all of them,
-    and those that serve `service` too. One pass over the profiles rather than one per service
-    (a catalogue of 60 services)."""
-    everyone: dict[str, int] = {}
-    ours: dict[str, int] = {}
-    for load in loads:
-        if load.counter.state is not CounterState.OPEN:
-            continue
-        weights = load.counter.profile.weights
-        for other, weight in weights.items():
-            everyone[other] = everyone.get(other, 0) + weight
-        if service in weights:
-            for other, weight in weights.items():
-                ours[other] = ours.get(other, 0) + weight
-    return everyone, ours
+# The offices' counters change their work profiles seldom, and most services of a catalogue share
+# their counters with others: a kiosk's service list asks this for every service.
+@lru_cache(maxsize=256)
+def _weights(profiles: tuple[WorkProfile, ...]) -> dict[str, int]:
+    """Per service, the weight the counters of these profiles give it together. The caller
+    only reads the dict (it is shared between calls)."""
+    total: dict[str, int] = {}
+    for profile in profiles:
+        for service, weight in profile.weights.items():
+            total[service] = total.get(service, 0) + weight
+    return total

@@ -216,6 +216,9 @@ class WorkProfile:
     """The services a counter serves, each with a positive weight (higher = preferred)."""
 
     weights: Mapping[str, int]
+    # Estimates look profiles up by value many times a request (60 services, a dozen counters):
+    # the hash is worked out once.
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         bad = {code: w for code, w in self.weights.items() if not isinstance(w, int) or w <= 0}
@@ -225,6 +228,7 @@ class WorkProfile:
                 f"น้ำหนักของบริการต้องเป็นจำนวนเต็มบวก: {bad}",
             )
         object.__setattr__(self, "weights", MappingProxyType(dict(self.weights)))
+        object.__setattr__(self, "_hash", hash(tuple(sorted(self.weights.items()))))
 
     def serves(self, service: str) -> bool:
         return service in self.weights
@@ -233,10 +237,14 @@ class WorkProfile:
         return self.weights.get(service, 0)
 
     def __hash__(self) -> int:
-        return hash(tuple(sorted(self.weights.items())))
+        return self._hash
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, WorkProfile) and dict(self.weights) == dict(other.weights)
+        return self is other or (
+            isinstance(other, WorkProfile)
+            and self._hash == other._hash
+            and dict(self.weights) == dict(other.weights)
+        )
 
 
 @dataclass(frozen=True)

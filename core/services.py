@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar, cast
 
 from core import lifecycle
 from core.booking import Arrival, arrival
@@ -124,10 +125,12 @@ class Shifts:
 def _shifts(config: OfficeConfig, service: str, klass: str) -> Shifts:
     """The shifts of a `klass` ticket of `service`; worked out once per configuration, as with
     a catalogue of 60 services they are several hundred per ticket."""
-    key = ("shifts", service, klass)
-    known = config.memo.get(key)
-    if isinstance(known, Shifts):
-        return known
+    return _memo(
+        config, ("shifts", service, klass), lambda: _work_out_shifts(config, service, klass)
+    )
+
+
+def _work_out_shifts(config: OfficeConfig, service: str, klass: str) -> Shifts:
     policy = get_policy(config.policy)
     mine = queue_kind(config, service, klass)
     every = {
@@ -137,7 +140,7 @@ def _shifts(config: OfficeConfig, service: str, klass: str) -> Shifts:
         for other in config.services
         for theirs in config.priority.queue_classes
     }
-    shifts = Shifts(
+    return Shifts(
         every,
         own={k: shift for (s, k), shift in every.items() if s == service},
         others={
@@ -146,8 +149,18 @@ def _shifts(config: OfficeConfig, service: str, klass: str) -> Shifts:
             if kind[0] != service and shift != -math.inf
         },
     )
-    config.memo[key] = shifts
-    return shifts
+
+
+T = TypeVar("T")
+
+
+def _memo(config: OfficeConfig, key: Hashable, make: Callable[[], T]) -> T:
+    """`make()`, worked out once per configuration (`OfficeConfig.memo`)."""
+    try:
+        return cast(T, config.memo[key])
+    except KeyError:
+        value = config.memo[key] = make()
+        return value
 
 
 def queue_kind(config: OfficeConfig, service: str, klass: str) -> QueueKind:
@@ -255,8 +268,9 @@ def _queue_position(
         uow.tickets.recent_service_times(config.office.code, service_code, SERVICE_TIME_SAMPLES)
     )
     if day is not None:
+        weekdays = _memo(config, ("weekdays", day), lambda: same_weekdays(config, day))
         history = uow.tickets.service_times_between(
-            config.office.code, service_code, same_weekdays(config, day), HISTORY_SAMPLES
+            config.office.code, service_code, weekdays, HISTORY_SAMPLES
         )
         # The latest tickets reach back a week only for a service seldom used; counting those few
         # twice is harmless.
@@ -266,7 +280,11 @@ def _queue_position(
     paces = counter_paces(samples, mean_s)
     paced = [CounterLoad(c.counter, c.busy, paces.get(c.counter.code, 1.0)) for c in loads]
     # Other services' expected times as configured: learning them too would cost a query each.
-    service_s = {code: svc.default_service_s for code, svc in config.services.items()}
+    service_s = _memo(
+        config,
+        "service_s",
+        lambda: {code: svc.default_service_s for code, svc in config.services.items()},
+    )
     wait = estimate_wait_s(service_code, ahead, mean_s, service_s, paced, due_first)
     return Position(round(ahead), wait, None if wait is None else wait_range_s(wait))
 
