@@ -105,6 +105,22 @@ class CounterPaused(CounterEvent):
 
 
 @dataclass(frozen=True)
+class CounterPausePending(CounterEvent):
+    """The counter pauses once its current ticket leaves it (then `counter.paused` follows)."""
+
+    type: ClassVar[str] = "counter.pause_pending"
+    reason: str = ""
+    reason_code: str = ""
+
+
+@dataclass(frozen=True)
+class CounterPauseWithdrawn(CounterEvent):
+    """The pause that waited for the counter's ticket is called off: the counter stays open."""
+
+    type: ClassVar[str] = "counter.pause_withdrawn"
+
+
+@dataclass(frozen=True)
 class CounterResumed(CounterEvent):
     type: ClassVar[str] = "counter.resumed"
 
@@ -137,6 +153,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TicketTransferred,
         CounterOpened,
         CounterPaused,
+        CounterPausePending,
+        CounterPauseWithdrawn,
         CounterResumed,
         CounterClosed,
         VoicePackChanged,

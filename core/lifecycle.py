@@ -349,8 +349,12 @@ def pause_counter(counter: Counter, reason: str, now: datetime, code: str = "") 
     )
 
 
-def pause_after_ticket(counter: Counter, reason: str, code: str = "") -> None:
-    """Pause once the counter's current ticket leaves it; nothing is announced until then."""
+def pause_after_ticket(
+    counter: Counter, reason: str, now: datetime, code: str = ""
+) -> ev.CounterPausePending:
+    """Pause once the counter's current ticket leaves it (`counter.paused` comes then); boards
+    show the counter as it is until then."""
+    _require_aware(now)
     if counter.state is not CounterState.OPEN:
         raise IllegalTransition(
             f"only an open counter can pause; counter {counter.code} is {counter.state.value}",
@@ -359,6 +363,25 @@ def pause_after_ticket(counter: Counter, reason: str, code: str = "") -> None:
     counter.pause_reason = reason.strip()
     counter.pause_code = code
     counter.pause_pending = True
+    return ev.CounterPausePending(
+        office=counter.office,
+        counter=counter.code,
+        at=now,
+        reason=counter.pause_reason,
+        reason_code=code,
+    )
+
+
+def withdraw_pending_pause(counter: Counter, now: datetime) -> ev.CounterPauseWithdrawn:
+    """Call off the pause that waited for the counter's ticket."""
+    _require_aware(now)
+    if not counter.pause_pending:
+        raise IllegalTransition(
+            f"counter {counter.code} has no pause waiting for its ticket",
+            f"ช่องบริการ {counter.code} ไม่มีการพักที่รอบัตรคิวปัจจุบัน",
+        )
+    cancel_pending_pause(counter)
+    return ev.CounterPauseWithdrawn(office=counter.office, counter=counter.code, at=now)
 
 
 def cancel_pending_pause(counter: Counter) -> None:

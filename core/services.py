@@ -629,7 +629,7 @@ def pause_counter(
         code = reason_code or ""
         text = lifecycle.pause_text(config, code, reason) if code else reason
         if after_ticket and uow.tickets.at_counter(office, counter) is not None:
-            lifecycle.pause_after_ticket(desk, text, code)
+            uow.publish(lifecycle.pause_after_ticket(desk, text, now, code))
         else:
             uow.publish(lifecycle.pause_counter(desk, text, now, code))
         uow.commit()
@@ -641,7 +641,7 @@ def resume_counter(uow: UnitOfWork, *, office: str, counter: str, now: datetime)
     with uow:
         desk = uow.counters.get(office, counter)
         if desk.pause_pending:
-            lifecycle.cancel_pending_pause(desk)
+            uow.publish(lifecycle.withdraw_pending_pause(desk, now))
         else:
             uow.publish(lifecycle.resume_counter(desk, now))
         uow.commit()

@@ -7,15 +7,15 @@ The copy follows the database by two paths. This process's own commits apply wha
 Inside every write, first, the office's latest event id is compared with the copy's: what others
 wrote since (another worker, a command-line tool) is read again from the tickets their events
 name. A read brings it up to date the same way, to its own transaction's view. Every change an
-estimate reads comes with an event (a ticket's move, a counter's opening, pause or closing); a
-change of the office's configuration changes its version, and the copy is then built again. So
-is a copy that fell far behind or into another day.
+estimate reads comes with an event (a ticket's move; a counter's opening, pause, closing, or a
+pause set to wait for its ticket or called off); a change of the office's configuration changes
+its version, and the copy is then built again. So is a copy that fell far behind or into
+another day.
 
 Estimates read the copy (`MirrorTicketRepository`: a new ticket's, a kiosk's service list, a
 waiting ticket's page), and so does a writer, in the office's lock once the copy is brought up
-to date: a ticket it will change (a copy of it), the queues' heads, the ticket at a counter, a
-counter's latest calls. A writer still reads counters from the database: a pause waiting for the
-counter's ticket changes one without an event, which another process's copy would miss.
+to date: a ticket or counter it will change (a copy of it), the counters, the queues' heads, the
+ticket at a counter, a counter's latest calls.
 """
 
 from __future__ import annotations
@@ -248,6 +248,15 @@ class OfficeMirror:
                 return None
             return list(self.store.recent_calls[(self.office, counter)])[-limit:] if limit else []
 
+    def counter(self, code: str) -> Counter | None:
+        with self.lock:
+            return self.store.counters.get((self.office, code))
+
+    def counters(self) -> list[Counter]:
+        """In the office's order."""
+        with self.lock:
+            return list(self.store.counters.values())
+
     def ticket(self, ticket_id: str) -> Ticket | None:
         """A waiting or called ticket as committed, a copy the caller may change; None for the
         others."""
@@ -437,12 +446,10 @@ class MirrorCounterRepository:
         raise RuntimeError("a committed unit of work cannot change anything")
 
     def get(self, office: str, code: str) -> Counter:
-        with self._mirror.lock:
-            counter = self._mirror.store.counters.get((office, code))
+        counter = self._mirror.counter(code) if office == self._mirror.office else None
         if counter is None:
             raise NotFound(f"office {office} has no counter {code!r}", f"ไม่พบช่องบริการ {code!r}")
         return counter
 
     def list(self, office: str) -> list[Counter]:
-        with self._mirror.lock:
-            return [c for (o, _), c in self._mirror.store.counters.items() if o == office]
+        return self._mirror.counters() if office == self._mirror.office else []

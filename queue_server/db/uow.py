@@ -486,12 +486,27 @@ class SqlCounterRepository:
                 self.snapshots[code] = copy.copy(counter)
         return self.seen[code]
 
+    def _keep(self, counter: Counter) -> Counter:
+        """A counter of the office's copy as this unit's own: the copy changes only when a unit
+        commits, so the unit changes a copy of it."""
+        if counter.code not in self.seen:
+            self.seen[counter.code] = copy.copy(counter)
+            if self._uow.may_change:
+                self.snapshots[counter.code] = copy.copy(counter)
+        return self.seen[counter.code]
+
     def get(self, office: str, code: str) -> Counter:
         self._uow.require_office(office)
         if code in self.added:
             return self.added[code]
         if code in self.seen:
             return self.seen[code]
+        mirror = self._uow.locked_mirror
+        if mirror is not None:
+            counter = mirror.counter(code)
+            if counter is None:
+                raise NotFound(f"office {office} has no counter {code!r}", f"ไม่พบช่องบริการ {code!r}")
+            return self._keep(counter)
         row = (
             self._uow.connection.execute(GET_COUNTER, {"office": office, "code": code})
             .mappings()
@@ -503,6 +518,9 @@ class SqlCounterRepository:
 
     def list(self, office: str) -> list[Counter]:
         self._uow.require_office(office)
+        mirror = self._uow.locked_mirror
+        if mirror is not None:
+            return [*(self._keep(c) for c in mirror.counters()), *self.added.values()]
         rows = self._uow.connection.execute(COUNTERS_IN_ORDER, {"office": office}).mappings()
         return [*(self._track(row) for row in rows), *self.added.values()]
 

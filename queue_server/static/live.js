@@ -17,7 +17,8 @@
   const KEPT = new Set(["value", "checked", "selected", "open"]);
   const TYPES = ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.serving", "ticket.done",
                  "ticket.no_show", "ticket.no_show_undone", "ticket.transferred", "ticket.cancelled",
-                 "counter.opened", "counter.paused", "counter.resumed", "counter.closed"];
+                 "counter.opened", "counter.paused", "counter.resumed", "counter.closed",
+                 "counter.pause_pending", "counter.pause_withdrawn"];
 
   Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (name, element) {
     return !(KEPT.has(name) && element.closest("[data-keep]"));

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from core import events as ev
-from core import services
+from core import lifecycle, services
 from core.errors import (
     CounterBusy,
     CounterUnavailable,
@@ -396,6 +396,10 @@ def test_pause_after_the_ticket_waits_for_it_to_leave(uow: MemoryUnitOfWork, iss
         True,
         "พักกลางวัน",
     )
+    # Every change of a counter has its event: other processes' copies of the office follow it.
+    pending = events_of(uow)[-1]
+    assert isinstance(pending, ev.CounterPausePending)
+    assert (pending.counter, pending.reason, pending.reason_code) == ("1", "พักกลางวัน", "lunch")
     services.transfer(uow, office="udn", ticket_id=ticket.id, now=at(3), service="B")
     paused = events_of(uow)[-1]
     assert isinstance(paused, ev.CounterPaused)
@@ -405,3 +409,19 @@ def test_pause_after_the_ticket_waits_for_it_to_leave(uow: MemoryUnitOfWork, iss
         services.pause_counter(
             uow, office="udn", counter="2", reason=" ", reason_code="other", now=at(4)
         )
+
+
+def test_a_pause_waiting_for_the_ticket_is_called_off_by_resume(
+    uow: MemoryUnitOfWork, issue: Issue
+) -> None:
+    issue("A", at(0))
+    call(uow, "1", 1)
+    services.pause_counter(
+        uow, office="udn", counter="1", reason="", reason_code="lunch", now=at(2), after_ticket=True
+    )
+    desk = services.resume_counter(uow, office="udn", counter="1", now=at(3))
+    assert (desk.state, desk.pause_pending, desk.pause_reason) == (CounterState.OPEN, False, "")
+    withdrawn = events_of(uow)[-1]
+    assert isinstance(withdrawn, ev.CounterPauseWithdrawn) and withdrawn.counter == "1"
+    with pytest.raises(IllegalTransition):
+        lifecycle.withdraw_pending_pause(desk, at(4))

@@ -102,13 +102,14 @@ def test_a_lone_writer_needs_no_savepoint_and_undoes_its_part_holding_the_lock(
         assert statements and not any("SAVEPOINT" in s for s in statements)
         with SqlUnitOfWork(day.db, office.code) as unit:
             counter = unit.counters.get(office.code, "1")
-            lifecycle.pause_after_ticket(counter, "lunch")
+            unit.publish(lifecycle.pause_after_ticket(counter, "lunch", day.clock.now))
             unit.rollback()
             # Undone by beginning anew at once: the write lock is held again, so nobody else
             # wrote in between.
             assert unit.connection.connection.driver_connection.in_transaction
             assert not unit.counters.get(office.code, "1").pause_pending
-            lifecycle.pause_after_ticket(unit.counters.get(office.code, "2"), "lunch")
+            desk = unit.counters.get(office.code, "2")
+            unit.publish(lifecycle.pause_after_ticket(desk, "lunch", day.clock.now))
             unit.commit()
         with SqlUnitOfWork(day.db, office.code, write=False) as unit:
             assert not unit.counters.get(office.code, "1").pause_pending

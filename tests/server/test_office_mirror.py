@@ -215,6 +215,37 @@ def test_the_copy_answers_estimates_as_the_database_does(
             assert app.extensions["swq"].db.mirrors.get(office.code) is not None
 
 
+def test_a_pause_waiting_for_the_ticket_reaches_the_other_process(
+    database_url: str, office: Office
+) -> None:
+    clock = Clock()
+    clock.set("08:30")
+    with two_processes(database_url, clock) as apps:
+        one, other = (app.test_client() for app in apps)
+        officer, kiosk = office.auth("officer1"), office.auth("kiosk")
+
+        def serve_one(pause: dict[str, Any], then: str | None) -> str:
+            """A ticket issued, called and finished by the other process (which so keeps a copy
+            of the office), while this one pauses the counter after it (and, with `then`, acts
+            again): the counter's state after."""
+            other.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk)
+            ticket = other.post("/api/v1/counters/1/next", headers=officer).json["id"]
+            paused = one.post("/api/v1/counters/1/pause", json=pause, headers=officer)
+            assert paused.json["pause_pending"] is True
+            if then is not None:
+                assert one.post(then, headers=officer).status_code == 200
+            # The other process's writer reads the counter from its copy of the office.
+            done = other.post(f"/api/v1/tickets/{ticket}/done", json={}, headers=officer)
+            assert done.status_code == 200
+            return str(one.get("/api/v1/counters/1", headers=officer).json["counter"]["state"])
+
+        after = {"reason_code": "lunch", "after_ticket": True}
+        assert serve_one(after, None) == "paused"
+        assert other.post("/api/v1/counters/1/resume", headers=officer).status_code == 200
+        assert serve_one(after, "/api/v1/counters/1/resume") == "open"
+        assert mirror_matches_database(apps[1], office.code)
+
+
 def test_a_new_configuration_or_day_reads_the_copy_again(database_url: str, office: Office) -> None:
     clock = Clock()
     clock.set("08:30")
