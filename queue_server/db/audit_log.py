@@ -11,10 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from queue_server.db import schema as t
+from queue_server.db.prepared import Prepared
 
 DETAIL_LIMIT = 2000
-# Every officer action writes one: built once, run with the row as parameters.
-INSERT = sa.insert(t.audit_log)
+# Every officer action writes one.
+INSERT = Prepared(
+    sa.insert(t.audit_log),
+    ["office", "at", "actor", "role", "action", "target", "detail", "address", "counter", "ticket"],
+)
 
 
 @dataclass
@@ -43,8 +47,8 @@ class AuditEntry:
 
     def write(self, conn: sa.Connection, at: datetime) -> None:
         text = json.dumps(dict(self.detail or {}), ensure_ascii=False, default=str)
-        conn.execute(
-            INSERT,
+        INSERT(
+            conn,
             {
                 "office": self.office,
                 "at": at,

@@ -14,17 +14,21 @@ from queue_server.db import schema as t
 from queue_server.db.engine import WRITE, is_sqlite, make_engine
 from queue_server.db.finished_days import FinishedDays
 from queue_server.db.office_mirror import LATEST_EVENT, OfficeMirrors
+from queue_server.db.prepared import Prepared
 from queue_server.db.rows import config_from_rows
 from queue_server.db.write_queue import WriteQueue
 
 # Asked by every unit of work: built once (see the hot-path statements in uow.py).
-VERSION = sa.select(t.offices.c.version).where(t.offices.c.code == sa.bindparam("office"))
-VERSION_FOR_UPDATE = VERSION.with_for_update()
+_VERSION = sa.select(t.offices.c.version).where(t.offices.c.code == sa.bindparam("office"))
+VERSION = Prepared(_VERSION)
+VERSION_FOR_UPDATE = Prepared(_VERSION.with_for_update())
 # A SQLite writer holds the whole database, so the office's latest event is read in the same
 # statement (the copy of the office checks itself against it); a PostgreSQL writer reads it
 # only once its lock is granted.
-VERSION_AND_LAST_EVENT = sa.select(t.offices.c.version, LATEST_EVENT.scalar_subquery()).where(
-    t.offices.c.code == sa.bindparam("office")
+VERSION_AND_LAST_EVENT = Prepared(
+    sa.select(t.offices.c.version, LATEST_EVENT.scalar_subquery()).where(
+        t.offices.c.code == sa.bindparam("office")
+    )
 )
 
 
@@ -109,14 +113,14 @@ class Database:
 
     def version(self, conn: sa.Connection, office: str, *, lock: bool = False) -> int:
         query = VERSION_FOR_UPDATE if lock and not self.sqlite else VERSION
-        version = conn.execute(query, {"office": office}).scalar_one_or_none()
+        version = query(conn, {"office": office}).scalar_one_or_none()
         if version is None:
             raise NotFound(f"no office {office!r}", f"ไม่พบสำนักงาน {office!r}")
         return version
 
     def version_and_last_event(self, conn: sa.Connection, office: str) -> tuple[int, int]:
         """SQLite, in a write: the office's version and its latest event id (0 before any)."""
-        row = conn.execute(VERSION_AND_LAST_EVENT, {"office": office}).one_or_none()
+        row = VERSION_AND_LAST_EVENT(conn, {"office": office}).one_or_none()
         if row is None:
             raise NotFound(f"no office {office!r}", f"ไม่พบสำนักงาน {office!r}")
         return row[0], row[1] or 0

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from queue_server.db import schema as t
+from queue_server.db.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class LimitReached(Exception):
 
 
 @lru_cache(maxsize=2)
-def _upsert(dialect_name: str) -> sa.Insert:
+def _upsert(dialect_name: str) -> Prepared:
     """The counting upsert, built once per dialect (every kiosk ticket runs it)."""
     c = t.rate_limits.c
     dialect = postgresql if dialect_name == "postgresql" else sqlite
@@ -40,19 +41,25 @@ def _upsert(dialect_name: str) -> sa.Insert:
         key=sa.bindparam("key"), window_start=sa.bindparam("now"), hits=sa.bindparam("first")
     )
     expired = insert.excluded.window_start - c.window_start >= sa.bindparam("window_s")
-    return insert.on_conflict_do_update(
-        index_elements=[c.key],
-        set_={
-            "hits": sa.case((expired, sa.bindparam("first")), else_=c.hits + sa.bindparam("by")),
-            "window_start": sa.case((expired, insert.excluded.window_start), else_=c.window_start),
-        },
-    ).returning(c.hits)
+    return Prepared(
+        insert.on_conflict_do_update(
+            index_elements=[c.key],
+            set_={
+                "hits": sa.case(
+                    (expired, sa.bindparam("first")), else_=c.hits + sa.bindparam("by")
+                ),
+                "window_start": sa.case(
+                    (expired, insert.excluded.window_start), else_=c.window_start
+                ),
+            },
+        ).returning(c.hits)
+    )
 
 
 def hit(conn: sa.Connection, key: str, *, window_s: float, now: float, by: int = 1) -> int:
     """Count `by` hits on `key` (-1 gives one back) and return the window's count."""
     params = {"key": key, "now": now, "first": max(by, 0), "by": by, "window_s": window_s}
-    return int(conn.execute(_upsert(conn.dialect.name), params).scalar_one())
+    return int(_upsert(conn.dialect.name)(conn, params).scalar_one())
 
 
 def hits(conn: sa.Connection, key: str, *, window_s: float, now: float) -> int:

@@ -41,6 +41,7 @@ from queue_server.db.office_mirror import (
     last_event_id,
     service_time_sample,
 )
+from queue_server.db.prepared import Prepared
 from queue_server.db.rate_limits import Limit, take
 from queue_server.db.rows import counter_from_row, counter_to_row, ticket_from_row, ticket_to_row
 from queue_server.db.write_queue import CommitFailed, Savepoint, WriteBatch
@@ -59,22 +60,32 @@ E = t.events.c
 
 GET_TICKET = sa.select(t.tickets).where(T.id == param("ticket_id"), T.office == param("office"))
 AT_COUNTERS = sa.select(t.tickets).where(T.office == param("office"), T.status.in_(t.AT_COUNTER))
-INSERT_TICKETS = sa.insert(t.tickets)
-# Run with a whole row as parameters: every column named in it is set ("b_id" names the row).
-UPDATE_TICKET = sa.update(t.tickets).where(T.id == param("b_id"))
+# A ticket's row as `ticket_to_row` gives it; a new one also says which kiosk issued it.
+TICKET_KEYS = [c.key for c in t.tickets.c if c.key != "issued_by"]
+INSERT_TICKETS = Prepared(sa.insert(t.tickets), [*TICKET_KEYS, "issued_by"])
+# Every column of the row is set ("b_id" names the row).
+UPDATE_TICKET = Prepared(sa.update(t.tickets).where(T.id == param("b_id")), TICKET_KEYS)
 GET_COUNTER = sa.select(t.counters).where(C.office == param("office"), C.code == param("code"))
 INSERT_COUNTER = sa.insert(t.counters)
 UPDATE_COUNTER = sa.update(t.counters).where(
     C.office == param("b_office"), C.code == param("b_code")
 )
-LAST_NUMBER = sa.select(N.last).where(
-    N.office == param("office"), N.service == param("service"), N.day == param("day")
+LAST_NUMBER = Prepared(
+    sa.select(N.last).where(
+        N.office == param("office"), N.service == param("service"), N.day == param("day")
+    )
 )
-UPDATE_NUMBER = sa.update(t.ticket_numbers).where(
-    N.office == param("b_office"), N.service == param("b_service"), N.day == param("b_day")
+UPDATE_NUMBER = Prepared(
+    sa.update(t.ticket_numbers).where(
+        N.office == param("b_office"), N.service == param("b_service"), N.day == param("b_day")
+    ),
+    ["last"],
 )
-INSERT_NUMBER = sa.insert(t.ticket_numbers)
-INSERT_EVENT = sa.insert(t.events)
+INSERT_NUMBER = Prepared(sa.insert(t.ticket_numbers), ["office", "service", "day", "last"])
+INSERT_EVENT = Prepared(
+    sa.insert(t.events).returning(E.id),
+    ["office", "type", "at", "ticket_id", "counter", "service", "data"],
+)
 INSERT_IDEMPOTENCY_KEY = sa.insert(t.idempotency_keys)
 RECENT_AT_COUNTER = (
     sa.select(E.data)
@@ -400,9 +411,8 @@ class SqlTicketRepository:
         key = (office, service, day)
         if key in self.numbers:
             return self.numbers[key]
-        return self._conn.execute(
-            LAST_NUMBER, {"office": office, "service": service, "day": day}
-        ).scalar_one_or_none()
+        found = LAST_NUMBER(self._conn, {"office": office, "service": service, "day": day})
+        return found.scalar_one_or_none()
 
     def set_last_number(self, office: str, service: str, day: date, n: int) -> None:
         self.numbers[(office, service, day)] = n
@@ -799,9 +809,9 @@ class SqlUnitOfWork:
             rows = [
                 {**ticket_to_row(ticket), "issued_by": self.issued_by} for ticket in written.added
             ]
-            conn.execute(INSERT_TICKETS, rows)
+            INSERT_TICKETS.many(conn, rows)
         for ticket in written.changed:
-            conn.execute(UPDATE_TICKET, {**ticket_to_row(ticket), "b_id": ticket.id})
+            UPDATE_TICKET(conn, {**ticket_to_row(ticket), "b_id": ticket.id})
 
     def _write_counters(self, conn: sa.Connection, written: Written) -> None:
         position = len(self.counters.seen)
@@ -815,9 +825,9 @@ class SqlUnitOfWork:
     def _write_numbers(self, conn: sa.Connection) -> None:
         for (office, service, day), last in self.tickets.numbers.items():
             where = {"b_office": office, "b_service": service, "b_day": day}
-            if conn.execute(UPDATE_NUMBER, {**where, "last": last}).rowcount == 0:
-                conn.execute(
-                    INSERT_NUMBER, {"office": office, "service": service, "day": day, "last": last}
+            if UPDATE_NUMBER(conn, {**where, "last": last}).rowcount == 0:
+                INSERT_NUMBER(
+                    conn, {"office": office, "service": service, "day": day, "last": last}
                 )
 
     def _write_events(self, conn: sa.Connection) -> int | None:
@@ -842,7 +852,7 @@ class SqlUnitOfWork:
             )
         # One statement per event keeps ids in the order the events happened.
         for row in rows:
-            last = conn.execute(INSERT_EVENT, row).inserted_primary_key[0]
+            last = INSERT_EVENT(conn, row).scalar_one()
         if not self.db.sqlite:
             conn.execute(NOTIFY, {"channel": NOTIFY_CHANNEL, "office": self.office})
         return int(last)
