@@ -19,6 +19,10 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+def no_such_counter(office: str, code: str) -> NotFound:
+    return NotFound(f"office {office} has no counter {code!r}", f"ไม่พบช่องบริการ {code!r}")
+
+
 class IllegalTransition(DomainError):
     code = "illegal_transition"
 

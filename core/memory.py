@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import TracebackType
 
-from core.errors import NotFound
+from core.errors import NotFound, no_such_counter
 from core.events import Event, TicketCalled, TicketDone
 from core.model import Counter, OfficeConfig, Ticket, TicketStatus
 from core.ports import Arrivals
@@ -257,9 +257,7 @@ class MemoryCounterRepository:
         try:
             counter = self._store.counters[key]
         except KeyError:
-            raise NotFound(
-                f"office {office} has no counter {code!r}", f"ไม่พบช่องบริการ {code!r}"
-            ) from None
+            raise no_such_counter(office, code) from None
         if key not in self.snapshots:
             self.snapshots[key] = (counter, copy.copy(counter))
         return counter

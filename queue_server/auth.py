@@ -15,7 +15,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.errors import InvalidRequest, NotFound
+from core.errors import InvalidRequest, no_such_counter
 from core.office_file import PASSWORD_HASH
 from queue_server.db import schema as t
 
@@ -82,9 +82,7 @@ def create_token(
             )
         ).first()
         if exists is None:
-            raise NotFound(
-                f"office {office} has no counter {counter!r}", f"ไม่พบช่องบริการ {counter!r}"
-            )
+            raise no_such_counter(office, counter)
     if not name.strip():
         raise InvalidRequest("a token needs a name", "โทเคนต้องมีชื่อ")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

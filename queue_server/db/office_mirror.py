@@ -32,7 +32,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
-from core.errors import NotFound
+from core.errors import no_such_counter
 from core.events import Event, TicketCalled, TicketDone
 from core.memory import RECENT_CALLS_KEPT, SERVICE_TIMES_KEPT, MemoryStore, MemoryTicketRepository
 from core.model import Counter, Ticket
@@ -448,7 +448,7 @@ class MirrorCounterRepository:
     def get(self, office: str, code: str) -> Counter:
         counter = self._mirror.counter(code) if office == self._mirror.office else None
         if counter is None:
-            raise NotFound(f"office {office} has no counter {code!r}", f"ไม่พบช่องบริการ {code!r}")
+            raise no_such_counter(office, code)
         return counter
 
     def list(self, office: str) -> list[Counter]:

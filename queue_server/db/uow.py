@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.codec import event_to_json
-from core.errors import NotFound
+from core.errors import NotFound, no_such_counter
 from core.events import CounterEvent, Event, TicketEvent
 from core.memory import RECENT_CALLS_KEPT
 from core.model import Counter, OfficeConfig, Ticket
@@ -515,7 +515,7 @@ class SqlCounterRepository:
         if mirror is not None:
             counter = mirror.counter(code)
             if counter is None:
-                raise NotFound(f"office {office} has no counter {code!r}", f"ไม่พบช่องบริการ {code!r}")
+                raise no_such_counter(office, code)
             return self._keep(counter)
         row = (
             self._uow.connection.execute(GET_COUNTER, {"office": office, "code": code})
@@ -523,7 +523,7 @@ class SqlCounterRepository:
             .one_or_none()
         )
         if row is None:
-            raise NotFound(f"office {office} has no counter {code!r}", f"ไม่พบช่องบริการ {code!r}")
+            raise no_such_counter(office, code)
         return self._track(row)
 
     def list(self, office: str) -> list[Counter]:
