@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 from core import events as ev
 from core.errors import (
@@ -330,23 +331,10 @@ def pause_text(config: OfficeConfig, code: str, text: str) -> str:
 
 
 def pause_counter(counter: Counter, reason: str, now: datetime, code: str = "") -> ev.CounterPaused:
-    _require_aware(now)
-    if counter.state is not CounterState.OPEN:
-        raise IllegalTransition(
-            f"only an open counter can pause; counter {counter.code} is {counter.state.value}",
-            f"พักได้เฉพาะช่องบริการที่เปิดอยู่ ช่องบริการ {counter.code} {counter.state.th}",
-        )
+    _set_pause(counter, reason, now, code)
     counter.state = CounterState.PAUSED
-    counter.pause_reason = reason.strip()
-    counter.pause_code = code
     counter.pause_pending = False
-    return ev.CounterPaused(
-        office=counter.office,
-        counter=counter.code,
-        at=now,
-        reason=counter.pause_reason,
-        reason_code=code,
-    )
+    return ev.CounterPaused(**_pause_fields(counter, now))
 
 
 def pause_after_ticket(
@@ -354,6 +342,22 @@ def pause_after_ticket(
 ) -> ev.CounterPausePending:
     """Pause once the counter's current ticket leaves it (`counter.paused` comes then); boards
     show the counter as it is until then."""
+    _set_pause(counter, reason, now, code)
+    counter.pause_pending = True
+    return ev.CounterPausePending(**_pause_fields(counter, now))
+
+
+def _pause_fields(counter: Counter, now: datetime) -> dict[str, Any]:
+    return {
+        "office": counter.office,
+        "counter": counter.code,
+        "at": now,
+        "reason": counter.pause_reason,
+        "reason_code": counter.pause_code,
+    }
+
+
+def _set_pause(counter: Counter, reason: str, now: datetime, code: str) -> None:
     _require_aware(now)
     if counter.state is not CounterState.OPEN:
         raise IllegalTransition(
@@ -362,14 +366,6 @@ def pause_after_ticket(
         )
     counter.pause_reason = reason.strip()
     counter.pause_code = code
-    counter.pause_pending = True
-    return ev.CounterPausePending(
-        office=counter.office,
-        counter=counter.code,
-        at=now,
-        reason=counter.pause_reason,
-        reason_code=code,
-    )
 
 
 def withdraw_pending_pause(counter: Counter, now: datetime) -> ev.CounterPauseWithdrawn:

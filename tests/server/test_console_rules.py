@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,10 +22,15 @@ from tests.server.test_api import call, issue
 FIELD_WORDS = re.compile(r"ticket_id|reason_code|transactions|body|Value error|\{|[0-9a-f]{32}")
 
 
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
 @pytest.fixture
 def clock(app: Flask) -> Callable[[float], None]:
-    """Move the server's clock forward by some seconds."""
-    now = [datetime.now(UTC)]
+    """Move the server's clock forward by some seconds: from 09:00 of today in Bangkok, so
+    that no test's hour of the day crosses midnight (a day's figures start again then)."""
+    today = datetime.now(BANGKOK).date()
+    now = [datetime.combine(today, time(9), tzinfo=BANGKOK).astimezone(UTC)]
     app.extensions["swq"].clock = lambda: now[0]
 
     def advance(seconds: float) -> None:
@@ -120,7 +125,7 @@ def test_pauses_from_the_list_after_the_ticket_and_in_the_report(
     assert (off.json["state"], off.json["pause_pending"]) == ("open", False)
     post(client, office, "officer1", f"/tickets/{ticket['id']}/done")
 
-    day = datetime.now(ZoneInfo("Asia/Bangkok")).date().isoformat()
+    day = datetime.now(BANGKOK).date().isoformat()
     report = client.get(f"/api/v1/reports/summary?date={day}", headers=office.auth("admin")).json
     counter = next(c for c in report["counters"] if c["code"] == "1")
     pauses = {p["reason"]: p["seconds"] for p in counter["use"]["pauses"]}
