@@ -21,11 +21,11 @@ from core.office_file import (
     Province,
     stored_kiosk_settings,
 )
-from core.phone_settings import PhoneSettings, stored_phone
+from core.phone_settings import PhoneSettings
 from queue_server.auth import hash_password, password_matches
 from queue_server.db import schema as t
 from queue_server.db.bookings import read_booking, write_booking
-from queue_server.db.database import read_config
+from queue_server.db.database import read_config, read_phone
 from queue_server.db.rows import (
     counter_from_row,
     counter_to_row,
@@ -85,19 +85,15 @@ def read_office(conn: sa.Connection, code: str) -> OfficeFile:
     )
 
 
-def read_phone(conn: sa.Connection, office: str) -> PhoneSettings:
-    stored = conn.execute(
-        sa.select(t.offices.c.phone).where(t.offices.c.code == office)
-    ).scalar_one_or_none()
-    return stored_phone(stored)
-
-
 def write_phone(conn: sa.Connection, office: str, phone: PhoneSettings) -> bool:
-    """Store the office's phone settings; True when they changed."""
+    """Store the office's phone settings; True when they changed. A change is a new version of
+    the office: each server process reads the settings again (`Database.phone`)."""
     if read_phone(conn, office) == phone:
         return False
     conn.execute(
-        sa.update(t.offices).where(t.offices.c.code == office).values(phone=phone.to_json())
+        sa.update(t.offices)
+        .where(t.offices.c.code == office)
+        .values(phone=phone.to_json(), version=t.offices.c.version + 1)
     )
     return True
 

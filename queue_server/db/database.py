@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import sqlalchemy as sa
 
 from core.errors import NotFound
 from core.model import OfficeConfig
+from core.phone_settings import PhoneSettings, stored_phone
 from queue_server.db import schema as t
 from queue_server.db.engine import WRITE, is_sqlite, make_engine
 from queue_server.db.finished_days import FinishedDays
@@ -43,12 +45,23 @@ def read_config(conn: sa.Connection, office: str) -> OfficeConfig:
     return config_from_rows(row, list(agencies), list(services))
 
 
+def read_phone(conn: sa.Connection, office: str) -> PhoneSettings:
+    stored = conn.execute(
+        sa.select(t.offices.c.phone).where(t.offices.c.code == office)
+    ).scalar_one_or_none()
+    return stored_phone(stored)
+
+
+T = TypeVar("T")
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 5) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self.sqlite = is_sqlite(self.engine)
         self._configs: dict[str, tuple[int, OfficeConfig]] = {}
+        self._phones: dict[str, tuple[int, PhoneSettings]] = {}
         self._lock = threading.Lock()
         self._listeners: list[Callable[[str], None]] = []
         # SQLite lets one writer in at a time and makes the others sleep and retry, unfairly
@@ -102,14 +115,24 @@ class Database:
         """The office's configuration, read again only when its version changed."""
         if version is None:
             version = self.version(conn, office)
+        return self._of_version(self._configs, office, version, lambda: read_config(conn, office))
+
+    def phone(self, conn: sa.Connection, office: str, version: int) -> PhoneSettings:
+        """The office's phone settings, read again only when its version changed (saving them
+        makes a new version: `queue_server.offices.write_phone`)."""
+        return self._of_version(self._phones, office, version, lambda: read_phone(conn, office))
+
+    def _of_version(
+        self, cache: dict[str, tuple[int, T]], office: str, version: int, read: Callable[[], T]
+    ) -> T:
         with self._lock:
-            cached = self._configs.get(office)
+            cached = cache.get(office)
         if cached is not None and cached[0] == version:
             return cached[1]
-        config = read_config(conn, office)
+        value = read()
         with self._lock:
-            self._configs[office] = (version, config)
-        return config
+            cache[office] = (version, value)
+        return value
 
     def version(self, conn: sa.Connection, office: str, *, lock: bool = False) -> int:
         query = VERSION_FOR_UPDATE if lock and not self.sqlite else VERSION

@@ -20,7 +20,6 @@ from core.codec import iso
 from core.events import Event, TicketCalled, TicketEvent, TicketTransferred
 from core.model import OfficeConfig, Ticket
 from core.notices import CALLED, NEAR
-from core.phone_settings import stored_phone
 from queue_server.db import schema as t
 
 if TYPE_CHECKING:
@@ -84,11 +83,13 @@ def write_notices(uow: SqlUnitOfWork, config: OfficeConfig, events: Sequence[Eve
                 .where(s.ticket_id == event.ticket_id)
                 .values(service=event.service)
             )
+    if uow.phone().webhook_url is None:
+        return  # nobody can be told: the contacts wait for a webhook (one query fewer a call)
     subscribed = conn.execute(
         SUBSCRIBED,
         {"office": uow.office, "services": sorted(affected), "ids": [e.ticket_id for e in moved]},
     ).all()
-    if not subscribed or stored_phone(_phone(conn, uow.office)).webhook_url is None:
+    if not subscribed:
         return
     calls = {e.ticket_id: e for e in moved if isinstance(e, TicketCalled)}
     at = max(e.at for e in moved)
@@ -151,12 +152,6 @@ def subscribe(uow: SqlUnitOfWork, ticket_id: str, contact: str, ahead: int, at: 
         )
     if not near_sent:
         notify_if_near(uow, uow.config(uow.office), ticket, contact, ahead, at)
-
-
-def _phone(conn: sa.Connection, office: str) -> Any:
-    return conn.execute(
-        sa.select(t.offices.c.phone).where(t.offices.c.code == office)
-    ).scalar_one_or_none()
 
 
 def _write(

@@ -24,6 +24,7 @@ from core.errors import NotFound, no_such_counter
 from core.events import CounterEvent, Event, TicketEvent
 from core.memory import RECENT_CALLS_KEPT
 from core.model import Counter, OfficeConfig, Ticket
+from core.phone_settings import PhoneSettings
 from core.ports import Arrivals
 from core.routing import QueueHead
 from core.services import ARRIVAL_WINDOW
@@ -674,6 +675,11 @@ class SqlUnitOfWork:
     def config(self, office: str) -> OfficeConfig:
         self.require_office(office)
         return self.db.config(self.connection, office, self._version)
+
+    def phone(self) -> PhoneSettings:
+        """The office's phone tickets and notices settings."""
+        assert self._version is not None
+        return self.db.phone(self.connection, self.office, self._version)
 
     def publish(self, event: Event) -> None:
         if not self.write or self._committed:

@@ -319,3 +319,30 @@ def test_asking_for_notices_without_a_webhook_or_the_key_is_refused(
     assert refused.status_code == 409
     assert refused.json["error"]["code"] == "no_notices"
     assert refused.json["error"]["message_th"].startswith("สำนักงานนี้ไม่ได้ส่งการแจ้งเตือน")
+
+
+def test_each_call_follows_the_webhook_another_process_saves(
+    hooked: Flask, client: FlaskClient, office: Office, gateway: Gateway, database_url: str
+) -> None:
+    first, mine = issue(client, office), issue(client, office)
+    assert _subscribe(client, mine, contact=CONTACT, ahead=0).status_code == 200
+    elsewhere = make_engine(database_url)  # another server process, or the admin's
+
+    def save(url: str | None) -> None:
+        with elsewhere.begin() as conn:
+            write_phone(conn, office.code, PhoneSettings(webhook_url=url))
+
+    statements: list[str] = []
+    engine = hooked.extensions["swq"].db.engine
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    save(None)
+    assert call(client, office)["id"] == first["id"]
+    # Without a webhook nobody can be told: a call does not look for whom to tell.
+    assert not any("notice_subscriptions" in s for s in statements)
+    assert _outbox(hooked) == []
+    save(gateway.url)
+    done = client.post(f"/api/v1/tickets/{first['id']}/done", headers=office.auth("officer1"))
+    assert done.status_code == 200
+    assert call(client, office)["id"] == mine["id"]
+    assert [row.kind for row in _outbox(hooked)] == ["called"]
+    elsewhere.dispose()
