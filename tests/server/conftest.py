@@ -6,8 +6,9 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -166,3 +167,11 @@ def count_rows(database_url: str, table: str) -> int:
         n = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
     engine.dispose()
     return int(n)
+
+
+def this_morning() -> datetime:
+    """09:00 today in Bangkok, the test offices' time zone: a clock that starts here and moves
+    on by minutes stays in one office day, whenever the suite runs (after 23:00 there, a clock
+    started at the real time crossed midnight and a day's figures started again)."""
+    bangkok = ZoneInfo("Asia/Bangkok")
+    return datetime.combine(datetime.now(bangkok).date(), time(9), tzinfo=bangkok).astimezone(UTC)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from queue_server.db.check import find_problems
 from queue_server.db.engine import make_engine
-from tests.server.conftest import Office
+from tests.server.conftest import Office, this_morning
 from tests.server.people import add_user, sign_in
 from tests.server.test_api import call, issue
 
@@ -27,10 +27,8 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 
 @pytest.fixture
 def clock(app: Flask) -> Callable[[float], None]:
-    """Move the server's clock forward by some seconds: from 09:00 of today in Bangkok, so
-    that no test's hour of the day crosses midnight (a day's figures start again then)."""
-    today = datetime.now(BANGKOK).date()
-    now = [datetime.combine(today, time(9), tzinfo=BANGKOK).astimezone(UTC)]
+    """Move the server's clock forward by some seconds, from this morning."""
+    now = [this_morning()]
     app.extensions["swq"].clock = lambda: now[0]
 
     def advance(seconds: float) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,13 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from queue_server import create_app
-from tests.server.conftest import OFFICE_FILE, SECOND_OFFICE_FILE, Office, load_test_office
+from tests.server.conftest import (
+    OFFICE_FILE,
+    SECOND_OFFICE_FILE,
+    Office,
+    load_test_office,
+    this_morning,
+)
 from tests.server.people import csrf_of
 
 PROVINCE_NAME_TH = "กลุ่มจังหวัดภาคตะวันออกเฉียงเหนือ"
@@ -58,7 +64,7 @@ def offices(database_url: str, tmp_path: Path) -> dict[str, Office]:
 @pytest.fixture
 def clock() -> list[datetime]:
     """The app's time, which a test may move on (counters' use needs minutes to pass)."""
-    return [datetime.now(UTC)]
+    return [this_morning()]
 
 
 @pytest.fixture
