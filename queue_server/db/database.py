@@ -86,7 +86,7 @@ class Database:
             return
         batch = self.write_queue.join()
         try:
-            savepoint = self.write_queue.savepoint(batch)
+            savepoint = batch.savepoint()
             try:
                 yield batch.conn
             except BaseException:

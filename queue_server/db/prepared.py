@@ -3,8 +3,8 @@
 SQLAlchemy Core sets up each execution anew: it looks the statement up in its compiled cache,
 builds the parameters from the statement's bind objects and a context around them. For one
 INSERT of an event that is about 100 us of CPU on the bench machine; the same SQL through
-`Connection.exec_driver_sql`, with parameters converted here, about 40 (`bench/ticket_cost.py`
-counts nine to eleven such statements in a ticket's issue, call and finish). SQLAlchemy still
+`Connection.exec_driver_sql`, with parameters converted here, about 40 (an issue runs seven
+statements, a call and a finish ten between them: `bench/ticket_cost.py`). SQLAlchemy still
 runs it: its transactions, events and errors (a lost connection, a locked database) are the same.
 
 The price is what Core would do for a statement and this does not:

@@ -490,21 +490,20 @@ class SqlCounterRepository:
 
     def _track(self, row: Any) -> Counter:
         code = row["code"]
-        if code not in self.seen:
-            counter = counter_from_row(row)
-            self.seen[code] = counter
-            if self._uow.may_change:
-                self.snapshots[code] = copy.copy(counter)
-        return self.seen[code]
+        if code in self.seen:
+            return self.seen[code]
+        return self._keep(counter_from_row(row))
 
     def _keep(self, counter: Counter) -> Counter:
+        self.seen[counter.code] = counter
+        if self._uow.may_change:
+            self.snapshots[counter.code] = copy.copy(counter)
+        return counter
+
+    def _from_copy(self, counter: Counter) -> Counter:
         """A counter of the office's copy as this unit's own: the copy changes only when a unit
         commits, so the unit changes a copy of it."""
-        if counter.code not in self.seen:
-            self.seen[counter.code] = copy.copy(counter)
-            if self._uow.may_change:
-                self.snapshots[counter.code] = copy.copy(counter)
-        return self.seen[counter.code]
+        return self.seen.get(counter.code) or self._keep(copy.copy(counter))
 
     def get(self, office: str, code: str) -> Counter:
         self._uow.require_office(office)
@@ -517,7 +516,7 @@ class SqlCounterRepository:
             counter = mirror.counter(code)
             if counter is None:
                 raise no_such_counter(office, code)
-            return self._keep(counter)
+            return self._from_copy(counter)
         row = (
             self._uow.connection.execute(GET_COUNTER, {"office": office, "code": code})
             .mappings()
@@ -531,7 +530,7 @@ class SqlCounterRepository:
         self._uow.require_office(office)
         mirror = self._uow.locked_mirror
         if mirror is not None:
-            return [*(self._keep(c) for c in mirror.counters()), *self.added.values()]
+            return [*(self._from_copy(c) for c in mirror.counters()), *self.added.values()]
         rows = self._uow.connection.execute(COUNTERS_IN_ORDER, {"office": office}).mappings()
         return [*(self._track(row) for row in rows), *self.added.values()]
 
@@ -604,11 +603,8 @@ class SqlUnitOfWork:
         if self.write and self.db.write_queue is not None:
             self._batch = self.db.write_queue.join()
             try:
-                self._savepoint = self.db.write_queue.savepoint(self._batch)
-                self._version, self._last_event = self.db.version_and_last_event(
-                    self._batch.conn, self.office
-                )
-                self._mirror = self._synced_mirror(self._batch.conn)
+                self._savepoint = self._batch.savepoint()
+                self._read_office(self._batch.conn)
             except BaseException:
                 self._end_turn(failed=True)
                 raise
@@ -754,6 +750,12 @@ class SqlUnitOfWork:
             since = issued.issued_at - ARRIVAL_WINDOW
             self._estimate_from(mirror if fresh else None, issued.day, since)
 
+    def _read_office(self, conn: sa.Connection) -> None:
+        """SQLite, once this unit holds the write lock: the office's version and latest event,
+        and its copy brought up to that event."""
+        self._version, self._last_event = self.db.version_and_last_event(conn, self.office)
+        self._mirror = self._synced_mirror(conn)
+
     def _synced_mirror(self, conn: sa.Connection) -> OfficeMirror | None:
         """This process's copy of the office, if it has one, brought up to the office's latest
         event as this unit starts (in the office's lock: nobody else writes until it is done)."""
@@ -802,10 +804,7 @@ class SqlUnitOfWork:
             self._savepoint = Savepoint(self.connection, whole=self._savepoint.whole)
             if self._savepoint.whole:
                 # A transaction begun anew: others may have written in between.
-                self._version, self._last_event = self.db.version_and_last_event(
-                    self.connection, self.office
-                )
-                self._mirror = self._synced_mirror(self.connection)
+                self._read_office(self.connection)
         elif self._conn is not None:
             self._conn.rollback()
         self._reset()

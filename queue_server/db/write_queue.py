@@ -71,6 +71,10 @@ class WriteBatch:
         self._done = threading.Event()
         self._error: BaseException | None = None
 
+    def savepoint(self) -> Savepoint:
+        """The part of the writer in its turn now."""
+        return Savepoint(self.conn, whole=self.size == 1)
+
     def finish(self, error: BaseException | None) -> None:
         self._error = error
         self._done.set()
@@ -109,11 +113,6 @@ class WriteQueue:
             self._batch = WriteBatch(conn)
         self._batch.size += 1
         return self._batch
-
-    @staticmethod
-    def savepoint(batch: WriteBatch) -> Savepoint:
-        """The part of the writer in its turn now."""
-        return Savepoint(batch.conn, whole=batch.size == 1)
 
     def leave(self) -> None:
         """End this thread's turn: hand the transaction to the next writer, or commit it when
