@@ -39,6 +39,7 @@ from core.model import Counter, Ticket
 from core.ports import Arrivals, TicketRepository
 from core.routing import QueueHead
 from queue_server.db import schema as t
+from queue_server.db.prepared import Prepared
 from queue_server.db.rows import counter_from_row, ticket_from_row
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ T = t.tickets.c
 E = t.events.c
 
 LATEST_EVENT = sa.select(sa.func.max(E.id)).where(E.office == param("office"))
+LAST_EVENT_ID = Prepared(LATEST_EVENT)
 LIVE_TICKETS = sa.select(t.tickets).where(
     T.office == param("office"), T.status.in_((t.WAITING, *t.AT_COUNTER))
 )
@@ -283,7 +285,7 @@ class OfficeMirror:
 
 def last_event_id(conn: sa.Connection, office: str) -> int:
     """The id of the office's latest event, 0 before its first."""
-    return int(conn.execute(LATEST_EVENT, {"office": office}).scalar() or 0)
+    return int(LAST_EVENT_ID(conn, {"office": office}).scalar() or 0)
 
 
 class OfficeMirrors:

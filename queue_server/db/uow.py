@@ -746,7 +746,13 @@ class SqlUnitOfWork:
         if last_event is not None:
             self.db.committed(self.office)
         if issued is not None:
-            fresh = mirror is not None and mirror.event_id == after
+            # A copy the next writers have already taken further still answers for this
+            # ticket: they came after it, and the policy decides whether they go first.
+            fresh = (
+                mirror is not None
+                and mirror.event_id >= after
+                and self.db.mirrors.get(self.office) is mirror
+            )
             since = issued.issued_at - ARRIVAL_WINDOW
             self._estimate_from(mirror if fresh else None, issued.day, since)
 

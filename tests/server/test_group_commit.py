@@ -115,3 +115,52 @@ def test_a_lone_writer_needs_no_savepoint_and_undoes_its_part_holding_the_lock(
             assert not unit.counters.get(office.code, "1").pause_pending
             assert unit.counters.get(office.code, "2").pause_pending
         assert issue(day.db, "second") == "A002"
+
+
+def test_an_issue_whose_batch_moved_the_copy_on_answers_from_the_copy(sqlite_url: str) -> None:
+    office = load_test_office(sqlite_url)
+    with app_with_clock(sqlite_url, office) as day:
+        day.clock.set("09:00", DAY)
+        read_after_commit: list[str] = []
+        commits: list[str] = []
+
+        def note(conn: sa.Connection, _cursor: object, statement: str, *_: object) -> None:
+            if commits and threading.current_thread().name == "held":
+                read_after_commit.append(statement)
+
+        def issue(key: str, wait_for_next: bool = False) -> int | None:
+            unit = SqlUnitOfWork(day.db, office.code)
+            if wait_for_next:  # holds its turn until the next writer queues behind it
+                queue = day.db.write_queue
+                assert queue is not None
+
+                def hold(_unit: SqlUnitOfWork) -> None:
+                    deadline = time.monotonic() + 30
+                    while queue._queued < 1 and time.monotonic() < deadline:
+                        time.sleep(0.001)
+
+                unit.also.append(hold)
+            _, where = services.issue_ticket(
+                unit, office=office.code, service="A", now=day.clock.now,
+                ticket_id=key, status_key=key,
+            )  # fmt: skip
+            answers[key] = where.people_ahead
+            return where.people_ahead
+
+        answers: dict[str, int | None] = {}
+        issue("first")  # makes the office's copy
+        sa.event.listen(day.db.engine, "before_cursor_execute", note)
+        sa.event.listen(day.db.engine, "commit", lambda _conn: commits.append("batch"))
+        first = threading.Thread(target=issue, args=("held", True), name="held")
+        second = threading.Thread(target=issue, args=("next",), name="next")
+        first.start()
+        time.sleep(0.05)
+        second.start()
+        for thread in (first, second):
+            thread.join(timeout=60)
+
+        assert answers == {"first": 0, "held": 1, "next": 2}
+        # The batch committed both; the held writer's copy already holds the next one's
+        # ticket, which is no reason to read the office from the database again.
+        assert commits == ["batch"]
+        assert read_after_commit == []
