@@ -159,4 +159,6 @@ class Database:
             return list(conn.execute(sa.select(t.offices.c.code).order_by("code")).scalars())
 
     def dispose(self) -> None:
+        if self.write_queue is not None:
+            self.write_queue.close()
         self.engine.dispose()

@@ -95,6 +95,9 @@ class WriteQueue:
         self._count_lock = threading.Lock()
         self._queued = 0
         self._batch: WriteBatch | None = None
+        # Kept from batch to batch: a checkout from the pool and its return cost about as much
+        # as one statement, for every write.
+        self._conn: sa.Connection | None = None
 
     def join(self) -> WriteBatch:
         """Wait for this thread's turn; the batch's connection is then its own until `leave`."""
@@ -105,12 +108,10 @@ class WriteQueue:
             self._queued -= 1
         if self._batch is None:
             try:
-                conn = self._engine.connect().execution_options(**{WRITE: True})
-                conn.begin()
+                self._batch = WriteBatch(self._begin())
             except BaseException:
                 self._turn.release()
                 raise
-            self._batch = WriteBatch(conn)
         self._batch.size += 1
         return self._batch
 
@@ -135,6 +136,32 @@ class WriteQueue:
         except BaseException as exc:  # told to every writer of the batch
             error = exc
         finally:
-            batch.conn.close()
+            if error is not None:
+                # Whatever state a failed commit left the connection in, no writer gets it again.
+                self._drop_connection(invalidate=True)
             self._turn.release()
             batch.finish(error)
+
+    def close(self) -> None:
+        """Give the kept connection back (the database is being disposed of)."""
+        with self._turn:
+            self._drop_connection()
+
+    def _begin(self) -> sa.Connection:
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self._drop_connection()
+            self._conn = self._engine.connect().execution_options(**{WRITE: True})
+        try:
+            self._conn.begin()
+        except BaseException:
+            self._drop_connection(invalidate=True)
+            raise
+        return self._conn
+
+    def _drop_connection(self, *, invalidate: bool = False) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        if invalidate and not conn.closed:
+            conn.invalidate()
+        conn.close()

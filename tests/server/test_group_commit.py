@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from core import lifecycle, services
@@ -15,6 +16,7 @@ from queue_server.db import schema as t
 from queue_server.db.database import Database
 from queue_server.db.engine import make_engine
 from queue_server.db.uow import SqlUnitOfWork
+from queue_server.db.write_queue import CommitFailed
 from tests.server.conftest import load_test_office
 from tests.server.test_reports import DAY, app_with_clock
 
@@ -78,6 +80,43 @@ def test_queued_writers_share_one_commit_and_each_is_answered_after_it(
     # MAX_BATCH writers), not one per writer.
     assert 1 <= len(commits) <= 2, len(commits)
     db.dispose()
+    observer.dispose()
+
+
+def test_writers_keep_one_connection_and_give_it_up_when_a_commit_fails(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "swq.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite:///{path}"
+    db = Database(url)
+    checkouts: list[int] = []
+    sa.event.listen(db.engine, "checkout", lambda *_: checkouts.append(1))
+
+    def write(key: str) -> None:
+        with db.writing() as conn:
+            rate_limits.hit(conn, key, window_s=WINDOW_S, now=0.0)
+
+    for key in ("w0", "w1", "w2"):
+        write(key)
+    assert len(checkouts) == 1
+    failing = [True]
+
+    def refuse_once(_conn: sa.Connection) -> None:
+        if failing:
+            failing.clear()
+            raise sa.exc.OperationalError("COMMIT", None, OSError("disk I/O error"))
+
+    sa.event.listen(db.engine, "commit", refuse_once)
+    with pytest.raises(CommitFailed):
+        write("lost")
+    write("after")  # on a connection of its own: the failed one may be in any state
+    assert len(checkouts) == 2
+    db.dispose()
+    observer = make_engine(url)
+    with observer.connect() as conn:
+        keys = set(conn.execute(sa.select(t.rate_limits.c.key)).scalars())
+    assert keys == {"w0", "w1", "w2", "after"}
     observer.dispose()
 
 
