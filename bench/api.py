@@ -24,7 +24,8 @@ measured five times, every time on a fresh database and a freshly started server
      with `break-in` seconds of unmeasured full load, which takes a fresh server through what
      a server that has been up a while is past (see break_in).
 On demand: 5. CPU per operation (server processes' own CPU seconds over issues alone, then
-calls+dones alone); 6. how long a write holds its office's lock, in this process, one at a time.
+calls+dones alone, then the same cycle as one `done-and-next` request); 6. how long a write
+holds its office's lock, in this process, one at a time.
 Errors (non-2xx, connection failures) are counted, never fatal; a 204 on "next" (nobody waits)
 is counted apart. The load generator shares the machine with the server and PostgreSQL, so
 each table is followed by who kept the CPUs busy during its measured window.
@@ -350,6 +351,36 @@ def officer_loop(
     session.close()
 
 
+def officer_one_step_loop(
+    base: str, counter: str, token: str, window: Window, cycles: Samples
+) -> None:
+    """Call next once, then finish each ticket and call the next in one request
+    (`done-and-next`); a cycle is one such request that called somebody."""
+    session = session_for(token)
+    current: str | None = None
+    while (t0 := time.perf_counter()) < window.end:
+        if current is None:
+            url, body = f"{base}/api/v1/counters/{counter}/next", None
+        else:
+            url, body = f"{base}/api/v1/tickets/{current}/done-and-next", {"transactions": []}
+        seconds, response, err = post(session, url, body)
+        measured = t0 >= window.measure_from and current is not None
+        if response is not None and response.status_code == 204:
+            current = None
+            if measured:
+                cycles.empty += 1
+            time.sleep(0.005)
+            continue
+        if measured:
+            record(cycles, seconds, response, err)
+        if response is None or not response.ok:
+            current = None
+            time.sleep(0.05)
+            continue
+        current = str(response.json()["id"])
+    session.close()
+
+
 # A paced client that has fallen this far behind its schedule, past the end of the window, stops
 # sending; the slots it did not reach count as errors rather than vanish.
 LATE_GRACE_S = 5.0
@@ -669,17 +700,48 @@ def cost_per_op(
             split,
         )
     )
+    # The same cycle as one request; enough waiting tickets first, so that nobody runs dry.
+    issue_backlog(server.url, tokens, round(args.duration * BACKLOG_PER_S))
+    start = time.perf_counter() + 0.2
+    window = Window(start + args.warmup, start + args.warmup + args.duration)
+    cycles = [Samples() for _ in tokens.officers]
+    threads = [
+        threading.Thread(
+            target=officer_one_step_loop, args=(server.url, counter, token, window, cycles[i])
+        )
+        for i, (counter, token) in enumerate(tokens.officers)
+    ]
+    server_s, pg_s, split = _cost(config, "done-and-next", server, threads, window)
+    cycled = merged(cycles)
+    costs.append(
+        Cost(
+            config,
+            "done-and-next",
+            len(cycled.latencies),
+            window.seconds,
+            server_s,
+            pg_s,
+            cycled.errors,
+            cycled.empty,
+            split,
+        )
+    )
     return costs
+
+
+# Tickets issued per second of `--duration` before the one-step cycles are measured: more than
+# the officers of this machine finish in one request each.
+BACKLOG_PER_S = 700
 
 
 def cost_table(rows: list[Cost]) -> list[str]:
     lines = [
-        f"{'config':<8} {'op':<10} {'ops/s':>8} {'server ms/op':>13} {'postgres ms/op':>15}"
+        f"{'config':<8} {'op':<13} {'ops/s':>8} {'server ms/op':>13} {'postgres ms/op':>15}"
         f" {'count':>7} {'errors':>6} {'204':>5}  per-process CPU s"
     ]
     for row in rows:
         lines.append(
-            f"{row.config:<8} {row.op:<10} {row.count / row.seconds:>8.1f}"
+            f"{row.config:<8} {row.op:<13} {row.count / row.seconds:>8.1f}"
             f" {row.per_op_ms(row.server_cpu_s):>13.2f}"
             f" {row.per_op_ms(row.postgres_cpu_s):>15.2f} {row.count:>7}"
             f" {sum(row.errors.values()):>6} {row.empty if row.op != 'issue' else '':>5}"
@@ -1375,7 +1437,8 @@ def main() -> None:
             print_lines(
                 [
                     "5. CPU per operation: the kiosks alone issue as fast as they go, then the"
-                    " officers alone call and finish those tickets; CPU seconds of the server's"
+                    " officers alone call and finish those tickets, then (after a backlog) finish"
+                    " and call in one request; CPU seconds of the server's"
                     " processes (and PostgreSQL's) from /proc over each measured window, divided"
                     " by the operations completed in it",
                     *cost_table(costs),

@@ -4,8 +4,9 @@ office of `bench/api.py`.
 
     python bench/ticket_cost.py [--waiting 200] [--ops 100] [--rounds 5] [--services 4]
 
-Per operation (issue; next + done): process CPU (the least of `--rounds` rounds: the machine's
-other work only ever adds), SQL statements and commits. Then the floors the operations stand
+Per operation (issue; next + done; the same cycle as one `done-and-next` request): process CPU
+(the least of `--rounds` rounds: the machine's other work only ever adds), SQL statements and
+commits. Then the floors the operations stand
 on: a request Flask answers with a 404 (routing, request guard, headers, no database), a one-row
 SELECT through SQLAlchemy Core and the same through the driver alone. "Design floor" is the
 request floor plus each statement at the Core floor: what the operation would cost if all of
@@ -115,12 +116,34 @@ def main() -> None:
             )
             assert done.status_code == 200, done.text
 
-    issue(args.waiting + len(officers) * 2)
+    at_counter: dict[str, str] = {}
+
+    def done_and_next(n: int) -> None:
+        """The same cycle in one request, at counters that each hold a ticket."""
+        for i in range(n):
+            code, auth = officers[i % len(officers)]
+            if code not in at_counter:
+                called = client.post(f"/api/v1/counters/{code}/next", headers=auth)
+                assert called.status_code == 200, called.text
+                at_counter[code] = called.get_json()["id"]
+            path = f"/api/v1/tickets/{at_counter[code]}/done-and-next"
+            answer = client.post(path, json={"transactions": []}, headers=auth)
+            assert answer.status_code == 200, answer.text
+            at_counter[code] = answer.get_json()["id"]
+
+    issue(args.waiting + len(officers) * 4)
     next_and_done(len(officers) * 2)  # every statement compiled and cached once
     rows = []
-    # Each round of one kind is followed by as many of the other, unmeasured.
-    for name, run, undo in (("issue", issue, next_and_done), ("next + done", next_and_done, issue)):
-        if run is next_and_done:
+    # Each round of one kind is followed by as many of the other, unmeasured. The one-request
+    # cycle comes last: its counters keep their tickets.
+    for name, run, undo in (
+        ("issue", issue, next_and_done),
+        ("next + done", next_and_done, issue),
+        ("done-and-next", done_and_next, issue),
+    ):
+        if run is done_and_next:
+            done_and_next(len(officers))  # every counter holds a ticket before it is measured
+        if run is not issue:
             issue(args.ops)
         before = Counts(counts.statements, counts.commits)
         run(args.ops)
@@ -148,10 +171,10 @@ def main() -> None:
         f"{len(services)} services, {args.waiting} waiting; least of {args.rounds} rounds of"
         f" {args.ops} operations\n"
     )
-    print(f"{'operation':<12} {'CPU ms':>7} {'statements':>10} {'commits':>7} {'design floor':>12}")
+    print(f"{'operation':<13} {'CPU ms':>7} {'statements':>10} {'commits':>7} {'design floor':>12}")
     for name, cpu, statements, commits in rows:
         floor = request_ms * (2 if name.startswith("next") else 1) + statements * core_ms
-        print(f"{name:<12} {cpu:7.2f} {statements:10.1f} {commits:7.1f} {floor:12.2f}")
+        print(f"{name:<13} {cpu:7.2f} {statements:10.1f} {commits:7.1f} {floor:12.2f}")
     print(
         f"\nfloors: a 404 through Flask {request_ms:.3f} ms; a one-row SELECT through SQLAlchemy"
         f" Core {core_ms * 1000:.0f} us, through the driver alone {driver_ms * 1000:.0f} us"

@@ -252,6 +252,38 @@ def done(who: Principal, ticket_id: str, body: DoneRequest) -> Response:
 @spec.route(
     bp,
     "POST",
+    "/tickets/<ticket_id>/done-and-next",
+    summary="Finish a visit and call the next ticket to the same counter, in one step",
+    tag="tickets",
+    roles=[Role.OFFICER],
+    body=DoneRequest,
+    responses={
+        200: (TicketOut, "the ticket now called (the one given is finished)"),
+        204: (None, "the ticket is finished; nobody waits, or the pause asked for has begun"),
+        **ERRORS,
+    },
+)
+def done_and_next(who: Principal, ticket_id: str, body: DoneRequest) -> Response:
+    office = office_for(who)
+    counter = who.counter
+    assert counter is not None  # an officer's token or session is bound to its counter
+    close_earlier_days(office)
+    called = services.finish_and_call_next(
+        action_unit(office),
+        office=office,
+        ticket_id=ticket_id,
+        counter=counter,
+        now=swq().now(),
+        transactions=body.transactions,
+    )
+    if called is None:
+        return Response(status=204)
+    return ticket_response(office, called)
+
+
+@spec.route(
+    bp,
+    "POST",
     "/tickets/<ticket_id>/no-show",
     summary="The citizen did not come to the counter",
     tag="tickets",

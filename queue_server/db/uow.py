@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from core.codec import event_to_json
 from core.errors import NotFound, no_such_counter
-from core.events import CounterEvent, Event, TicketEvent
+from core.events import CounterEvent, Event, TicketCalled, TicketEvent
 from core.memory import RECENT_CALLS_KEPT
 from core.model import Counter, OfficeConfig, Ticket
 from core.phone_settings import PhoneSettings
@@ -796,12 +796,15 @@ class SqlUnitOfWork:
         self.counters = MirrorCounterRepository(mirror)
 
     def _write_audit(self, conn: sa.Connection) -> None:
-        """About the ticket of the last ticket event, at the action's own time."""
+        """About the ticket the action began with, at the action's own time; a ticket it then
+        called (a finish that calls the next) is named in the row's detail."""
         assert self.audit is not None
-        for event in reversed(self._pending):
-            if isinstance(event, TicketEvent):
-                self.audit.about(event.number, getattr(event, "counter", None))
-                break
+        events = [event for event in self._pending if isinstance(event, TicketEvent)]
+        if events:
+            self.audit.about(events[0].number, getattr(events[0], "counter", None))
+            called = [e.number for e in events[1:] if isinstance(e, TicketCalled)]
+            if called:
+                self.audit.detail = {**(self.audit.detail or {}), "called": called[-1]}
         self.audit.write(conn, self._pending[-1].at)
 
     def rollback(self) -> None:

@@ -81,6 +81,8 @@
     return t ? { id: t.dataset.ticket, number: t.dataset.number, recalls: Number(t.dataset.recalls) } : null;
   }
   const ticketPath = (t, p) => "/tickets/" + encodeURIComponent(t.id) + p;
+  const transactionsDone = () =>
+    [...document.querySelectorAll('#ticket input[name="tx"]:checked')].map(b => b.value);
 
   function noShow(confirmed) {
     const t = current();
@@ -100,9 +102,14 @@
     serving: () => { const t = current(); if (t) act("POST", ticketPath(t, "/serving"), undefined, r => TXT.serving + " " + r.number); },
     done: () => {
       const t = current();
+      if (t) act("POST", ticketPath(t, "/done"), { transactions: transactionsDone() }, r => TXT.done + " " + r.number);
+    },
+    // Both in one request and one change: the next citizen is called as this one leaves.
+    "done-next": () => {
+      const t = current();
       if (!t) return;
-      const codes = [...document.querySelectorAll('#ticket input[name="tx"]:checked')].map(b => b.value);
-      act("POST", ticketPath(t, "/done"), { transactions: codes }, r => TXT.done + " " + r.number);
+      act("POST", ticketPath(t, "/done-and-next"), { transactions: transactionsDone() },
+          r => TXT.done + " " + t.number + (r ? " · " + TXT.called + " " + r.number : ""));
     },
     transfer: () => {
       const t = current();
@@ -172,7 +179,7 @@
   $("no-show-recall").addEventListener("click", () => { $("no-show-dialog").close(); actions.recall(); });
   $("no-show-confirm").addEventListener("click", () => { $("no-show-dialog").close(); noShow(true); });
 
-  const KEYS = { F1: "next", F2: "recall", F3: "no-show", F4: "done", F5: "serving" };
+  const KEYS = { F1: "next", F2: "recall", F3: "no-show", F4: "done", F5: "serving", F6: "done-next" };
   document.addEventListener("keydown", e => {
     if (!KEYS[e.key] || document.querySelector("dialog[open]")) return;
     e.preventDefault();

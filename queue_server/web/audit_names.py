@@ -35,6 +35,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
         "ปิดงาน {ticket} ที่ช่อง {counter}",
         "Finished {ticket} at counter {counter}",
     ),
+    f"{API}/tickets/<ticket_id>/done-and-next": (
+        "ปิดงาน {ticket} ที่ช่อง {counter} {then}",
+        "Finished {ticket} at counter {counter} {then_en}",
+    ),
     f"{API}/tickets/<ticket_id>/no-show": (
         "บันทึก {ticket} ไม่มาแสดงตน ที่ช่อง {counter}",
         "Marked {ticket} as a no-show at counter {counter}",
@@ -100,6 +104,7 @@ SHORT: dict[str, tuple[str, str]] = {
     "close": ("ปิดช่องบริการ", "Close a counter"),
     "serving": ("เริ่มให้บริการ", "Start serving"),
     "done": ("ปิดงาน", "Finish"),
+    "done-and-next": ("ปิดงานและเรียกคิวถัดไป", "Finish and call next"),
     "no-show": ("ไม่มาแสดงตน", "No-show"),
     "undo-no-show": ("ยกเลิกการบันทึกไม่มาแสดงตน", "Undo a no-show"),
     "transfer": ("โอน", "Transfer"),
@@ -137,12 +142,15 @@ def describe(row: Mapping[str, Any], ticket_numbers: Mapping[str, str]) -> tuple
     ticket = row.get("ticket") or detail.get("number") or ticket_numbers.get(target, "")
     service, to_counter = detail.get("service"), detail.get("counter")
     reason = detail.get("reason") or ""
+    called = detail.get("called")
     values = {
         "ticket": _text(ticket),
         "counter": _text(row.get("counter") or (target if "/counters/" in row["action"] else "")),
         "target": _text(target),
         "reason": _text(reason),
         "pause": f"({reason})" if reason else "",
+        "then": f"แล้วเรียก {called}" if called else "ไม่มีคิวเรียกต่อ",
+        "then_en": f"and called {called}" if called else "and called nobody",
         "where": " ".join(
             part
             for part in (

@@ -135,6 +135,49 @@ def test_counter_with_a_ticket_must_finish_it_before_calling_again(
         call(uow, "1", 3)
 
 
+def finish_and_next(uow: MemoryUnitOfWork, ticket_id: str, counter: str, minutes: float):
+    return services.finish_and_call_next(
+        uow, office="udn", ticket_id=ticket_id, counter=counter, now=at(minutes)
+    )
+
+
+def test_finish_and_call_next_is_one_change_of_both(uow: MemoryUnitOfWork, issue: Issue) -> None:
+    first, second = issue("A", at(0)), issue("A", at(1))
+    call(uow, "1", 2)
+    before = len(events_of(uow))
+    called = finish_and_next(uow, first.id, "1", 7)
+    assert called is not None and called.id == second.id
+    assert (first.status, second.status, second.counter) == (S.DONE, S.CALLED, "1")
+    done, call_event = events_of(uow)[before:]
+    assert isinstance(done, ev.TicketDone) and done.service_s == 300
+    assert isinstance(call_event, ev.TicketCalled) and call_event.ticket_id == second.id
+    # Nobody else waits: the ticket is still finished, and the counter is free.
+    assert finish_and_next(uow, second.id, "1", 9) is None
+    assert second.status is S.DONE
+    assert call(uow, "1", 10) is None
+
+
+def test_finish_and_call_next_keeps_a_pending_pause_and_refuses_what_finish_refuses(
+    uow: MemoryUnitOfWork, issue: Issue
+) -> None:
+    first = issue("A", at(0))
+    waiting = issue("A", at(1))
+    call(uow, "1", 2)
+    with pytest.raises(NotAtCounter):
+        finish_and_next(uow, first.id, "2", 3)
+    with pytest.raises(IllegalTransition):
+        finish_and_next(uow, waiting.id, "1", 3)  # waiting, at no counter
+    assert (first.status, waiting.status) == (S.CALLED, S.WAITING)
+    services.pause_counter(
+        uow, office="udn", counter="1", reason="", reason_code="lunch", now=at(4), after_ticket=True
+    )
+    assert finish_and_next(uow, first.id, "1", 5) is None
+    assert first.status is S.DONE and waiting.status is S.WAITING
+    assert uow.store.counters[("udn", "1")].state is CounterState.PAUSED
+    with pytest.raises(IllegalTransition):
+        finish_and_next(uow, first.id, "1", 6)  # a retry finds it finished: nobody else is
+
+
 def test_recall_only_while_called(uow: MemoryUnitOfWork, issue: Issue) -> None:
     ticket = issue("A", at(0))
     with pytest.raises(NotFound):

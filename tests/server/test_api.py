@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from core.sse import SSEDecoder
 from queue_server import create_app
+from queue_server.db import schema as t
+from queue_server.db.engine import make_engine
+from queue_server.web.audit_names import describe
 from tests.core.test_codec import TICKET_KEYS
 from tests.server.conftest import SECOND_OFFICE_FILE, Office, count_rows, load_test_office
 
@@ -48,6 +52,7 @@ def test_health_and_openapi(client: FlaskClient) -> None:
         "/api/v1/counters/{code}/pause",
         "/api/v1/counters/{code}/resume",
         "/api/v1/tickets/{ticket_id}/done",
+        "/api/v1/tickets/{ticket_id}/done-and-next",
         "/api/v1/tickets/{ticket_id}/no-show",
         "/api/v1/tickets/{ticket_id}/transfer",
         "/api/v1/tickets/{ticket_id}/cancel",
@@ -141,6 +146,59 @@ def test_officer_works_a_visit(client: FlaskClient, office: Office) -> None:
         {"service": "B", "done": True},
     ]
     assert call(client, office, "1") is None
+
+
+def test_done_and_next_finishes_and_calls_in_one_step(client: FlaskClient, office: Office) -> None:
+    first, second = issue(client, office, "A", extra_services=["B"]), issue(client, office, "A")
+    call(client, office, "1")
+    officer = office.auth("officer1")
+    path = f"/api/v1/tickets/{first['id']}/done-and-next"
+    before = count_rows(client.application.config["DATABASE_URL"], "events")
+    called = client.post(path, json={"transactions": ["A", "B"]}, headers=officer)
+    assert called.status_code == 200, called.json
+    assert (called.json["id"], called.json["status"], called.json["counter"]) == (
+        second["id"],
+        "called",
+        "1",
+    )
+    assert set(called.json) == set(TICKET_KEYS)
+    finished = client.get(f"/api/v1/tickets/{first['id']}", headers=officer).json
+    assert finished["status"] == "done"
+    assert [x["done"] for x in finished["transactions"]] == [True, True]
+    assert (
+        count_rows(client.application.config["DATABASE_URL"], "events") == before + 2
+    )  # ticket.done, then ticket.called
+    # A retry (its answer lost) finds the ticket finished: the one just called stays called.
+    retried = client.post(path, json={}, headers=officer)
+    assert error_code(retried) == "illegal_transition"
+    assert client.get(f"/api/v1/tickets/{second['id']}", headers=officer).json["status"] == (
+        "called"
+    )
+    # Another counter's officer may not finish it; with nobody waiting, 204 and the counter free.
+    other = client.post(
+        f"/api/v1/tickets/{second['id']}/done-and-next", json={}, headers=office.auth("officer2")
+    )
+    assert error_code(other) == "not_at_counter"
+    assert error_code(client.post(path, json={}, headers=office.auth("kiosk"))) == "forbidden"
+    last = client.post(f"/api/v1/tickets/{second['id']}/done-and-next", json={}, headers=officer)
+    assert last.status_code == 204
+    assert call(client, office, "1") is None
+    # The audit log names both tickets of the step, or says nobody was called.
+    engine = make_engine(client.application.config["DATABASE_URL"])
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.audit_log)
+            .where(t.audit_log.c.action.endswith("/done-and-next"))
+            .order_by(t.audit_log.c.id)
+        ).mappings()
+        sentences = [describe(row, {}) for row in rows]
+    engine.dispose()
+    assert sentences == [
+        (f"ปิดงาน {first['number']} ที่ช่อง 1 แล้วเรียก {second['number']}",
+         f"Finished {first['number']} at counter 1 and called {second['number']}"),
+        (f"ปิดงาน {second['number']} ที่ช่อง 1 ไม่มีคิวเรียกต่อ",
+         f"Finished {second['number']} at counter 1 and called nobody"),
+    ]  # fmt: skip
 
 
 def test_no_show_transfer_and_cancel(client: FlaskClient, office: Office) -> None:

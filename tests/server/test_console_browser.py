@@ -339,6 +339,7 @@ def test_pause_with_a_listed_reason_after_the_current_ticket(browser: Browser, h
     page.click("#pause-confirm")
     expect(page.locator("#pause-dialog")).to_be_hidden()
     expect(page.locator("#counter-state")).to_have_text("จะพักหลังคิวนี้ · พักกลางวัน")
+    expect(page.locator("#done-next")).to_have_count(0)  # nobody is to be called after it
     shot(page, "console-pausing-after-ticket-1366x768")
 
     page.keyboard.press("F4")
@@ -347,6 +348,26 @@ def test_pause_with_a_listed_reason_after_the_current_ticket(browser: Browser, h
     shot(page, "console-paused-1366x768")
     page.click("#resume")
     expect(page.locator("#counter-state")).to_have_text("เปิด")
+    page.close()
+
+
+def test_done_and_call_next_is_one_press(browser: Browser, hall: Hall) -> None:
+    hall.issue("A")
+    hall.issue("A")
+    page = console(browser, hall)
+    page.click("#next")
+    expect(page.locator("#ticket")).to_be_visible()
+    first_id = page.locator("#ticket").get_attribute("data-ticket")
+    first = page.locator("#ticket-number").inner_text()
+    page.keyboard.press("F6")
+    expect(page.locator("#message")).to_contain_text(f"ปิดงานแล้ว {first} · เรียก ")
+    expect(page.locator("#ticket-number")).not_to_have_text(first)
+    called = page.locator("#ticket-number").inner_text()
+    expect(page.locator("#message")).to_have_text(f"ปิดงานแล้ว {first} · เรียก {called}")
+    assert first_id is not None and hall.ticket_row(first_id)["status"] == "done"
+    shot(page, "console-done-and-next-1366x768")
+    page.click("#done")  # counter 1 left free for the next test
+    expect(page.locator("#no-ticket")).to_be_visible()
     page.close()
 
 
@@ -468,6 +489,11 @@ def test_the_audit_log_reads_as_sentences(browser: Browser, hall: Hall) -> None:
         assert re.search(r"บันทึก [A-Z]\d{3} ไม่มาแสดงตน ที่ช่อง 1", text), text
         assert not RAW.search(text), text
     shot(page, "admin-audit-1366x768")
+    page.select_option("#action", "done-and-next")  # one row names both tickets
+    page.click("#audit-filter button[type=submit]")
+    expect(rows.first).to_contain_text("แล้วเรียก")
+    for text in rows.all_inner_texts():
+        assert re.search(r"ปิดงาน [A-Z]\d{3} ที่ช่อง 1 แล้วเรียก [A-Z]\d{3}", text), text
     page.goto(f"{hall.url}/admin/console")
     expect(page.locator("#reasons")).to_contain_text("lunch | พักกลางวัน | Lunch break")
     shot(page, "admin-console-settings-1366x768")
