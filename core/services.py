@@ -456,8 +456,8 @@ def finish_and_call_next(
     way; None when nobody waits, or when the pause the officer asked for begins instead."""
     with uow:
         config = uow.config(office)
+        # A ticket at another counter is refused by `_ticket`, one at none by `done`.
         ticket = _ticket(uow, office, ticket_id, counter)
-        # A ticket at another counter is refused here, one at none by `done`.
         finished = lifecycle.done(config, ticket, transactions, now)
         uow.publish(finished)
         desk = uow.counters.get(office, counter)

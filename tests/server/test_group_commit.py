@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -28,17 +27,12 @@ class Refused(Exception):
     """A writer changing its mind after writing, inside the shared transaction."""
 
 
-def test_queued_writers_share_one_commit_and_each_is_answered_after_it(
-    sqlite_template: Path, tmp_path: Path
-) -> None:
-    path = tmp_path / "swq.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    url = f"sqlite:///{path}"
-    db = Database(url)
+def test_queued_writers_share_one_commit_and_each_is_answered_after_it(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
     assert db.write_queue is not None
     commits: list[int] = []
     sa.event.listen(db.engine, "commit", lambda _conn: commits.append(1))
-    observer = make_engine(url)  # another connection: sees only what was committed
+    observer = make_engine(sqlite_url)  # another connection: sees only what was committed
     not_yet_committed: list[int] = []
     refused = {i for i in range(WRITERS) if i % 4 == 0}
     holding = threading.Event()
@@ -83,13 +77,8 @@ def test_queued_writers_share_one_commit_and_each_is_answered_after_it(
     observer.dispose()
 
 
-def test_writers_keep_one_connection_and_give_it_up_when_a_commit_fails(
-    sqlite_template: Path, tmp_path: Path
-) -> None:
-    path = tmp_path / "swq.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    url = f"sqlite:///{path}"
-    db = Database(url)
+def test_writers_keep_one_connection_and_give_it_up_when_a_commit_fails(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
     checkouts: list[int] = []
     sa.event.listen(db.engine, "checkout", lambda *_: checkouts.append(1))
 
@@ -113,7 +102,7 @@ def test_writers_keep_one_connection_and_give_it_up_when_a_commit_fails(
     write("after")  # on a connection of its own: the failed one may be in any state
     assert len(checkouts) == 2
     db.dispose()
-    observer = make_engine(url)
+    observer = make_engine(sqlite_url)
     with observer.connect() as conn:
         keys = set(conn.execute(sa.select(t.rate_limits.c.key)).scalars())
     assert keys == {"w0", "w1", "w2", "after"}
