@@ -447,23 +447,24 @@ def finish_and_call_next(
     *,
     office: str,
     ticket_id: str,
-    counter: str,
     now: datetime,
     transactions: Sequence[str] = (),
+    counter: str | None = None,
 ) -> Ticket | None:
-    """Finish the counter's ticket and call the one the policy picks next, as one change: the
-    officer's usual two taps in one, one commit for the office. The ticket is finished either
-    way; None when nobody waits, or when the pause the officer asked for begins instead."""
+    """Finish a ticket and call the one the policy picks next to its counter, as one change:
+    the officer's usual two taps in one, one commit for the office. The ticket is finished
+    either way; None when nobody waits, or when the pause asked for begins instead. Given a
+    `counter` (an officer's), the ticket must be at it."""
     with uow:
         config = uow.config(office)
         # A ticket at another counter is refused by `_ticket`, one at none by `done`.
         ticket = _ticket(uow, office, ticket_id, counter)
         finished = lifecycle.done(config, ticket, transactions, now)
         uow.publish(finished)
-        desk = uow.counters.get(office, counter)
+        desk = uow.counters.get(office, finished.counter)
         called = None
         if desk.pause_pending:
-            _pause_if_pending(uow, office, counter, finished.at)
+            _pause_if_pending(uow, office, desk.code, finished.at)
         elif desk.state is CounterState.OPEN:
             called = _call_pick(uow, config, desk, finished.at)
         uow.commit()

@@ -265,16 +265,14 @@ def done(who: Principal, ticket_id: str, body: DoneRequest) -> Response:
 )
 def done_and_next(who: Principal, ticket_id: str, body: DoneRequest) -> Response:
     office = office_for(who)
-    counter = who.counter
-    assert counter is not None  # an officer's token or session is bound to its counter
     close_earlier_days(office)
     called = services.finish_and_call_next(
         action_unit(office),
         office=office,
         ticket_id=ticket_id,
-        counter=counter,
         now=swq().now(),
         transactions=body.transactions,
+        counter=_officer_counter(who),
     )
     if called is None:
         return Response(status=204)

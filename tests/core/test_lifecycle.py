@@ -151,9 +151,13 @@ def test_finish_and_call_next_is_one_change_of_both(uow: MemoryUnitOfWork, issue
     done, call_event = events_of(uow)[before:]
     assert isinstance(done, ev.TicketDone) and done.service_s == 300
     assert isinstance(call_event, ev.TicketCalled) and call_event.ticket_id == second.id
+    # Without a counter (an administrator), the next ticket goes to the finished one's counter.
+    third = issue("A", at(8))
+    called = services.finish_and_call_next(uow, office="udn", ticket_id=second.id, now=at(8))
+    assert called is third and (second.status, third.counter) == (S.DONE, "1")
     # Nobody else waits: the ticket is still finished, and the counter is free.
-    assert finish_and_next(uow, second.id, "1", 9) is None
-    assert second.status is S.DONE
+    assert finish_and_next(uow, third.id, "1", 9) is None
+    assert third.status is S.DONE
     assert call(uow, "1", 10) is None
 
 
