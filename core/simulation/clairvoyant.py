@@ -6,12 +6,12 @@ the long-wait guard first, then the least slack (`core.routing.slack_s`), where 
 comes from its true length, except that a walk-in already past its target goes after every
 ticket still in time: calling it sooner no longer changes whether it made its target, and the
 guard still keeps it within about twice the target. The policy cannot do that, as it sees only
-queue heads: a late head would hold back the fresh tickets behind it, so it only counts a late
-ticket a few minutes less late (`core.routing.LATE_PENALTY_S`). Booked visitors are not called
-before their slot. It is an offline heuristic, not a proof of the optimum: a policy may beat it
-on one measure, and where it misses a promise that says the promise is out of reach of these
-rules with this staffing, not of every schedule. Counters, pauses and no-show waits are the same
-as in `engine`.
+queue heads: a late head would hold back the fresh tickets behind it, so it only lets a late
+ticket move up more slowly (`core.routing.LATE_RATE`, `LATE_PENALTY_S`). Booked visitors are not
+called before their slot. It is an offline heuristic, not a proof of the optimum: a policy may
+beat it on one measure, and where it misses a promise that says the promise is out of reach of
+these rules with this staffing, not of every schedule. Counters, pauses and no-show waits are
+the same as in `engine`.
 
 Run with `head_start=False` it treats every priority class as normal (appointments keep their
 slot): the same rules without the priority head start. The suite runs both, so that where only

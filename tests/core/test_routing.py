@@ -148,12 +148,16 @@ def test_long_services_are_due_a_little_later() -> None:
     assert weighted.choose(ctx([quick, head("B", 12)], service_s=service_s)) == head("B", 12)
 
 
-def test_a_ticket_past_its_target_counts_four_minutes_less_late() -> None:
-    # A has waited 17 of its 15 minutes: 2 minutes late, counted as 2 minutes left. B with 3
-    # minutes left comes after it, B with 1.5 minutes left before it.
+def test_a_ticket_past_its_target_moves_up_at_a_quarter_of_its_lateness() -> None:
+    # A has waited 17 of its 15 minutes: 2 minutes late, counted as half a minute, and two
+    # minutes less: 1.5 minutes left. B with 3 minutes left comes after it, B with 1 before it.
     late = head("A", 17)
     assert weighted.choose(ctx([late, head("B", 12)])) == late
-    assert weighted.choose(ctx([late, head("B", 13.5)])) == head("B", 13.5)
+    assert weighted.choose(ctx([late, head("B", 14)])) == head("B", 14)
+    # Four minutes later it has moved up one minute, not four: half a minute left.
+    later = head("A", 21)
+    assert weighted.choose(ctx([later, head("B", 14)])) == later
+    assert weighted.choose(ctx([later, head("B", 14.8)])) == head("B", 14.8)
 
 
 def test_an_appointment_past_its_service_target_is_not_put_back() -> None:
