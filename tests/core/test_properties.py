@@ -25,7 +25,7 @@ from core.model import (
     TicketStatus,
     WorkProfile,
 )
-from core.routing import LATE_PENALTY_S, POLICIES, QueueHead, RoutingContext
+from core.routing import LATE_PENALTY_S, LATE_RATE, POLICIES, QueueHead, RoutingContext
 from tests.core.office import at, issue_in, make_config, make_uow
 
 CLASSES = PrioritySettings().classes
@@ -329,21 +329,24 @@ arrival_streams = st.lists(
 )
 
 
+# How often the weighted policy lets later arrivals pass a ticket (see below).
+LATE_BOUND = math.ceil((TARGET_S + LATE_PENALTY_S / LATE_RATE) / STEP.total_seconds()) + 1
+
+
 @given(arrival_streams)
 @settings(max_examples=100, deadline=None)
 def test_nobody_starves_under_the_weighted_policy(arrivals: list[list[tuple[str, str]]]) -> None:
-    # Once past the target wait plus the late penalty, only people who came earlier go first;
-    # before that, at most one call a minute can pass a ticket. So no one is passed more than
-    # (target + penalty)/step + 1 times.
-    bound = math.ceil((TARGET_S + LATE_PENALTY_S) / STEP.total_seconds()) + 1
-    assert overtaken_by_later_arrivals(one_counter_day("weighted", arrivals)) <= bound
+    # A late ticket counts LATE_RATE of its lateness less the penalty: once late by
+    # penalty / rate it is overdue and only people who came earlier go first; before that, at
+    # most one call a minute can pass a ticket. So no one is passed more than
+    # (target + penalty / rate) / step + 1 times.
+    assert overtaken_by_later_arrivals(one_counter_day("weighted", arrivals)) <= LATE_BOUND
 
 
 def test_strict_priority_does_starve_which_is_why_it_is_not_the_default() -> None:
     arrivals = [[("A", "monk"), ("B", "normal")]] + [[("A", "monk")]] * 30
-    bound = math.ceil((TARGET_S + LATE_PENALTY_S) / STEP.total_seconds()) + 1
-    assert overtaken_by_later_arrivals(one_counter_day("strict-priority", arrivals)) > bound
-    assert overtaken_by_later_arrivals(one_counter_day("weighted", arrivals)) <= bound
+    assert overtaken_by_later_arrivals(one_counter_day("strict-priority", arrivals)) > LATE_BOUND
+    assert overtaken_by_later_arrivals(one_counter_day("weighted", arrivals)) <= LATE_BOUND
 
 
 class CountingHeads(Sequence[QueueHead]):
@@ -427,9 +430,9 @@ def test_nobody_starves_under_any_setting_an_admin_can_choose(
         guard_steps = math.ceil((1 + chosen.long_wait_guard_at) * TARGET_S / STEP.total_seconds())
         assert overtaken <= guard_steps + 1
     if chosen.max_priority_in_row == 0 and not chosen.long_wait_guard:
-        # No priority call while a normal ticket waits: only normal tickets that came within
-        # the late penalty's 4 minutes pass a normal one (one that is late against one that is
-        # not), the arrivals of 5 steps at most.
+        # No priority call while a normal ticket waits: a normal one is passed only by normal
+        # tickets that came less than penalty / rate (8 minutes) after it (one that is not
+        # late against one that is, until that one is overdue), the arrivals of 9 steps at most.
         normal = [t for t in tickets if t.priority == chosen.normal]
-        penalty_steps = math.ceil(LATE_PENALTY_S / STEP.total_seconds())
+        penalty_steps = math.ceil(LATE_PENALTY_S / LATE_RATE / STEP.total_seconds())
         assert overtaken_by_later_arrivals(normal) <= MAX_ARRIVALS_PER_STEP * (penalty_steps + 1)
