@@ -134,9 +134,10 @@ class StrictPriorityPolicy:
 # The tuning below was measured with `swq simulate --suite` (README, "Simulator"): on the
 # provincial day's seeds 1-20 it keeps every normal ticket within twice its target and priority
 # classes under half the normal mean wait (on 19 days; the 20th at 0.505), with the largest share
-# within target we found under those two (86%, 90% or more on 5 days; seeds 21-40: 84%, 7 days). The work-profile preference costs little only because
-# it waits for a calm moment: always on (a counter's own services a minute earlier), it lowered
-# the within-target share and raised p90; as below, 0.2 points and one of those days.
+# within target we found under those two (86%, 90% or more on 5 days; seeds 21-40: 84%, 7 days).
+# The work-profile preference costs little only because it waits for a calm moment: always on (a
+# counter's own services a minute earlier), it lowered the within-target share and raised p90; as
+# below, 0.2 points and one of those days.
 PRIORITY_TARGET_SHARE = 0.5
 PRIORITY_WAIT_WEIGHT = 2.2
 SHORT_SERVICE_CREDIT = 3.0
