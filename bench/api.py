@@ -652,81 +652,89 @@ def cost_per_op(
     config: str, server: ServerProcess, tokens: Tokens, args: argparse.Namespace
 ) -> list[Cost]:
     """Kiosks alone issue as fast as they go, then officers alone call and finish the tickets so
-    issued: each phase's server CPU divided by what it completed."""
-    start = time.perf_counter() + 0.2
-    window = Window(start + args.warmup, start + args.warmup + args.duration)
+    issued, then finish and call in one request: each phase's server CPU divided by what it
+    completed."""
+    url = server.url
     issue = [Samples() for _ in tokens.kiosks]
-    threads = [
-        threading.Thread(target=kiosk_loop, args=(server.url, token, i, window, issue[i]))
-        for i, token in enumerate(tokens.kiosks)
-    ]
-    server_s, pg_s, split = _cost(config, "issue", server, threads, window)
-    issued = merged(issue)
     costs = [
-        Cost(
+        _phase(
             config,
             "issue",
-            len(issued.latencies),
-            window.seconds,
-            server_s,
-            pg_s,
-            issued.errors,
-            split=split,
+            server,
+            args,
+            lambda window: [
+                threading.Thread(target=kiosk_loop, args=(url, token, i, window, issue[i]))
+                for i, token in enumerate(tokens.kiosks)
+            ],
+            issue,
         )
     ]
-    start = time.perf_counter() + 0.2
-    window = Window(start + args.warmup, start + args.warmup + args.duration)
     calls = [Samples() for _ in tokens.officers]
     dones = [Samples() for _ in tokens.officers]
-    threads = [
-        threading.Thread(
-            target=officer_loop,
-            args=(server.url, counter, token, window, calls[i], dones[i]),
-        )
-        for i, (counter, token) in enumerate(tokens.officers)
-    ]
-    server_s, pg_s, split = _cost(config, "next+done", server, threads, window)
-    called, done = merged(calls), merged(dones)
     costs.append(
-        Cost(
+        _phase(
             config,
             "next+done",
-            len(done.latencies),
-            window.seconds,
-            server_s,
-            pg_s,
-            called.errors + done.errors,
-            called.empty,
-            split,
+            server,
+            args,
+            lambda window: [
+                threading.Thread(
+                    target=officer_loop, args=(url, counter, token, window, calls[i], dones[i])
+                )
+                for i, (counter, token) in enumerate(tokens.officers)
+            ],
+            dones,
+            also=calls,
         )
     )
     # The same cycle as one request; enough waiting tickets first, so that nobody runs dry.
-    issue_backlog(server.url, tokens, round(args.duration * BACKLOG_PER_S))
-    start = time.perf_counter() + 0.2
-    window = Window(start + args.warmup, start + args.warmup + args.duration)
+    issue_backlog(url, tokens, round(args.duration * BACKLOG_PER_S))
     cycles = [Samples() for _ in tokens.officers]
-    threads = [
-        threading.Thread(
-            target=officer_one_step_loop, args=(server.url, counter, token, window, cycles[i])
-        )
-        for i, (counter, token) in enumerate(tokens.officers)
-    ]
-    server_s, pg_s, split = _cost(config, "done-and-next", server, threads, window)
-    cycled = merged(cycles)
     costs.append(
-        Cost(
+        _phase(
             config,
             "done-and-next",
-            len(cycled.latencies),
-            window.seconds,
-            server_s,
-            pg_s,
-            cycled.errors,
-            cycled.empty,
-            split,
+            server,
+            args,
+            lambda window: [
+                threading.Thread(
+                    target=officer_one_step_loop, args=(url, counter, token, window, cycles[i])
+                )
+                for i, (counter, token) in enumerate(tokens.officers)
+            ],
+            cycles,
         )
     )
     return costs
+
+
+def _phase(
+    config: str,
+    op: str,
+    server: ServerProcess,
+    args: argparse.Namespace,
+    clients: Callable[[Window], list[threading.Thread]],
+    completed: list[Samples],
+    also: list[Samples] | None = None,
+) -> Cost:
+    """One phase of `cost_per_op`: the `clients` for a window from now, and what they did. An
+    operation counts once its `completed` part succeeded; errors and 204s are those of every
+    part (`also`: the calls before a finish)."""
+    start = time.perf_counter() + 0.2
+    window = Window(start + args.warmup, start + args.warmup + args.duration)
+    server_s, pg_s, split = _cost(config, op, server, clients(window), window)
+    every = merged([*completed, *(also or [])])
+    return Cost(
+        config,
+        op,
+        len(merged(completed).latencies),
+        window.seconds,
+        server_s,
+        pg_s,
+        every.errors,
+        every.empty,
+        split,
+    )
 
 
 # Tickets issued per second of `--duration` before the one-step cycles are measured: more than

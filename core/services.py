@@ -461,11 +461,10 @@ def finish_and_call_next(
         ticket = _ticket(uow, office, ticket_id, counter)
         finished = lifecycle.done(config, ticket, transactions, now)
         uow.publish(finished)
+        _pause_if_pending(uow, office, finished.counter, finished.at)
         desk = uow.counters.get(office, finished.counter)
         called = None
-        if desk.pause_pending:
-            _pause_if_pending(uow, office, desk.code, finished.at)
-        elif desk.state is CounterState.OPEN:
+        if desk.state is CounterState.OPEN:
             called = _call_pick(uow, config, desk, finished.at)
         uow.commit()
     return called
