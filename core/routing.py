@@ -184,6 +184,15 @@ def slack_s(settings: PrioritySettings, kind: QueueKind, waited_s: float) -> flo
     )
 
 
+def late_rule_slack_s(settings: PrioritySettings, kind: QueueKind, waited_s: float) -> float:
+    """`slack_s` as the weighted policy counts it: a walk-in past its target counts only
+    `LATE_RATE` of its lateness, and `LATE_PENALTY_S` less late."""
+    if kind.klass != APPOINTMENT and waited_s > kind.target_s:
+        late = waited_s - kind.target_s
+        return slack_s(settings, kind, kind.target_s + LATE_RATE * late) + LATE_PENALTY_S
+    return slack_s(settings, kind, waited_s)
+
+
 def _credit_s(kind: QueueKind) -> float:
     return SHORT_SERVICE_CREDIT * min(kind.service_s, SHORT_SERVICE_CREDIT_CAP * kind.target_s)
 
@@ -252,16 +261,11 @@ class WeightedPolicy:
 
     @staticmethod
     def slack_s(ctx: RoutingContext, head: QueueHead) -> float:
-        """Seconds until the ticket is due; negative once it is overdue. A walk-in past its
-        target counts only `LATE_RATE` of its lateness, and `LATE_PENALTY_S` less late."""
+        """Seconds until the ticket is due; negative once it is overdue (`late_rule_slack_s`)."""
         kind = QueueKind(
             ctx.target_wait_s[head.service], ctx.service_s.get(head.service, 0), head.priority
         )
-        waited = ctx.waited_s(head)
-        if head.priority != APPOINTMENT and waited > kind.target_s:
-            late = waited - kind.target_s
-            return slack_s(ctx.priority, kind, kind.target_s + LATE_RATE * late) + LATE_PENALTY_S
-        return slack_s(ctx.priority, kind, waited)
+        return late_rule_slack_s(ctx.priority, kind, ctx.waited_s(head))
 
     @classmethod
     def _latest(cls, ctx: RoutingContext, heads: Sequence[QueueHead]) -> QueueHead | None:

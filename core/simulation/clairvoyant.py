@@ -17,6 +17,12 @@ Run with `head_start=False` it treats every priority class as normal (appointmen
 slot): the same rules without the priority head start. The suite runs both, so that where only
 the reference without the head start keeps p90 no worse than FIFO's, the table can say that the
 head start itself costs that promise.
+
+Run with `queue_order=True` it calls only the head of each (service, class) queue, in the order
+the tickets came, as "call next" must. A late head put last would then hold back its whole queue,
+so there it moves late heads up as the policy does (`core.routing.late_rule_slack_s`); it still
+knows every visitor's service time. Set beside the unrestricted run, it shows how much of the
+reference's lead is calling tickets out of their queue's order, which no policy may do.
 """
 
 from __future__ import annotations
@@ -25,13 +31,14 @@ import heapq
 from collections.abc import Sequence
 
 from core.model import APPOINTMENT
-from core.routing import QueueKind, slack_s
+from core.routing import QueueKind, late_rule_slack_s, slack_s
 from core.simulation.engine import NO_SHOW_AFTER_S, Visitor
 from core.simulation.report import PolicyResult, TicketRecord, summarise
 from core.simulation.scenario import Scenario
 
 NAME = "clairvoyant"
 NAME_NO_HEAD_START = "clairvoyant, no priority"
+NAME_QUEUE_ORDER = "clairvoyant, queue order"
 
 
 def _klass(visitor: Visitor) -> str:
@@ -39,10 +46,16 @@ def _klass(visitor: Visitor) -> str:
 
 
 def clairvoyant(
-    scenario: Scenario, seed: int, visitors: Sequence[Visitor], *, head_start: bool = True
+    scenario: Scenario,
+    seed: int,
+    visitors: Sequence[Visitor],
+    *,
+    head_start: bool = True,
+    queue_order: bool = False,
 ) -> PolicyResult:
     """The day's waits as the clairvoyant scheduler would have called them; `head_start=False`
-    calls priority classes as if they were normal (their waits are still reported by class)."""
+    calls priority classes as if they were normal (their waits are still reported by class),
+    `queue_order=True` calls queue heads only."""
     targets = {s.code: round(s.target_wait_min * 60) for s in scenario.services}
     serves = {c.code: set(c.services) for c in scenario.counters}
     order = [c.code for c in scenario.counters]
@@ -83,7 +96,10 @@ def clairvoyant(
         if resume is not None:
             heapq.heappush(pending, (resume, i))
             continue
-        chosen = _choose(scenario, waiting, serves[code], targets, hold, guard, now, head_start)
+        candidates = queue_heads(waiting) if queue_order else waiting
+        chosen = _choose(
+            scenario, candidates, serves[code], targets, hold, guard, now, head_start, queue_order
+        )
         if chosen is None:
             later = [v.queued_s for v in waiting if v.queued_s > now and v.service in serves[code]]
             if next_arrival < len(arrivals):
@@ -98,8 +114,9 @@ def clairvoyant(
         busy_s[code] += hold[chosen.index]
         last_s = max(last_s, free_at[code])
         heapq.heappush(pending, (free_at[code], i))
+    name = NAME_QUEUE_ORDER if queue_order else NAME if head_start else NAME_NO_HEAD_START
     return summarise(
-        policy=NAME if head_start else NAME_NO_HEAD_START,
+        policy=name,
         seed=seed,
         scenario=scenario,
         records=[records[i] for i in sorted(records)],
@@ -107,6 +124,18 @@ def clairvoyant(
         busy_s=[busy_s[c] for c in order],
         last_s=last_s,
     )
+
+
+def queue_heads(waiting: Sequence[Visitor]) -> list[Visitor]:
+    """The first ticket of each (service, class) queue, in the server's queue order (an
+    appointment's place is its slot); a head whose slot is still to come holds its queue back."""
+    heads: dict[tuple[str, str], Visitor] = {}
+    for visitor in waiting:
+        queue = (visitor.service, _klass(visitor))
+        head = heads.get(queue)
+        if head is None or (visitor.queued_s, visitor.index) < (head.queued_s, head.index):
+            heads[queue] = visitor
+    return list(heads.values())
 
 
 def _paused_until(pauses: Sequence[tuple[int, int]], now: int) -> int | None:
@@ -125,6 +154,7 @@ def _choose(
     guard: float,
     now: int,
     head_start: bool,
+    queue_order: bool,
 ) -> Visitor | None:
     normal = scenario.priority.normal
     # (0 guard | 1 in time | 2 late, the order within, visitor): the smallest is called.
@@ -144,9 +174,12 @@ def _choose(
             if not head_start and klass != APPOINTMENT:
                 klass = normal
             kind = QueueKind(target, length, klass)
-            # An appointment is a promise to the minute: never put last.
-            late = klass != APPOINTMENT and waited > target
-            key = (2 if late else 1, slack_s(scenario.priority, kind, waited), visitor.index)
+            if queue_order:
+                key = (1, late_rule_slack_s(scenario.priority, kind, waited), visitor.index)
+            else:
+                # An appointment is a promise to the minute: never put last.
+                late = klass != APPOINTMENT and waited > target
+                key = (2 if late else 1, slack_s(scenario.priority, kind, waited), visitor.index)
         if best is None or key < best:
             best, chosen = key, visitor
     return chosen

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from core.model import APPOINTMENT
 from core.simulation.clairvoyant import NAME as CLAIRVOYANT
-from core.simulation.clairvoyant import NAME_NO_HEAD_START, clairvoyant
+from core.simulation.clairvoyant import NAME_NO_HEAD_START, NAME_QUEUE_ORDER, clairvoyant
 from core.simulation.engine import generate_visitors, simulate
 from core.simulation.report import PolicyResult, nearest_rank
 from core.simulation.scenario import CounterPause, Scenario, ServiceSpec
@@ -267,8 +267,13 @@ class SuiteRow:
 
 
 Progress = Callable[[int, int], None]
-# The clairvoyant reference's two runs, by name: with the priority head start and without.
-REFERENCES = {CLAIRVOYANT: True, NAME_NO_HEAD_START: False}
+# The clairvoyant reference's runs, by name: as such, without the priority head start, and
+# held to calling queue heads only, in the order their tickets came.
+REFERENCES: dict[str, dict[str, bool]] = {
+    CLAIRVOYANT: {},
+    NAME_NO_HEAD_START: {"head_start": False},
+    NAME_QUEUE_ORDER: {"queue_order": True},
+}
 
 
 def _runs(policies: Sequence[str]) -> list[str]:
@@ -287,8 +292,8 @@ def run_suite(
     seeds: Sequence[int],
     on_progress: Progress | None = None,
 ) -> list[SuiteRow]:
-    """Every policy and the clairvoyant reference, with and without the priority head start,
-    on every scenario and seed, same visitors.
+    """Every policy and the clairvoyant reference's runs (`REFERENCES`) on every scenario and
+    seed, same visitors.
 
     `on_progress(done, total)` counts simulated days. FIFO is always run (`_runs`).
     """
@@ -305,8 +310,8 @@ def run_suite(
                 done += 1
                 if on_progress is not None:
                     on_progress(done, total)
-            for name, head_start in REFERENCES.items():
-                by_policy[name].append(clairvoyant(scenario, seed, visitors, head_start=head_start))
+            for name, options in REFERENCES.items():
+                by_policy[name].append(clairvoyant(scenario, seed, visitors, **options))
                 done += 1
                 if on_progress is not None:
                     on_progress(done, total)
@@ -388,9 +393,7 @@ def format_suite(rows: Sequence[SuiteRow]) -> str:
     table = [header]
     best = {row.scenario: row.promises for row in rows if row.policy == CLAIRVOYANT}
     for row in rows:
-        broken = row.promises.describe(
-            None if row.policy in (CLAIRVOYANT, NAME_NO_HEAD_START) else best.get(row.scenario)
-        )
+        broken = row.promises.describe(None if row.policy in REFERENCES else best.get(row.scenario))
         table.append(
             [
                 row.scenario,

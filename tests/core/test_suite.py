@@ -11,7 +11,8 @@ import pytest
 
 from core.simulation import builtin_scenario
 from core.simulation.clairvoyant import NAME as CLAIRVOYANT
-from core.simulation.clairvoyant import NAME_NO_HEAD_START
+from core.simulation.clairvoyant import NAME_NO_HEAD_START, NAME_QUEUE_ORDER, queue_heads
+from core.simulation.engine import Visitor
 from core.simulation.suite import (
     SuiteRow,
     format_suite,
@@ -58,6 +59,37 @@ def test_the_default_policy_reaches_90_percent_in_target_where_a_head_only_polic
     assert weighted.within_target > fifo.within_target + 0.03
     assert weighted.mean_wait_s < fifo.mean_wait_s
     assert weighted.share_of_clairvoyant is not None and weighted.share_of_clairvoyant >= 0.93
+
+
+def test_held_to_queue_order_the_reference_loses_its_lead() -> None:
+    rows = provincial_rows()
+    weighted, best, in_order = rows["weighted"], rows[CLAIRVOYANT], rows[NAME_QUEUE_ORDER]
+    # Knowing every service time, but calling queue heads only as a policy must, the reference
+    # keeps neither promise on any of these days; the lead it has is calling out of order.
+    assert in_order.promises.within_target == in_order.promises.p90_vs_fifo == 0
+    assert best.promises.within_target == best.promises.p90_vs_fifo == len(SEEDS)
+    assert in_order.within_target < weighted.within_target < best.within_target
+    assert in_order.promises.priority_half == in_order.promises.twice_target == len(SEEDS)
+
+
+def test_the_queue_order_reference_sees_each_queue_s_first_ticket_only() -> None:
+    def visitor(index: int, arrival_s: int, service: str, priority: str) -> Visitor:
+        return Visitor(index, arrival_s, service, priority, (), 300, False)
+
+    def booked(index: int, arrival_s: int, slot_s: int) -> Visitor:
+        walk_in = visitor(index, arrival_s, "A", "normal")
+        return dataclasses.replace(walk_in, slot_s=slot_s, appointment=True)
+
+    waiting = [
+        visitor(1, 0, "A", "normal"),
+        visitor(2, 10, "A", "normal"),
+        visitor(3, 20, "A", "elderly"),
+        visitor(4, 30, "B", "normal"),
+        # Booked: in line by slot, so the later arrival with the earlier slot is first.
+        booked(5, 40, 900),
+        booked(6, 50, 600),
+    ]
+    assert sorted(v.index for v in queue_heads(waiting)) == [1, 3, 4, 6]
 
 
 def test_p90_no_worse_than_fifo_and_priority_first_do_not_conflict_for_the_reference() -> None:
@@ -134,8 +166,8 @@ def test_paused_counters_call_nobody_and_the_day_still_ends_with_everyone_served
     progress: list[tuple[int, int]] = []
     rows = run_suite([scenario], ["weighted"], (1,), lambda *p: progress.append(p))
     (weighted,) = [r for r in rows if r.policy == "weighted"]
-    # weighted, FIFO (for the p90 promise) and the reference with and without the head start.
-    assert progress[-1] == (4, 4) == (suite_days(1, ["weighted"], 1),) * 2
+    # weighted, FIFO (for the p90 promise) and the reference's three runs.
+    assert progress[-1] == (5, 5) == (suite_days(1, ["weighted"], 1),) * 2
     day = weighted.days[0]
     assert day.unserved == 0
     # Less staff for a while: waits grow against the same day without pauses.
