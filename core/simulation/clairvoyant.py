@@ -14,7 +14,7 @@ these rules with this staffing, not of every schedule. Counters, pauses and no-s
 the same as in `engine`.
 
 Run with `head_start=False` it treats every priority class as normal (appointments keep their
-slot): the same rules without the priority head start. The suite runs both, so that where only
+slot): the same rules without the priority head start. The suite runs it too, so that where only
 the reference without the head start keeps p90 no worse than FIFO's, the table can say that the
 head start itself costs that promise.
 
