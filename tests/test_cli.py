@@ -65,11 +65,13 @@ def test_suite_on_an_office_scenario_prints_the_table_and_draws_the_chart(tmp_pa
     lines = result.stdout.splitlines()
     rows = [line for line in lines if line.startswith(("small", "1 officer"))]
     # The office's day and its absences variant: three policies and the clairvoyant reference's
-    # three runs (as such, without the priority head start, in queue order); under the table, a
-    # line for each scenario where p90 <= FIFO and priority <= half conflict.
+    # four runs (as such, without the priority head start, in queue order, and in queue order
+    # with expected service times); under the table, a line for each scenario where
+    # p90 <= FIFO and priority <= half conflict.
     notes = [row for row in rows if "conflict on" in row]
-    assert len(rows) - len(notes) == 12
+    assert len(rows) - len(notes) == 14
     assert sum("clairvoyant, queue order" in row for row in rows) == 2
+    assert sum("queue order, expected times" in row for row in rows) == 2
     below = lines[next(n for n, line in enumerate(lines) if line.startswith("means over")) :]
     assert all(note in below for note in notes)
     assert "means over 2 seeds" in result.stdout

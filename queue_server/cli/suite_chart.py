@@ -17,7 +17,8 @@ from core.model import APPOINTMENT
 from core.simulation.suite import SuiteRow
 from queue_server.reports.charts import BLUE, GREEN, GREY, ORANGE, RED, register_fonts
 
-COLOURS = (BLUE, ORANGE, RED, GREEN, GREY, "#6b4fa8")
+# Three policies and the reference's four runs each get their own colour.
+COLOURS = (BLUE, ORANGE, RED, GREEN, GREY, "#6b4fa8", "#1f9e9e")
 Measure = Callable[[SuiteRow], float | None]
 
 
