@@ -131,7 +131,7 @@ class StrictPriorityPolicy:
         return 0.0 if own == theirs else math.inf if theirs > own else -math.inf
 
 
-# The tuning below was measured with `swq simulate --suite` (README, "Simulator"): on the
+# The tuning below was measured with `swq simulate --suite` (docs/simulator.md): on the
 # provincial day's seeds 1-20 it keeps every normal ticket within twice its target and priority
 # classes under half the normal mean wait (on 19 days; the 20th at 0.505), with the largest share
 # within target we found under those two (86%, 90% or more on 5 days; seeds 21-40: 84%, 7 days).

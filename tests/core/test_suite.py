@@ -34,7 +34,7 @@ from core.simulation.suite import (
 )
 
 # Seed 1: the clairvoyant reference reaches 90% within target and the policy does not; seeds 6
-# and 15: both do (README, "Simulator").
+# and 15: both do (docs/simulator.md).
 SEEDS = (1, 6, 15)
 
 
@@ -103,7 +103,7 @@ def test_held_to_queue_order_the_reference_keeps_the_interleave() -> None:
 def test_what_knowing_service_times_is_worth_to_the_priority_promise() -> None:
     # Held to the rules, the reference keeps priority <= half on more pension days when it
     # knows each visitor's time than when it takes each case to last its service's expected
-    # time, as the policy must (README, "Simulator": 11 days against 9 over seeds 1-20).
+    # time, as the policy must (docs/simulator.md: 11 days against 9 over seeds 1-20).
     pension = pension_day(builtin_scenario())
     assert pension is not None
     kept = {NAME_QUEUE_ORDER: 0, NAME_EXPECTED_TIMES: 0}
@@ -181,8 +181,8 @@ def test_the_suite_says_where_the_head_start_costs_the_p90_promise() -> None:
 
 def test_estimates_are_measured_and_within_their_stated_bounds() -> None:
     weighted = provincial_rows()["weighted"]
-    # Stated in the README: within 2 min on average, the range holding about 85% of waits, and
-    # people ahead off by about one person.
+    # As docs/simulator.md says: off by under 2 min on average, the range holding most waits
+    # (83% over seeds 1-20), and people ahead off by about one person.
     assert weighted.estimate_mae_s is not None and weighted.estimate_mae_s <= 120
     assert weighted.range_coverage is not None and 0.75 <= weighted.range_coverage <= 0.95
     assert weighted.rank_error is not None and weighted.rank_error <= 1.5
