@@ -133,8 +133,8 @@ def clairvoyant(
             continue
         waiting.remove(chosen)
         records[chosen.index].called_s = now
-        streak[code] = streak[code] + 1 if scenario.priority.is_priority(_klass(chosen)) else 0
         records[chosen.index].no_show = chosen.no_show
+        streak[code] = streak[code] + 1 if scenario.priority.is_priority(_klass(chosen)) else 0
         free_at[code] = now + hold[chosen.index]
         busy_s[code] += hold[chosen.index]
         last_s = max(last_s, free_at[code])
