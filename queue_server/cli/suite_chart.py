@@ -74,7 +74,10 @@ def draw_suite_chart(rows: Sequence[SuiteRow], path: Path) -> None:
                 ax.axhline(line, color="black", linestyle="--", linewidth=0.8)
             ax.set_title(title)
             ax.set_xticks(range(len(scenarios)), scenarios, rotation=25, ha="right")
-        axes[0].legend(fontsize=7)
+        # Under the grid, not on a panel: with seven runs a panel's legend hides its bars.
+        handles, labels = axes[0].get_legend_handles_labels()
+        figure.legend(handles, labels, loc="outside lower center", ncols=len(policies))
         days = len(rows[0].days) if rows else 0
-        figure.suptitle(f"Routing policies over the scenario suite, means over {days} seeds")
+        seeds = "1 seed" if days == 1 else f"{days} seeds"
+        figure.suptitle(f"Routing policies over the scenario suite, means over {seeds}")
         figure.savefig(path, format="png", dpi=100)
