@@ -74,12 +74,17 @@ document.getElementById("send").addEventListener("click", async () => {
 
 const TICKET_ID = DATA.ticket_id;
 let pending = null;
+let asked = 0;  // the latest request: an earlier one answering late must not undo its news
 function refresh(delay) {
   clearTimeout(pending);
   pending = setTimeout(async () => {
+    const mine = ++asked;
     try {
       const response = await fetch(STATUS_URL, { cache: "no-store" });
-      if (response.ok) { doc = await response.json(); render(); }
+      if (!response.ok) return;
+      const fresh = await response.json();
+      // A call and its "done" a moment apart: the answer about the call may come second.
+      if (mine === asked) { doc = fresh; render(); }
     } catch (e) { /* the stream's reconnect brings the next refresh */ }
   }, delay);
 }

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import APIResponse, Browser, Route, expect
 
 from tests.browser import SCREENSHOTS
 from tests.server.conftest import Office, load_test_office
@@ -62,6 +62,51 @@ def test_status_page_follows_the_ticket_live(
     page.get_by_role("link", name="English").click()
     expect(page.locator("#state")).to_have_text("Please go to Counter 1")
     expect(page.locator("#service")).to_have_text("Civil registration")
+    page.close()
+
+
+def test_a_late_answer_about_the_call_does_not_undo_the_done_state(
+    browser: Browser, server: tuple[ServerProcess, Office]
+) -> None:
+    # A call and its "done" a moment apart on a slow phone network: the page asks twice, and the
+    # answer about the call comes after the answer about the "done". The page must stay at done,
+    # with the rating form showing.
+    srv, office = server
+    officer = office.auth("officer1")
+    ticket = requests.post(
+        f"{srv.url}/api/v1/tickets", json={"service": "A"}, headers=office.auth("kiosk"), timeout=10
+    ).json()
+    page = browser.new_page()
+    page.goto(ticket["status_url"])
+    expect(page.locator("#live")).to_have_text("อัปเดตอัตโนมัติ")  # the stream is open
+    path = page.evaluate("JSON.parse(document.getElementById('page-data').textContent).status_url")
+    armed: list[bool] = []
+    held: list[tuple[Route, APIResponse]] = []
+
+    def answer_the_first_late(route: Route) -> None:
+        if armed and not held:
+            held.append((route, route.fetch()))  # answered by the server now, delivered later
+        else:
+            route.continue_()
+
+    page.route(lambda url: path in url, answer_the_first_late)
+    armed.append(True)
+    requests.post(f"{srv.url}/api/v1/counters/1/next", headers=officer, timeout=10)
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)  # route handlers run while the page is waited on
+    assert held, "the page did not ask about the call"
+    requests.post(f"{srv.url}/api/v1/tickets/{ticket['id']}/done", json={}, headers=officer)
+    expect(page.locator("#feedback")).to_be_visible(timeout=10_000)
+
+    route, called = held[0]
+    assert called.json()["state"] == "called"
+    with page.expect_response(lambda response: path in response.url):
+        route.fulfill(response=called)
+    page.wait_for_timeout(300)  # what the page does with that answer, it has done by now
+    expect(page.locator("#state")).to_have_text("เสร็จสิ้น ขอบคุณที่ใช้บริการ")
+    expect(page.locator("#feedback")).to_be_visible()
     page.close()
 
 
