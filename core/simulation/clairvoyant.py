@@ -85,7 +85,7 @@ def clairvoyant(
         for v in arrivals
     }
     hold = {v.index: NO_SHOW_AFTER_S if v.no_show else v.duration_s for v in arrivals}
-    expected = {s.code: round(s.service_time.mean_min * 60) for s in scenario.services}
+    expected = {s.code: s.to_service().default_service_s for s in scenario.services}
     # What the scheduler believes each case will take: the truth, or what a server knows.
     known = hold if service_times else {v.index: expected[v.service] for v in arrivals}
     away = {code: sorted((p.start_s, p.end_s) for p in scenario.pauses if p.counter == code)

@@ -396,8 +396,7 @@ def format_suite(rows: Sequence[SuiteRow]) -> str:
     period); their waits are counted from the slot too. `broken`: promises missed on some day,
     the first to go first, with the days they were kept and the days the clairvoyant reference
     kept them (`best`, and `in queue order` held to a policy's rules). Below the table, each
-    scenario where
-    p90 <= FIFO and priority <= half conflict (`head_start_conflict`).
+    scenario where p90 <= FIFO and priority <= half conflict (`head_start_conflict`).
     """
     if not rows:
         return "(no results)"
